@@ -1,0 +1,164 @@
+"""Typed, frozen settings read once from the stage's environment.
+
+Every deployed stage (see `.chalice/config.json`) and the local stack set the same variables;
+code never branches on a stage name. A missing required variable fails at start with its name,
+not at the first request that happens to need it. Secrets are either given directly (local stack,
+tests) or named as SSM parameters (`*_PARAM`) and read once per cold start.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Mapping
+
+
+class SettingsError(RuntimeError):
+    """A required setting is missing or malformed."""
+
+
+def _req(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"missing required setting {name}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    try:
+        return float(raw) if raw else default
+    except ValueError as exc:
+        raise SettingsError(f"setting {name} must be a number, got {raw!r}") from exc
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    return int(_float(env, name, default))
+
+
+@dataclass(frozen=True)
+class FaceSettings:
+    """Face engine choice and its three bands (accept / staff review / reject).
+
+    dlib reports a Euclidean distance between embeddings (smaller = more alike); Rekognition
+    reports a similarity in percent (larger = more alike). Each engine has its own two cuts.
+    Defaults are conservative: the shared fixtures measure same-person 0.32-0.53 and
+    different-person >= 0.67 with dlib.
+    """
+
+    engine: str = "dlib"
+    dlib_accept_max_distance: float = 0.55
+    dlib_review_max_distance: float = 0.62
+    rekognition_accept_min_similarity: float = 95.0
+    rekognition_review_min_similarity: float = 80.0
+    max_failed_attempts: int = 5
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "FaceSettings":
+        env = os.environ if env is None else env
+        engine = env.get("FACE_ENGINE", "dlib").strip() or "dlib"
+        if engine not in ("dlib", "rekognition"):
+            raise SettingsError(f"FACE_ENGINE must be dlib or rekognition, got {engine!r}")
+        return cls(
+            engine=engine,
+            dlib_accept_max_distance=_float(env, "FACE_DLIB_ACCEPT_MAX_DISTANCE", cls.dlib_accept_max_distance),
+            dlib_review_max_distance=_float(env, "FACE_DLIB_REVIEW_MAX_DISTANCE", cls.dlib_review_max_distance),
+            rekognition_accept_min_similarity=_float(
+                env, "REKOGNITION_ACCEPT_MIN_SIMILARITY", cls.rekognition_accept_min_similarity
+            ),
+            rekognition_review_min_similarity=_float(
+                env, "REKOGNITION_REVIEW_MIN_SIMILARITY", cls.rekognition_review_min_similarity
+            ),
+            max_failed_attempts=_int(env, "PHOTO_MAX_FAILED_ATTEMPTS", cls.max_failed_attempts),
+        )
+
+
+@dataclass(frozen=True)
+class Tables:
+    members: str
+    accounts: str
+    audit: str
+    counters: str
+    ephemeral: str
+    applications: str
+    uploads: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str
+    tables: Tables
+    photo_bucket: str
+    photo_queue: str
+    mail_sender: str
+    site_url: str
+    token_key: str
+    verify_key: str
+    signing_key_pem: str
+    signing_cert_pem: str
+    token_ttl_seconds: int = 1800
+    face: FaceSettings = field(default_factory=FaceSettings)
+    # Only the local stack sets it (DESIGN section 7); a test checks no deployed stage does.
+    captcha_test_code: str = ""
+    # boto3 honours AWS_ENDPOINT_URL by itself; kept here so adapters can show it in logs.
+    endpoint_url: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        secrets = _Secrets(env)
+        return cls(
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or _req(env, "AWS_REGION"),
+            tables=Tables(
+                members=_req(env, "MEMBERS_TABLE"),
+                accounts=_req(env, "ACCOUNTS_TABLE"),
+                audit=_req(env, "AUDIT_TABLE"),
+                counters=_req(env, "COUNTERS_TABLE"),
+                ephemeral=_req(env, "EPHEMERAL_TABLE"),
+                applications=_req(env, "APPLICATIONS_TABLE"),
+                uploads=_req(env, "UPLOADS_TABLE"),
+            ),
+            photo_bucket=_req(env, "PHOTO_BUCKET"),
+            photo_queue=_req(env, "PHOTO_QUEUE"),
+            mail_sender=_req(env, "MAIL_SENDER"),
+            site_url=_req(env, "SITE_URL").rstrip("/"),
+            token_key=secrets.get("TOKEN_KEY"),
+            verify_key=secrets.get("VERIFY_KEY"),
+            signing_key_pem=secrets.get("SIGNING_KEY_PEM"),
+            signing_cert_pem=secrets.get("SIGNING_CERT_PEM"),
+            token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", 1800),
+            face=FaceSettings.from_env(env),
+            captcha_test_code=env.get("CAPTCHA_TEST_CODE", "").strip(),
+            endpoint_url=env.get("AWS_ENDPOINT_URL", "").strip(),
+        )
+
+
+class _Secrets:
+    """A secret comes from `NAME` directly or from the SSM parameter named by `NAME_PARAM`."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+        self._ssm = None
+
+    def get(self, name: str) -> str:
+        direct = self._env.get(name, "").strip()
+        if direct:
+            return direct.replace("\\n", "\n")
+        param = self._env.get(f"{name}_PARAM", "").strip()
+        if not param:
+            raise SettingsError(f"missing required setting {name} (or {name}_PARAM)")
+        if self._ssm is None:
+            import boto3
+
+            self._ssm = boto3.client("ssm")
+        try:
+            return self._ssm.get_parameter(Name=param, WithDecryption=True)["Parameter"]["Value"]
+        except Exception as exc:  # botocore errors, no network
+            raise SettingsError(f"cannot read SSM parameter for {name}") from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use (once per cold start)."""
+    return Settings.from_env()
