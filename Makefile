@@ -1,0 +1,42 @@
+# The two set-up commands of the README: `make run` (the whole system locally) and `make test`.
+# Each creates .venv/ on a fresh machine and installs what it needs.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# Debian packages the tests use: Chromium for the browser tests (Playwright drives it; it cannot
+# download its own browser here), CJK fonts so Chinese renders in screenshots, poppler for PDFs.
+DEB_PACKAGES := chromium fonts-noto-cjk poppler-utils
+
+.PHONY: run test bench system-deps font clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+system-deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+run: $(STAMP)
+	$(PY) -m devstack
+
+test: $(STAMP) system-deps
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+# Rebuild the bundled certificate font subset from Debian's fonts-noto-cjk (build time only).
+font: $(STAMP)
+	$(PY) scripts/build_font.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache out test-artifacts

@@ -1,0 +1,25 @@
+"""boto3 clients, created once per process with the configured region.
+
+boto3 honours `AWS_ENDPOINT_URL` itself, which is how the local stack and the integration tests
+point every client at the moto server; nothing here needs to know about it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+_CONFIG = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=3, read_timeout=10)
+
+
+@lru_cache(maxsize=None)
+def client(service: str, region: str) -> Any:
+    return boto3.session.Session().client(service, region_name=region, config=_CONFIG)
+
+
+def reset() -> None:
+    """Forget cached clients (tests switch endpoints between runs)."""
+    client.cache_clear()

@@ -1,0 +1,52 @@
+"""Wire collaborators in one place, lazily, once per cold start (STYLE 4).
+
+Routes and handlers ask for `deps()`; services take what they need as arguments, so tests can
+pass fakes. `reset()` forgets everything (tests that change the environment call it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import Any
+
+from chalicelib import aws
+from chalicelib.config import Settings, get_settings
+from chalicelib.mail import Mailer
+from chalicelib.members import models
+from chalicelib.storage import PhotoStore
+
+
+@dataclass
+class Deps:
+    settings: Settings
+
+    @cached_property
+    def photos(self) -> PhotoStore:
+        return PhotoStore(aws.client("s3", self.settings.region), self.settings.photo_bucket)
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        return Mailer(aws.client("ses", self.settings.region), self.settings.mail_sender)
+
+    @cached_property
+    def face_engine(self) -> Any:
+        from chalicelib.photo.engines import get_engine  # heavy: only the photo paths need it
+
+        rekognition = None
+        if self.settings.face.engine == "rekognition":
+            rekognition = aws.client("rekognition", self.settings.region)
+        return get_engine(self.settings.face, rekognition)
+
+
+@lru_cache(maxsize=1)
+def deps() -> Deps:
+    settings = get_settings()
+    models.bind(settings)
+    return Deps(settings)
+
+
+def reset() -> None:
+    get_settings.cache_clear()
+    deps.cache_clear()
+    aws.reset()

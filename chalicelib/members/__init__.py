@@ -1,0 +1,1 @@
+"""Member records: schema, validation, storage models, services and their routes."""

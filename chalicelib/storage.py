@@ -1,0 +1,95 @@
+"""The photo bucket: one adapter for every S3 call the services make.
+
+Returns our own values and turns botocore failures into `PhotoStoreUnavailable`, so services
+can tell "no photo" (None) from "the store is unreachable" (DESIGN section 2: 没有查询到照片信息
+versus 获取照片信息失败).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.errors import ServiceUnavailable
+
+
+class PhotoStoreUnavailable(ServiceUnavailable):
+    code = "PHOTO_UNAVAILABLE"
+    message = "获取照片信息失败"
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    body: bytes
+    version_id: str | None
+    content_type: str
+
+
+class PhotoStore:
+    UPLOAD_PREFIX = "uploads/"
+    PHOTO_PREFIX = "photos/"
+    REFERENCE_PREFIX = "reference/"
+    CERT_PREFIX = "certificates/"
+    SEAL_PREFIX = "seals/"
+
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self._s3 = s3
+        self.bucket = bucket
+
+    def get(self, key: str, version_id: str | None = None) -> StoredObject | None:
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+        if version_id:
+            kwargs["VersionId"] = version_id
+        try:
+            obj = self._s3.get_object(**kwargs)
+            return StoredObject(obj["Body"].read(), obj.get("VersionId"), obj.get("ContentType", ""))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NoSuchVersion"):
+                return None
+            raise PhotoStoreUnavailable() from exc
+        except BotoCoreError as exc:
+            raise PhotoStoreUnavailable() from exc
+
+    def exists(self, key: str) -> bool:
+        try:
+            self._s3.head_object(Bucket=self.bucket, Key=key)
+            return True
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                return False
+            raise PhotoStoreUnavailable() from exc
+        except BotoCoreError as exc:
+            raise PhotoStoreUnavailable() from exc
+
+    def put(self, key: str, body: bytes, content_type: str = "image/jpeg",
+            metadata: dict[str, str] | None = None) -> str | None:
+        """Store an object; returns its version id (the bucket is versioned)."""
+        try:
+            resp = self._s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type,
+                                       Metadata=metadata or {})
+            return resp.get("VersionId")
+        except (ClientError, BotoCoreError) as exc:
+            raise PhotoStoreUnavailable() from exc
+
+    def presigned_post(self, key: str, *, min_bytes: int, max_bytes: int, content_type: str,
+                       expires_in: int = 600) -> dict[str, Any]:
+        """A browser upload whose policy pins the key, the type and the size range."""
+        try:
+            return self._s3.generate_presigned_post(
+                Bucket=self.bucket, Key=key,
+                Fields={"Content-Type": content_type},
+                Conditions=[{"Content-Type": content_type},
+                            ["content-length-range", min_bytes, max_bytes],
+                            {"key": key}],
+                ExpiresIn=expires_in,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise PhotoStoreUnavailable() from exc
+
+    def presigned_get(self, key: str, *, expires_in: int = 300, filename: str | None = None) -> str:
+        params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+        if filename:
+            params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+        return self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)

@@ -1,0 +1,217 @@
+"""The one place where HTTP meets the services.
+
+Chalice has no exception-handler hook, and middleware sees a route's exception only after
+Chalice has already turned it into a 500, so every route is registered through `Api.route`,
+which
+- reads the principal that the token authorizer put into the request context,
+- enforces the route's roles (and the "change your initial password first" rule),
+- renders `AppError` as `{"code", "message", ...}` with its status, and any other exception as
+  a generic 500 whose details go to the log only (never a traceback to the client).
+
+Scope checks on records (which member a principal may see) live in the services, which get the
+principal as an argument; this module only decides who may call a route at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+import os
+
+from chalice import Blueprint, CORSConfig, Response
+
+from chalicelib.errors import AppError, BadRequest, Forbidden
+
+log = logging.getLogger(__name__)
+
+MEMBER = "member"
+ASSOCIATION_STAFF = "association_staff"
+NATIONAL_STAFF = "national_staff"
+STAFF = (ASSOCIATION_STAFF, NATIONAL_STAFF)
+ANY_SIGNED_IN = (MEMBER, ASSOCIATION_STAFF, NATIONAL_STAFF)
+
+def _cors() -> CORSConfig:
+    """Browsers call the API from the static site's origin (SITE_URL); auth is a bearer token,
+    never a cookie, so no credentials are allowed cross-origin."""
+    site = os.environ.get("SITE_URL", "").rstrip("/")
+    origin = "/".join(site.split("/")[:3]) if site.startswith("http") else "*"
+    return CORSConfig(allow_origin=origin, allow_headers=["Authorization", "Content-Type", "Accept"],
+                      expose_headers=["Content-Disposition"], max_age=600)
+
+
+JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as established by the token authorizer."""
+
+    username: str
+    role: str
+    association: str
+    member_no: str = ""
+    must_change_password: bool = False
+    jti: str = ""
+    exp: int = 0
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF
+
+    @property
+    def actor(self) -> str:
+        return self.member_no if self.role == MEMBER else self.username
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(body=json.dumps(body, ensure_ascii=False, default=str), status_code=status,
+                    headers={**JSON_HEADERS, **(headers or {})})
+
+
+def error_response(err: AppError) -> Response:
+    return json_response(err.body(), status=err.status)
+
+
+def internal_error() -> Response:
+    ref = uuid.uuid4().hex[:12]
+    log.exception("unhandled error ref=%s", ref)
+    return json_response({"code": "INTERNAL_ERROR", "message": "系统繁忙,请稍后再试", "ref": ref},
+                         status=500)
+
+
+def _principal_from_context(context: dict[str, Any] | None) -> Principal | None:
+    auth = (context or {}).get("authorizer") or {}
+    if not auth.get("principalId"):
+        return None
+
+    def flag(v: Any) -> bool:
+        return v is True or str(v).lower() == "true"
+
+    return Principal(
+        username=str(auth.get("principalId")),
+        role=str(auth.get("role", "")),
+        association=str(auth.get("association", "")),
+        member_no=str(auth.get("member_no", "")),
+        must_change_password=flag(auth.get("must_change_password")),
+        jti=str(auth.get("jti", "")),
+        exp=int(auth.get("exp") or 0),
+    )
+
+
+class Api:
+    """A Chalice blueprint whose routes go through the one error/role wrapper.
+
+    `roles=None` marks a public route (no authorizer). Otherwise the route is protected by the
+    token authorizer and only the listed roles may call it; others get 403.
+    """
+
+    def __init__(self, import_name: str, authorizer: Any | None = None) -> None:
+        self.blueprint = Blueprint(import_name)
+        self._authorizer = authorizer
+        self._current_request: Callable[[], Any] | None = None
+
+    def bind(self, app: Any) -> None:
+        self._current_request = lambda: app.current_request
+
+    def route(self, path: str, methods: Iterable[str] = ("GET",), roles: Iterable[str] | None = None,
+              *, allow_initial_password: bool = False, content_types: list[str] | None = None,
+              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        allowed = tuple(roles) if roles is not None else None
+
+        def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(fn)
+            def view(**params: Any) -> Any:
+                try:
+                    request = self.blueprint.current_request
+                    principal = None
+                    if allowed is not None:
+                        principal = _principal_from_context(request.context)
+                        if principal is None:
+                            from chalicelib.errors import Unauthorized
+                            raise Unauthorized()
+                        if principal.role not in allowed:
+                            raise Forbidden()
+                        if principal.must_change_password and not allow_initial_password:
+                            raise Forbidden("首次登录请先修改初始密码", code="PASSWORD_CHANGE_REQUIRED")
+                    result = fn(Request(request, principal), **params)
+                    if isinstance(result, Response):
+                        return result
+                    return json_response(result)
+                except AppError as err:
+                    return error_response(err)
+                except Exception:  # noqa: BLE001 - the last line of defence before the client
+                    return internal_error()
+
+            kwargs: dict[str, Any] = {"methods": list(methods), "cors": _cors()}
+            if allowed is not None and self._authorizer is not None:
+                kwargs["authorizer"] = self._authorizer
+            if content_types:
+                kwargs["content_types"] = content_types
+            view.roles = allowed  # type: ignore[attr-defined]  # read by the authorization-matrix test
+            self.blueprint.route(path, **kwargs)(view)
+            return fn
+
+        return decorator
+
+
+class Request:
+    """The parts of a Chalice request a view needs, plus the principal."""
+
+    def __init__(self, raw: Any, principal: Principal | None) -> None:
+        self.raw = raw
+        self.principal = principal
+
+    @property
+    def query(self) -> dict[str, str]:
+        return dict(self.raw.query_params or {})
+
+    @property
+    def headers(self) -> Any:
+        return self.raw.headers
+
+    @property
+    def client_ip(self) -> str:
+        identity = (self.raw.context or {}).get("identity") or {}
+        return str(identity.get("sourceIp") or "unknown")
+
+    def json(self) -> dict[str, Any]:
+        try:
+            body = self.raw.json_body
+        except Exception as exc:  # chalice raises BadRequestError on malformed JSON
+            raise BadRequest("请求内容不是有效的 JSON", code="INVALID_JSON") from exc
+        if body is None:
+            return {}
+        if not isinstance(body, dict):
+            raise BadRequest("请求内容应为 JSON 对象", code="INVALID_JSON")
+        return body
+
+    def raw_body(self) -> bytes:
+        return self.raw.raw_body or b""
+
+    def wants(self, content_type: str) -> bool:
+        return content_type in (self.raw.headers.get("accept") or "")
+
+
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(value, dict):
+            raise ValueError
+        return value
+    except Exception as exc:
+        raise BadRequest("分页参数无效,请从第一页重新查询", code="INVALID_CURSOR") from exc

@@ -1,0 +1,240 @@
+"""`python -m devstack` (what `make run` starts): the whole system on one machine.
+
+- a moto server on loopback (MOTO_PORT, default 5000) stands in for DynamoDB, S3, SQS and SES:
+  real HTTP, real boto3/PynamoDB calls;
+- the Chalice app on API_PORT (default 8000), through Chalice's own local gateway, so the token
+  authorizer runs as it does behind API Gateway;
+- the static frontend on WEB_PORT (default 8080), with `/config.js` pointing at the API, and a
+  local-only mailbox at `/_dev/mail` showing what SES "sent";
+- a pump that drains the photo queue into the app's SQS handler, as Lambda's event source
+  mapping does (moto delivers S3 ObjectCreated to SQS; its s3:TestEvent is skipped by the handler).
+
+CAPTCHA_TEST_CODE, when set in the environment, is passed through for automated browser tests.
+SIGINT/SIGTERM stop everything cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import html
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import uuid
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+FRONTEND = ROOT / "frontend"
+
+
+def _port(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        sys.exit(f"{name} must be a port number")
+
+
+class LambdaContext:
+    """Enough of Lambda's context object for Chalice's event handlers."""
+
+    function_name = "cpa-ecert-local-photo_check"
+    memory_limit_in_mb = 1536
+
+    def __init__(self) -> None:
+        self.aws_request_id = uuid.uuid4().hex
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+class QueuePump(threading.Thread):
+    """Long-polls the photo queue and hands each message to the app's SQS handler."""
+
+    def __init__(self, sqs: Any, queue_url: str, handler: Any, stop: threading.Event) -> None:
+        super().__init__(name="queue-pump", daemon=True)
+        self.sqs, self.queue_url, self.handler, self.stop = sqs, queue_url, handler, stop
+        self.arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                resp = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=1,
+                                                WaitTimeSeconds=1, AttributeNames=["All"])
+            except Exception as exc:  # moto shutting down
+                if self.stop.is_set():
+                    return
+                print(f"[pump] receive failed: {type(exc).__name__}", file=sys.stderr)
+                time.sleep(1)
+                continue
+            for msg in resp.get("Messages", []):
+                self._deliver(msg)
+
+    def _deliver(self, msg: dict[str, Any]) -> None:
+        event = {"Records": [{
+            "messageId": msg["MessageId"], "receiptHandle": msg["ReceiptHandle"], "body": msg["Body"],
+            "attributes": msg.get("Attributes", {}), "messageAttributes": {},
+            "md5OfBody": msg.get("MD5OfBody", ""), "eventSource": "aws:sqs",
+            "eventSourceARN": self.arn, "awsRegion": "us-east-1",
+        }]}
+        try:
+            self.handler(event, LambdaContext())
+        except Exception as exc:
+            # Like Lambda: leave the message on the queue; after maxReceiveCount it goes to the DLQ.
+            print(f"[pump] handler failed ({type(exc).__name__}); will retry", file=sys.stderr)
+            try:
+                self.sqs.change_message_visibility(QueueUrl=self.queue_url,
+                                                   ReceiptHandle=msg["ReceiptHandle"], VisibilityTimeout=2)
+            except Exception:
+                pass
+            return
+        self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=msg["ReceiptHandle"])
+
+
+def sent_mail() -> list[dict[str, Any]]:
+    """What SES 'sent', read from the in-process moto backend (local stack only)."""
+    from moto.backends import get_backend
+
+    out = []
+    for account in get_backend("ses").values():
+        for backend in account.values():
+            for m in getattr(backend, "sent_messages", []):
+                out.append({"to": getattr(m, "destinations", {}).get("ToAddresses", []),
+                            "subject": getattr(m, "subject", ""), "body": getattr(m, "body", "")})
+    return out
+
+
+class WebHandler(SimpleHTTPRequestHandler):
+    api_base = ""
+
+    def log_message(self, fmt: str, *args: Any) -> None:  # keep the console for URLs and mail
+        pass
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        path = self.path.split("?")[0]
+        if path == "/config.js":
+            body = f"window.APP_CONFIG = {json.dumps({'apiBase': self.api_base})};\n".encode()
+            return self._send(body, "application/javascript; charset=utf-8")
+        if path in ("/_dev/mail", "/_dev/mail.json"):
+            mails = sent_mail()
+            if path.endswith(".json"):
+                return self._send(json.dumps(mails, ensure_ascii=False).encode(), "application/json")
+            items = "".join(f"<article><h2>{html.escape(m['subject'])}</h2><p>至: {html.escape(', '.join(m['to']))}"
+                            f"</p><pre>{html.escape(m['body'])}</pre></article>" for m in reversed(mails))
+            page = (f"<!doctype html><meta charset=utf-8><title>本地邮箱</title><h1>本地邮箱(仅本地环境)</h1>"
+                    f"{items or '<p>暂无邮件</p>'}")
+            return self._send(page.encode(), "text/html; charset=utf-8")
+        return super().do_GET()
+
+    def _send(self, body: bytes, ctype: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-demo", action="store_true", help="start empty, without demo data")
+    args = parser.parse_args()
+    api_port, web_port, moto_port = _port("API_PORT", 8000), _port("WEB_PORT", 8080), _port("MOTO_PORT", 5000)
+    host = "127.0.0.1"
+
+    from moto.server import ThreadedMotoServer
+
+    moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
+    moto.start()
+
+    from devstack.env import local_environment
+
+    os.environ.update(local_environment(moto_port, web_port))
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    import app as app_module  # after the environment is set (STYLE 10)
+    from chalice.cli.factory import CLIFactory  # noqa: F401 - imported for its side effects on config
+    from chalice.config import Config
+    from chalice.local import create_local_server
+
+    from chalicelib import aws
+    from chalicelib.bootstrap import deps
+    from devstack import demo
+    from devstack.provision import provision
+
+    d = deps()
+    queues = provision(d.settings)
+    summary = demo.load(d.photos) if not args.no_demo else None
+
+    config = Config.create(chalice_stage="local", app_name="cpa-ecert", lambda_timeout=60,
+                           lambda_memory_size=1536, environment_variables={})
+    api_server = create_local_server(app_module.app, config, host, api_port)
+    WebHandler.api_base = f"http://{host}:{api_port}"
+    web_server = ThreadingHTTPServer((host, web_port), functools.partial(WebHandler, directory=str(FRONTEND)))
+    web_server.daemon_threads = True
+
+    stop = threading.Event()
+    threads = [threading.Thread(target=api_server.serve_forever, name="api", daemon=True),
+               threading.Thread(target=web_server.serve_forever, name="web", daemon=True),
+               QueuePump(aws.client("sqs", d.settings.region), queues["queue_url"], app_module.photo_check, stop)]
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):  # Chalice prints its own "Serving on" line
+        for t in threads:
+            t.start()
+        time.sleep(0.2)
+
+    def shutdown(signum: int, _frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGTERM, shutdown)
+
+    site = f"http://{host}:{web_port}"
+    lines = [
+        "", "CPA e-certificate local stack is up", "",
+        f"  member page     {site}/",
+        f"  staff admin     {site}/admin/",
+        f"  lookup          {site}/lookup/",
+        f"  verify          {site}/verify/?no=<member_no>&c=<code>",
+        f"  local mailbox   {site}/_dev/mail",
+        f"  API             http://{host}:{api_port}/  (health: /health, schema: /meta/fields)",
+        f"  moto (AWS)      http://{host}:{moto_port}/",
+    ]
+    if os.environ.get("CAPTCHA_TEST_CODE"):
+        lines.append("  CAPTCHA_TEST_CODE is set: that code passes every captcha (tests only)")
+    if summary:
+        lines += ["", "Demo logins:"] + demo.describe(summary)
+    lines += ["", "Press Ctrl-C to stop.", ""]
+    print("\n".join(lines), flush=True)
+
+    seen_mail = 0
+    while not stop.wait(0.5):
+        mails = sent_mail()
+        for m in mails[seen_mail:]:
+            print(f"[mail] to {', '.join(m['to'])}: {m['subject']}\n{m['body']}\n", flush=True)
+        seen_mail = len(mails)
+
+    print("stopping…", flush=True)
+    api_server.shutdown()
+    web_server.shutdown()
+    moto.stop()
+    print("stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

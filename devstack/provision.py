@@ -1,0 +1,49 @@
+"""Create the AWS resources the app needs on the moto server (or in an in-process moto mock).
+
+Mirrors infra/ in miniature: the tables come from the PynamoDB models themselves, the photo
+bucket is private and versioned with CORS for presigned POSTs, and its ObjectCreated events on
+uploads/ go to an SQS queue that has a dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib import aws
+from chalicelib.config import Settings
+from chalicelib.members import models
+
+
+def provision(settings: Settings) -> dict[str, str]:
+    models.bind(settings)
+    models.create_tables()
+    s3: Any = aws.client("s3", settings.region)
+    sqs: Any = aws.client("sqs", settings.region)
+    ses: Any = aws.client("ses", settings.region)
+
+    bucket = settings.photo_bucket
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    origin = "/".join(settings.site_url.split("/")[:3])
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": [origin], "AllowedMethods": ["POST"], "AllowedHeaders": ["*"],
+        "MaxAgeSeconds": 600}]})
+
+    dlq_url = sqs.create_queue(QueueName=f"{settings.photo_queue}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_url = sqs.create_queue(QueueName=settings.photo_queue, Attributes={
+        "VisibilityTimeout": "30",
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"}),
+    })["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "QueueConfigurations": [{
+            "QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"],
+            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}},
+        }]})
+    ses.verify_email_identity(EmailAddress=settings.mail_sender)
+    return {"queue_url": queue_url, "dlq_url": dlq_url}
