@@ -1,0 +1,1 @@
+"""Photo spec checks, face engines and the photo-check pipeline."""
