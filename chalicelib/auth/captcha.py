@@ -1,0 +1,68 @@
+"""Image captchas: single use, five minutes, stored only as a keyed hash in the TTL table.
+
+Images come from the `captcha` library (a maintained generator with its own bundled font).
+`CAPTCHA_TEST_CODE` (local stack only, for automated browser tests) is accepted as the answer to
+any live captcha; no deployed stage sets it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from captcha.image import ImageCaptcha
+from pynamodb.exceptions import DeleteError, DoesNotExist
+
+from chalicelib.bootstrap import deps
+from chalicelib.errors import BadRequest
+from chalicelib.members.models import EphemeralModel
+
+TTL = timedelta(minutes=5)
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I look-alikes
+LENGTH = 4
+
+_IMAGE = ImageCaptcha(width=150, height=56)
+
+
+class CaptchaInvalid(BadRequest):
+    code = "CAPTCHA_INVALID"
+    message = "验证码错误或已过期,请重新输入"
+
+
+def _digest(captcha_id: str, answer: str) -> str:
+    key = deps().settings.token_key.encode()
+    return hmac.new(key, f"{captcha_id}:{answer.strip().upper()}".encode(), hashlib.sha256).hexdigest()
+
+
+def create() -> tuple[str, str, str]:
+    """(captcha_id, answer, PNG data URL). Routes return only the id and the image."""
+    answer = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    captcha_id = uuid.uuid4().hex
+    EphemeralModel(f"captcha#{captcha_id}", data={"h": _digest(captcha_id, answer)},
+                   expires_at=datetime.now(timezone.utc) + TTL).save()
+    png = _IMAGE.generate(answer, format="png").getvalue()
+    return captcha_id, answer, "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def verify(captcha_id: str | None, code: str | None) -> None:
+    """Consume the captcha; raise CaptchaInvalid unless `code` answers it (or is the test code)."""
+    if not captcha_id or not code or len(captcha_id) > 64 or len(code) > 16:
+        raise CaptchaInvalid()
+    item = EphemeralModel(f"captcha#{captcha_id}")
+    try:
+        stored = EphemeralModel.get(f"captcha#{captcha_id}", consistent_read=True)
+        # Single use even under concurrent submissions: only the request that deletes it wins.
+        item.delete(condition=EphemeralModel.key.exists())
+    except (DoesNotExist, DeleteError):
+        raise CaptchaInvalid() from None
+    if stored.expired():
+        raise CaptchaInvalid()
+    test_code = deps().settings.captcha_test_code
+    if test_code and hmac.compare_digest(code.strip().upper(), test_code.strip().upper()):
+        return
+    if not hmac.compare_digest(stored.data["h"], _digest(captcha_id, code)):
+        raise CaptchaInvalid()
