@@ -31,7 +31,7 @@ class Deps:
 
     @cached_property
     def face_engine(self) -> Any:
-        from chalicelib.photo.engines import get_engine  # heavy: only the photo paths need it
+        from chalicelib.photo.faces import get_engine  # heavy: only the photo paths need it
 
         rekognition = None
         if self.settings.face.engine == "rekognition":

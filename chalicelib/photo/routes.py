@@ -2,7 +2,111 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from chalice import Response
+
 from chalicelib.auth.authorizer import token_authorizer
-from chalicelib.web import Api
+from chalicelib.bootstrap import deps
+from chalicelib.photo import service
+from chalicelib.web import MEMBER, STAFF, Api, Request
 
 api = Api(__name__, authorizer=token_authorizer)
+
+IMAGE_TYPES = ["image/jpeg", "image/png", "image/heic", "image/heif", "application/octet-stream"]
+
+
+def _jpeg(data: bytes) -> Response:
+    return Response(body=data, status_code=200,
+                    headers={"Content-Type": "image/jpeg", "Cache-Control": "private, no-store"})
+
+
+# -- member ---------------------------------------------------------------------------------------
+
+@api.route("/me/photo/consent", roles=(MEMBER,))
+def consent_text(req: Request) -> dict[str, Any]:
+    return service.consent_text()
+
+
+@api.route("/me/photo/consent", methods=["POST"], roles=(MEMBER,))
+def give_consent(req: Request) -> dict[str, Any]:
+    return service.record_consent(req.principal, str(req.json().get("text_version", "")))
+
+
+@api.route("/me/photo/prepare", methods=["POST"], roles=(MEMBER,), content_types=IMAGE_TYPES)
+def prepare_mine(req: Request) -> dict[str, Any]:
+    return service.prepare(deps(), req.raw_body())
+
+
+@api.route("/me/photo/uploads", methods=["POST"], roles=(MEMBER,))
+def start_my_upload(req: Request) -> dict[str, Any]:
+    return service.start_upload(deps(), req.principal)
+
+
+@api.route("/me/photo/uploads/{upload_id}", roles=(MEMBER,))
+def my_upload(req: Request, upload_id: str) -> dict[str, Any]:
+    return service.upload_status(deps(), req.principal, upload_id)
+
+
+@api.route("/me/photo", roles=(MEMBER,))
+def my_photo(req: Request) -> Response:
+    from chalicelib.members.access import get_self
+
+    return _jpeg(service.current_photo(deps(), get_self(req.principal)))
+
+
+# -- staff ----------------------------------------------------------------------------------------
+
+@api.route("/members/{member_no}/photo", roles=STAFF)
+def member_photo(req: Request, member_no: str) -> Response:
+    return _jpeg(service.member_photo(deps(), req.principal, member_no, req.query.get("kind", "current")))
+
+
+@api.route("/members/{member_no}/photo/prepare", methods=["POST"], roles=STAFF, content_types=IMAGE_TYPES)
+def prepare_for_member(req: Request, member_no: str) -> dict[str, Any]:
+    from chalicelib.members.access import get_member
+
+    get_member(req.principal, member_no)
+    return service.prepare(deps(), req.raw_body())
+
+
+@api.route("/members/{member_no}/photo/uploads", methods=["POST"], roles=STAFF)
+def start_staff_upload(req: Request, member_no: str) -> dict[str, Any]:
+    return service.start_upload(deps(), req.principal, member_no)
+
+
+@api.route("/members/{member_no}/photo/uploads/{upload_id}", roles=STAFF)
+def staff_upload(req: Request, member_no: str, upload_id: str) -> dict[str, Any]:
+    return service.upload_status(deps(), req.principal, upload_id, member_no)
+
+
+@api.route("/members/{member_no}/photo/uploads/{upload_id}/confirm", methods=["POST"], roles=STAFF)
+def confirm_staff_upload(req: Request, member_no: str, upload_id: str) -> dict[str, Any]:
+    return service.confirm_staff_upload(deps(), req.principal, member_no, upload_id)
+
+
+@api.route("/members/{member_no}/photo/use-reference", methods=["POST"], roles=STAFF)
+def use_reference(req: Request, member_no: str) -> dict[str, Any]:
+    return service.use_reference(deps(), req.principal, member_no)
+
+
+# -- review queue ---------------------------------------------------------------------------------
+
+@api.route("/reviews", roles=STAFF)
+def reviews(req: Request) -> dict[str, Any]:
+    return service.list_reviews(req.principal)
+
+
+@api.route("/reviews/{review_id}/photo", roles=STAFF)
+def review_photo(req: Request, review_id: str) -> Response:
+    return _jpeg(service.review_photo(deps(), req.principal, review_id))
+
+
+@api.route("/reviews/{review_id}/accept", methods=["POST"], roles=STAFF)
+def accept_review(req: Request, review_id: str) -> dict[str, Any]:
+    return service.decide_review(deps(), req.principal, review_id, True, str(req.json().get("reason", "")))
+
+
+@api.route("/reviews/{review_id}/reject", methods=["POST"], roles=STAFF)
+def reject_review(req: Request, review_id: str) -> dict[str, Any]:
+    return service.decide_review(deps(), req.principal, review_id, False, str(req.json().get("reason", "")))

@@ -1,0 +1,423 @@
+"""The photo use cases: consent, uploads, the S3 → SQS check handler, reviews, staff tools.
+
+The pure checks live in `checks`/`prepare`; this module decides what a result means for the
+member record and the review queue, and keeps the handler idempotent: an upload is processed
+once, whatever S3/SQS redeliver, and leaves one result and one audit entry.
+
+Photos in the bucket:
+- uploads/<member_no>/<upload_id>.jpg   browser uploads (presigned POST; the event source)
+- photos/<member_no>.jpg                the certificate photo; earlier ones stay as S3 versions
+- reference/<member_no>.jpg             the exam (全科合格) photo, loaded by operators
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+from urllib.parse import unquote_plus
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib.bootstrap import Deps
+from chalicelib.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from chalicelib.members import access, audit
+from chalicelib.members.models import FaceConsent, MemberModel, UploadModel, utcnow_iso
+from chalicelib.photo.checks import PhotoResult, check_photo, spec_only
+from chalicelib.photo.clean import clean_copy
+from chalicelib.photo.prepare import prepare_portrait
+from chalicelib.storage import PhotoStore
+from chalicelib.web import MEMBER, Principal
+
+log = logging.getLogger(__name__)
+
+CONSENT_TEXT_VERSION = "2026-11-v1"
+CONSENT_TEXT = (
+    "为核验您上传的证件照片与档案照片是否为同一人,本系统将对两张照片进行人脸识别比对。"
+    "人脸信息属于敏感个人信息:比对仅用于本次会员证照片核验,系统不保存人脸特征数据;"
+    "照片本身作为会员档案保存在所属注协,仅用于会员证书。您可以不同意,改为联系所属注协人工核验。"
+)
+MIN_BYTES, MAX_BYTES = 10 * 1024, 20 * 1024
+PREPARE_MAX_BYTES = 8 * 1024 * 1024
+FINAL = ("accepted", "rejected", "review")
+
+PHOTO_MISSING = "没有查询到照片信息"
+
+
+class PhotoMissing(NotFound):
+    """No accepted photo on file: 404 here; the certificate gate answers 409 (DESIGN section 9)."""
+
+    code, message = "PHOTO_MISSING", PHOTO_MISSING
+
+
+def _photo_key(member_no: str) -> str:
+    return f"{PhotoStore.PHOTO_PREFIX}{member_no}.jpg"
+
+
+# -- consent ------------------------------------------------------------------------------------
+
+def consent_text() -> dict[str, str]:
+    return {"text_version": CONSENT_TEXT_VERSION, "text": CONSENT_TEXT}
+
+
+def record_consent(principal: Principal, text_version: str) -> dict[str, Any]:
+    if text_version != CONSENT_TEXT_VERSION:
+        raise ValidationFailed("授权说明已更新,请刷新页面后重新阅读并同意", code="CONSENT_OUTDATED")
+    member = access.get_self(principal)
+    if member.face_consent is None:
+        at = utcnow_iso()
+        update_member_record(member.member_no, lambda m: setattr(m, "face_consent",
+                                                           FaceConsent(at=at, text_version=text_version)))
+        audit.record(member.member_no, principal, "consent",
+                     detail={"what": "人脸信息处理授权", "text_version": text_version})
+    return {"consent": True, "text_version": text_version}
+
+
+# -- uploads ------------------------------------------------------------------------------------
+
+def start_upload(d: Deps, principal: Principal, member_no: str | None = None) -> dict[str, Any]:
+    """A presigned POST for one JPEG of 10-20 KB at a key the server chose."""
+    if principal.role == MEMBER:
+        member = access.get_self(principal)
+        if member.face_consent is None:
+            raise Conflict("请先阅读并同意人脸信息处理授权", code="CONSENT_REQUIRED", **consent_text())
+        kind = "member"
+    else:
+        member = access.get_member(principal, member_no or "")
+        kind = "staff"
+    upload_id = uuid.uuid4().hex
+    key = f"{PhotoStore.UPLOAD_PREFIX}{member.member_no}/{upload_id}.jpg"
+    UploadModel(upload_id, member_no=member.member_no, association=member.association, kind=kind,
+                actor=principal.actor, s3_key=key).save()
+    post = d.photos.presigned_post(key, min_bytes=MIN_BYTES, max_bytes=MAX_BYTES, content_type="image/jpeg")
+    return {"upload_id": upload_id, "url": post["url"], "fields": post["fields"],
+            "min_bytes": MIN_BYTES, "max_bytes": MAX_BYTES}
+
+
+def attempts_left(d: Deps, member: MemberModel) -> int:
+    return max(0, d.settings.face.max_failed_attempts - int(member.failed_attempts or 0))
+
+
+def upload_status(d: Deps, principal: Principal, upload_id: str, member_no: str | None = None) -> dict[str, Any]:
+    member = access.get_self(principal) if principal.role == MEMBER else access.get_member(principal, member_no or "")
+    try:
+        upload = UploadModel.get(upload_id)
+    except DoesNotExist:
+        raise NotFound("未找到该上传记录", code="UPLOAD_NOT_FOUND") from None
+    if upload.member_no != member.member_no:
+        raise NotFound("未找到该上传记录", code="UPLOAD_NOT_FOUND")
+    status = "pending" if upload.status == "waiting" else upload.status
+    body: dict[str, Any] = {
+        "upload_id": upload.upload_id, "status": status,
+        "checks": [_plain(c) for c in upload.checks or []],
+        "message": upload.message or ("照片检测中,请稍候" if status == "pending" else ""),
+        "attempts_left": attempts_left(d, member),
+    }
+    if principal.role != MEMBER:  # scores and engines are for staff (STYLE 7)
+        body.update(score=upload.score, engine=upload.engine, kind=upload.kind,
+                    decided_by=upload.decided_by, decision_reason=upload.decision_reason)
+    return body
+
+
+def _plain(value: Any) -> dict[str, Any]:
+    return dict(value.as_dict()) if hasattr(value, "as_dict") else dict(value)
+
+
+# -- the S3 → SQS handler -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class S3Object:
+    key: str
+    version_id: str
+    etag: str
+
+
+def parse_sqs_body(body: str) -> list[S3Object]:
+    """The uploads/ objects in one SQS message; moto's and S3's s3:TestEvent yields nothing."""
+    try:
+        message = json.loads(body)
+    except ValueError:
+        log.warning("photo queue: message is not JSON; dropped")
+        return []
+    if message.get("Event") == "s3:TestEvent":
+        return []
+    out = []
+    for rec in message.get("Records", []):
+        if not str(rec.get("eventName", "")).startswith("ObjectCreated"):
+            continue
+        obj = rec.get("s3", {}).get("object", {})
+        key = unquote_plus(obj.get("key", ""))  # S3 event keys are URL-encoded
+        if key.startswith(PhotoStore.UPLOAD_PREFIX):
+            out.append(S3Object(key, obj.get("versionId") or "", obj.get("eTag") or obj.get("etag") or ""))
+    return out
+
+
+def handle_uploaded(d: Deps, obj: S3Object) -> None:
+    """Check one uploaded photo and record the result. Safe to call any number of times."""
+    parts = obj.key.split("/")
+    if len(parts) != 3 or not parts[2].endswith(".jpg"):
+        log.warning("photo queue: unexpected key shape; ignored")
+        return
+    upload_id = parts[2][:-4]
+    try:
+        upload = UploadModel.get(upload_id, consistent_read=True)
+    except DoesNotExist:
+        log.warning("photo queue: upload %s unknown; ignored", upload_id)
+        return
+    if upload.status in FINAL or upload.s3_key != obj.key:
+        return  # redelivery, or a key that was never handed out: nothing to do
+    member = MemberModel.get(upload.member_no, consistent_read=True)
+    stored = d.photos.get(obj.key, obj.version_id or None)
+    if stored is None:
+        raise RuntimeError("uploaded object not readable yet")  # transient: SQS retries
+    data = stored.body
+
+    if upload.kind == "staff":
+        reference = _reference_bytes(d, member)
+        result = spec_only(data, d.face_engine, reference=reference, face=d.settings.face)
+    else:
+        reference = _reference_bytes(d, member) or _current_bytes(d, member)
+        result = check_photo(data, reference, d.face_engine, d.settings.face)
+        if result.status == "rejected" and _only_face_failed(result) and attempts_left(d, member) <= 1:
+            result = PhotoResult("review", result.checks, result.score, result.engine,
+                                 "多次比对未通过,已提交所属注协人工审核")
+        elif result.status == "accepted" and member.failed_attempts >= d.settings.face.max_failed_attempts:
+            pass  # a good photo after many tries still counts: the member did fix it
+
+    upload.status = result.status
+    upload.checks = [c.to_dict() for c in result.checks]
+    upload.score = result.score
+    upload.engine = result.engine
+    upload.message = result.message
+    upload.s3_version_id = stored.version_id
+    upload.processed_event = obj.version_id or obj.etag
+    upload.processed_at = utcnow_iso()
+    if result.status == "review" and upload.kind == "member":
+        upload.review_association = member.association
+    try:
+        upload.save()  # versioned: a concurrent duplicate delivery loses here
+    except PutError:
+        log.info("photo queue: upload %s already recorded by another delivery", upload_id)
+        return
+
+    if upload.kind == "member":
+        _apply_member_result(d, member, upload, result, data)
+    audit.record(member.member_no, upload.actor or "member", "photo", actor_role=upload.kind,
+                 event_key=f"upload#{upload_id}",
+                 detail={"event": f"照片检测:{_STATUS_LABEL[result.status]}", "upload_id": upload_id,
+                         "kind": upload.kind, "failed_rules": ",".join(c.rule for c in result.failed())})
+
+
+_STATUS_LABEL = {"accepted": "比对成功", "rejected": "比对失败", "review": "转人工审核"}
+
+
+def _only_face_failed(result: PhotoResult) -> bool:
+    failed = result.failed()
+    return bool(failed) and all(c.rule == "face_match" for c in failed)
+
+
+def _apply_member_result(d: Deps, member: MemberModel, upload: UploadModel, result: PhotoResult,
+                         data: bytes) -> None:
+    if result.status == "accepted":
+        _make_current(d, member.member_no, data)
+        return
+
+    def mutate(m: MemberModel) -> None:
+        if result.status == "rejected" and _only_face_failed(result):
+            m.failed_attempts = int(m.failed_attempts or 0) + 1
+        if m.photo_status != "accepted":
+            m.photo_status = "review" if result.status == "review" else "rejected"
+
+    update_member_record(member.member_no, mutate)
+
+
+def _make_current(d: Deps, member_no: str, data: bytes) -> None:
+    """Store a clean copy as the certificate photo (new S3 version) and mark it accepted."""
+    version = d.photos.put(_photo_key(member_no), clean_copy(data))
+    at = utcnow_iso()
+
+    def mutate(m: MemberModel) -> None:
+        m.photo_key, m.photo_version_id, m.photo_status = _photo_key(member_no), version, "accepted"
+        m.photo_accepted_at, m.failed_attempts = at, 0
+
+    update_member_record(member_no, mutate)
+
+
+def update_member_record(member_no: str, mutate: Callable[[MemberModel], None], attempts: int = 5) -> MemberModel:
+    """Read-modify-write under the member's version; re-read and retry if someone saved first."""
+    for _ in range(attempts):
+        member = MemberModel.get(member_no, consistent_read=True)
+        mutate(member)
+        member.updated_at = utcnow_iso()
+        try:
+            member.save()
+            return member
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    raise Conflict("会员记录正被频繁修改,请稍后再试", code="VERSION_CONFLICT")
+
+
+def _reference_bytes(d: Deps, member: MemberModel) -> bytes | None:
+    if not member.reference_key:
+        return None
+    stored = d.photos.get(member.reference_key)
+    return stored.body if stored else None
+
+
+def _current_bytes(d: Deps, member: MemberModel) -> bytes | None:
+    if not member.photo_key or member.photo_status != "accepted":
+        return None
+    stored = d.photos.get(member.photo_key, member.photo_version_id)
+    return stored.body if stored else None
+
+
+# -- reading photos -----------------------------------------------------------------------------
+
+def current_photo(d: Deps, member: MemberModel) -> bytes:
+    """The certificate photo, or PHOTO_MISSING / PHOTO_UNAVAILABLE (DESIGN section 2)."""
+    if not member.photo_key or member.photo_status != "accepted":
+        raise PhotoMissing()
+    stored = d.photos.get(member.photo_key, member.photo_version_id)
+    if stored is None:
+        raise PhotoMissing()
+    return stored.body
+
+
+def member_photo(d: Deps, principal: Principal, member_no: str, kind: str) -> bytes:
+    member = access.get_member(principal, member_no)
+    if kind == "reference":
+        data = _reference_bytes(d, member)
+        if data is None:
+            raise NotFound("没有全科合格照片", code="PHOTO_MISSING")
+        return data
+    if kind != "current":
+        raise ValidationFailed("kind 只能是 current 或 reference", code="INVALID_KIND")
+    return current_photo(d, member)
+
+
+# -- auto-fix -----------------------------------------------------------------------------------
+
+def prepare(d: Deps, data: bytes) -> dict[str, Any]:
+    if len(data) > PREPARE_MAX_BYTES:
+        raise PayloadTooLarge("照片文件不能超过 8 MB", code="PHOTO_TOO_LARGE")
+    if not data:
+        raise ValidationFailed("请选择照片文件", code="PHOTO_EMPTY")
+    import base64
+
+    fitted, report = prepare_portrait(data, d.face_engine)
+    body = {"report": {k: v for k, v in report.to_dict().items() if k not in ("score", "engine")}}
+    if fitted:
+        body["image"] = "data:image/jpeg;base64," + base64.b64encode(fitted).decode()
+        body["bytes"] = len(fitted)
+    return body
+
+
+# -- staff tools --------------------------------------------------------------------------------
+
+def confirm_staff_upload(d: Deps, principal: Principal, member_no: str, upload_id: str) -> dict[str, Any]:
+    """"确认上传": staff make their checked upload the certificate photo (spec must pass)."""
+    member = access.get_member(principal, member_no)
+    try:
+        upload = UploadModel.get(upload_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("未找到该上传记录", code="UPLOAD_NOT_FOUND") from None
+    if upload.member_no != member.member_no or upload.kind != "staff":
+        raise NotFound("未找到该上传记录", code="UPLOAD_NOT_FOUND")
+    if upload.status not in FINAL:
+        raise Conflict("照片仍在检测中,请稍候", code="PHOTO_PENDING")
+    if upload.status != "accepted":
+        raise Conflict("照片不符合规格,不能作为会员证照片", code="PHOTO_SPEC_FAILED",
+                       checks=[_plain(c) for c in upload.checks or []])
+    stored = d.photos.get(upload.s3_key, upload.s3_version_id)
+    if stored is None:
+        raise NotFound("未找到该上传记录", code="UPLOAD_NOT_FOUND")
+    _make_current(d, member.member_no, stored.body)
+    audit.record(member.member_no, principal, "photo",
+                 detail={"event": "职员确认上传会员证照片", "upload_id": upload_id, "score": upload.score})
+    return {"photo_status": "accepted"}
+
+
+def use_reference(d: Deps, principal: Principal, member_no: str) -> dict[str, Any]:
+    """"使用全科合格照片": fit the exam photo to the spec and make it the certificate photo."""
+    member = access.get_member(principal, member_no)
+    reference = _reference_bytes(d, member)
+    if reference is None:
+        raise NotFound("没有全科合格照片", code="PHOTO_MISSING")
+    fitted, report = prepare_portrait(reference, d.face_engine)
+    blocking = [c for c in report.checks if not c.ok and c.rule != "background"]
+    if not fitted or blocking:
+        raise Conflict("全科合格照片无法调整为符合规格的会员证照片,请上传新照片", code="PHOTO_SPEC_FAILED",
+                       checks=[c.to_dict() for c in report.checks])
+    _make_current(d, member.member_no, fitted)
+    audit.record(member.member_no, principal, "photo", detail={"event": "使用全科合格照片作为会员证照片"})
+    return {"photo_status": "accepted", "checks": [c.to_dict() for c in report.checks]}
+
+
+# -- review queue -------------------------------------------------------------------------------
+
+def list_reviews(principal: Principal) -> dict[str, Any]:
+    assoc = access.managed_association(principal)
+    items = []
+    for u in UploadModel.review_queue.query(assoc, scan_index_forward=False, limit=200):
+        try:
+            member = MemberModel.get(u.member_no)
+        except DoesNotExist:
+            continue
+        items.append({"review_id": u.upload_id, "member_no": u.member_no, "name": member.name,
+                      "created_at": u.created_at, "score": u.score, "engine": u.engine,
+                      "message": u.message, "checks": [_plain(c) for c in u.checks or []],
+                      "has_reference": bool(member.reference_key)})
+    return {"items": items}
+
+
+def _review(principal: Principal, review_id: str) -> UploadModel:
+    assoc = access.managed_association(principal)
+    try:
+        upload = UploadModel.get(review_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("未找到该审核记录", code="REVIEW_NOT_FOUND") from None
+    if upload.association != assoc or upload.review_association != assoc:
+        raise NotFound("未找到该审核记录", code="REVIEW_NOT_FOUND")
+    return upload
+
+
+def review_photo(d: Deps, principal: Principal, review_id: str) -> bytes:
+    upload = _review(principal, review_id)
+    stored = d.photos.get(upload.s3_key, upload.s3_version_id)
+    if stored is None:
+        raise NotFound("照片已不存在", code="PHOTO_MISSING")
+    return stored.body
+
+
+def decide_review(d: Deps, principal: Principal, review_id: str, accept: bool, reason: str = "") -> dict[str, Any]:
+    upload = _review(principal, review_id)
+    reason = (reason or "").strip()
+    if not accept and not reason:
+        raise ValidationFailed("请填写驳回原因", code="REASON_REQUIRED",
+                               errors=[{"key": "reason", "label": "驳回原因", "message": "请填写驳回原因"}])
+    upload.status = "accepted" if accept else "rejected"
+    upload.review_association = None
+    upload.decided_by, upload.decision_reason = principal.actor, reason or None
+    upload.message = "所属注协审核通过" if accept else f"所属注协审核未通过:{reason}"
+    try:
+        upload.save()
+    except PutError:
+        raise Conflict("该审核已被他人处理,请刷新", code="VERSION_CONFLICT") from None
+    if accept:
+        stored = d.photos.get(upload.s3_key, upload.s3_version_id)
+        if stored is None:
+            raise NotFound("照片已不存在", code="PHOTO_MISSING")
+        _make_current(d, upload.member_no, stored.body)
+    else:
+        def mutate(m: MemberModel) -> None:
+            if m.photo_status != "accepted":
+                m.photo_status = "rejected"
+
+        update_member_record(upload.member_no, mutate)
+    audit.record(upload.member_no, principal, "photo",
+                 detail={"event": "人工审核通过" if accept else "人工审核驳回", "upload_id": review_id,
+                         "reason": reason})
+    return {"review_id": review_id, "status": upload.status}

@@ -1,0 +1,234 @@
+"""The upload trigger end to end through moto: presigned POST → S3 → SQS → the app's handler.
+
+Face comparison runs on the real dlib engine with the shared fixtures (never moto's canned
+Rekognition). Redelivery, review after repeated failures, staff tools and scopes are covered.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import requests
+
+from chalicelib import aws as aws_clients
+from chalicelib.members.models import AuditModel, MemberModel, UploadModel
+from chalicelib.photo.service import CONSENT_TEXT_VERSION
+from tests.conftest import FACES
+
+WHITE = FACES / "spec_white"
+
+
+def _photo(name: str) -> bytes:
+    return (WHITE / f"{name}.jpg").read_bytes()
+
+
+@pytest.fixture()
+def member_with_reference(aws, make_member):
+    def _make(reference: str | None = "obama_02", association: str = "110000"):
+        m = make_member(association)
+        if reference:
+            key = f"reference/{m.member_no}.jpg"
+            aws.photos.put(key, _photo(reference))
+            m.refresh()
+            m.reference_key = key
+            m.save()
+        return m
+
+    return _make
+
+
+def aws_module_client(name: str):
+    return aws_clients.client(name, "us-east-1")
+
+
+def _drain(client, aws, *, deliveries: int = 1) -> int:
+    """Receive every message and hand each to the handler `deliveries` times (redelivery)."""
+    sqs = aws_module_client("sqs")
+    url = sqs.get_queue_url(QueueName=aws.settings.photo_queue)["QueueUrl"]
+    handled = 0
+    while True:
+        msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not msgs:
+            return handled
+        for m in msgs:
+            event = client.events.generate_sqs_event(message_bodies=[m["Body"]], queue_name=aws.settings.photo_queue)
+            for _ in range(deliveries):
+                client.lambda_.invoke("photo_check", event)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            handled += 1
+
+
+def _upload(client, headers, path: str, data: bytes) -> str:
+    r = client.http.post(path, headers=headers)
+    assert r.status_code == 200, r.body
+    post = r.json_body
+    resp = requests.post(post["url"], data=post["fields"], files={"file": ("photo.jpg", data, "image/jpeg")})
+    assert resp.status_code in (200, 201, 204)
+    return post["upload_id"]
+
+
+def _consent(client, who):
+    r = client.http.post("/me/photo/consent", headers=who.headers, body=json.dumps({"text_version": CONSENT_TEXT_VERSION}))
+    assert r.status_code == 200, r.body
+
+
+def test_upload_needs_separate_consent_first(client, persona, member_with_reference):
+    m = member_with_reference()
+    me = persona("member", "110000", member_no=m.member_no)
+    r = client.http.post("/me/photo/uploads", headers=me.headers)
+    assert r.status_code == 409 and r.json_body["code"] == "CONSENT_REQUIRED"
+    _consent(client, me)
+    assert MemberModel.get(m.member_no).face_consent.text_version == CONSENT_TEXT_VERSION
+
+
+def test_presigned_post_policy_pins_key_type_and_size(client, persona, member_with_reference):
+    m = member_with_reference()
+    me = persona("member", "110000", member_no=m.member_no)
+    _consent(client, me)
+    post = client.http.post("/me/photo/uploads", headers=me.headers).json_body
+    policy = json.loads(base64.b64decode(post["fields"]["policy"]))
+    conditions = policy["conditions"]
+    assert ["content-length-range", 10 * 1024, 20 * 1024] in conditions
+    assert {"Content-Type": "image/jpeg"} in conditions
+    assert {"key": f"uploads/{m.member_no}/{post['upload_id']}.jpg"} in conditions
+
+
+def test_same_person_is_accepted_and_redelivery_changes_nothing(client, aws, persona, member_with_reference):
+    m = member_with_reference("obama_02")
+    me = persona("member", "110000", member_no=m.member_no)
+    _consent(client, me)
+    r = client.http.get("/me/photo", headers=me.headers)
+    assert r.status_code == 404 and r.json_body["message"] == "没有查询到照片信息"
+
+    upload_id = _upload(client, me.headers, "/me/photo/uploads", _photo("obama_01"))
+    status = client.http.get(f"/me/photo/uploads/{upload_id}", headers=me.headers).json_body
+    assert status["status"] == "pending"
+
+    assert _drain(client, aws, deliveries=3) >= 1  # moto also queues an s3:TestEvent
+    status = client.http.get(f"/me/photo/uploads/{upload_id}", headers=me.headers).json_body
+    assert status["status"] == "accepted" and status["message"] == "比对成功"
+    assert "score" not in status  # scores are for staff only
+    assert all(c["ok"] for c in status["checks"])
+    member = MemberModel.get(m.member_no)
+    assert member.photo_status == "accepted" and member.photo_key == f"photos/{m.member_no}.jpg"
+    photo = client.http.get("/me/photo", headers={**me.headers, "Accept": "image/jpeg"})
+    assert photo.status_code == 200 and photo.body[:2] == b"\xff\xd8"
+    entries = [e for e in AuditModel.query(m.member_no) if e.action == "photo"]
+    assert len(entries) == 1  # three deliveries, one result, one audit entry
+
+
+def test_different_person_is_rejected_then_goes_to_review_after_five_failures(client, aws, persona,
+                                                                               member_with_reference):
+    m = member_with_reference("hopper_01")
+    me = persona("member", "110000", member_no=m.member_no)
+    _consent(client, me)
+    statuses = []
+    for _ in range(5):
+        upload_id = _upload(client, me.headers, "/me/photo/uploads", _photo("obama_01"))
+        _drain(client, aws)
+        body = client.http.get(f"/me/photo/uploads/{upload_id}", headers=me.headers).json_body
+        statuses.append((body["status"], body["attempts_left"]))
+    assert [s for s, _ in statuses] == ["rejected"] * 4 + ["review"]
+    assert [a for _, a in statuses][:4] == [4, 3, 2, 1]
+    rejected = client.http.get(f"/me/photo/uploads/{upload_id}", headers=me.headers).json_body
+    assert any(c["rule"] == "face_match" and not c["ok"] for c in rejected["checks"])
+
+    bj = persona("association_staff", "110000")
+    queue = client.http.get("/reviews", headers=bj.headers).json_body["items"]
+    assert [i["review_id"] for i in queue] == [upload_id] and queue[0]["score"] is not None
+    sh = persona("association_staff", "310000")
+    assert client.http.get("/reviews", headers=sh.headers).json_body["items"] == []
+    assert client.http.post(f"/reviews/{upload_id}/accept", headers=sh.headers, body="{}").status_code == 404
+    r = client.http.post(f"/reviews/{upload_id}/reject", headers=bj.headers, body="{}")
+    assert r.status_code == 422
+    r = client.http.post(f"/reviews/{upload_id}/accept", headers=bj.headers, body="{}")
+    assert r.status_code == 200
+    assert MemberModel.get(m.member_no).photo_status == "accepted"
+    assert client.http.get("/reviews", headers=bj.headers).json_body["items"] == []
+
+
+def test_no_reference_goes_to_review(client, aws, persona, member_with_reference):
+    m = member_with_reference(None)
+    me = persona("member", "110000", member_no=m.member_no)
+    _consent(client, me)
+    upload_id = _upload(client, me.headers, "/me/photo/uploads", _photo("obama_01"))
+    _drain(client, aws)
+    assert client.http.get(f"/me/photo/uploads/{upload_id}", headers=me.headers).json_body["status"] == "review"
+    assert MemberModel.get(m.member_no).photo_status == "review"
+
+
+def test_spec_failure_is_rejected_with_every_reason(client, aws, persona, member_with_reference):
+    m = member_with_reference("obama_02")
+    me = persona("member", "110000", member_no=m.member_no)
+    _consent(client, me)
+    upload_id = _upload(client, me.headers, "/me/photo/uploads", (FACES / "spec" / "obama_01.jpg").read_bytes())
+    _drain(client, aws)
+    body = client.http.get(f"/me/photo/uploads/{upload_id}", headers=me.headers).json_body
+    assert body["status"] == "rejected"
+    assert {c["rule"] for c in body["checks"] if not c["ok"]} >= {"background"}
+    assert int(MemberModel.get(m.member_no).failed_attempts) == 0  # spec failures are not face failures
+
+
+def test_staff_upload_confirm_and_use_reference(client, aws, persona, member_with_reference):
+    m = member_with_reference("obama_02")
+    bj = persona("association_staff", "110000")
+    r = client.http.get(f"/members/{m.member_no}/photo?kind=reference", headers={**bj.headers, "Accept": "image/jpeg"})
+    assert r.status_code == 200 and r.headers["Content-Type"] == "image/jpeg"
+    upload_id = _upload(client, bj.headers, f"/members/{m.member_no}/photo/uploads", _photo("obama_01"))
+    _drain(client, aws)
+    body = client.http.get(f"/members/{m.member_no}/photo/uploads/{upload_id}", headers=bj.headers).json_body
+    assert body["status"] == "accepted" and body["score"] is not None
+    assert MemberModel.get(m.member_no).photo_status == "none"  # staff confirm first
+    r = client.http.post(f"/members/{m.member_no}/photo/uploads/{upload_id}/confirm", headers=bj.headers)
+    assert r.status_code == 200
+    assert MemberModel.get(m.member_no).photo_status == "accepted"
+
+    other = member_with_reference("hopper_01")
+    r = client.http.post(f"/members/{other.member_no}/photo/use-reference", headers=bj.headers)
+    assert r.status_code == 200, r.body
+    assert MemberModel.get(other.member_no).photo_status == "accepted"
+    history = client.http.get(f"/members/{other.member_no}/history", headers=bj.headers)
+    if history.status_code == 200:  # the history route belongs to the members area
+        assert any(e["action"] == "photo" for e in history.json_body["items"])
+
+
+def test_staff_of_another_association_cannot_touch_photos(client, persona, member_with_reference):
+    m = member_with_reference("obama_02")
+    sh = persona("association_staff", "310000")
+    nat = persona("national_staff", "100000")
+    for who in (sh, nat):
+        assert client.http.get(f"/members/{m.member_no}/photo?kind=reference", headers=who.headers).status_code == 404
+        assert client.http.post(f"/members/{m.member_no}/photo/uploads", headers=who.headers).status_code == 404
+        assert client.http.post(f"/members/{m.member_no}/photo/use-reference", headers=who.headers).status_code == 404
+
+
+def test_prepare_fits_a_phone_portrait(client, persona, member_with_reference):
+    m = member_with_reference()
+    me = persona("member", "110000", member_no=m.member_no)
+    raw = (FACES / "orig" / "obama_02.jpg").read_bytes()
+    r = client.http.post("/me/photo/prepare", headers={**me.headers, "Content-Type": "image/jpeg"}, body=raw)
+    assert r.status_code == 200, r.body
+    body = r.json_body
+    assert body["image"].startswith("data:image/jpeg;base64,")
+    fitted = base64.b64decode(body["image"].split(",", 1)[1])
+    assert 10 * 1024 <= len(fitted) <= 20 * 1024
+    rules = {c["rule"]: c["ok"] for c in body["report"]["checks"]}
+    assert rules["dimensions"] and rules["size_bytes"] and rules["dpi"]
+
+
+def test_handler_raises_on_unreadable_object_so_sqs_retries(aws):
+    from chalicelib.photo.service import S3Object, handle_uploaded
+
+    UploadModel("u1", member_no="110000000001", association="110000", s3_key="uploads/110000000001/u1.jpg").save()
+    with pytest.raises(Exception):
+        from chalicelib.members.models import MemberModel as M
+
+        M("110000000001", association="110000").save()
+        handle_uploaded(aws, S3Object("uploads/110000000001/u1.jpg", "", ""))
+    assert UploadModel.get("u1").status == "waiting"
+    queue_attrs = aws_module_client("sqs").get_queue_attributes(
+        QueueUrl=aws_module_client("sqs").get_queue_url(QueueName=aws.settings.photo_queue)["QueueUrl"],
+        AttributeNames=["RedrivePolicy"])["Attributes"]
+    assert json.loads(queue_attrs["RedrivePolicy"])["maxReceiveCount"] in ("3", 3)
