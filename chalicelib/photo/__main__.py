@@ -59,11 +59,28 @@ def _parser() -> argparse.ArgumentParser:
     prepare = sub.add_parser("prepare", help="fit any portrait to the spec (crop, resize, size band, dpi)")
     prepare.add_argument("input")
     prepare.add_argument("output")
+    refs = sub.add_parser("load-references",
+                          help="operators: bulk-load exam photos from a folder or zip named by member or ID number")
+    refs.add_argument("source", help="folder or .zip of JPEG/PNG/HEIC files")
     return parser
+
+
+def _load_references(source: str) -> int:
+    """Runs against the AWS the environment points at (needs the stage's settings)."""
+    from chalicelib.bootstrap import deps
+    from chalicelib.photo.references import load_references
+
+    report = load_references(deps(), Path(source))
+    for name, reason in report.problems:
+        print(f"skipped {name}: {reason}", file=sys.stderr)
+    print(json.dumps({"loaded": len(report.loaded), "skipped": len(report.problems)}))
+    return EXIT_OK if not report.problems else EXIT_FAILED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "load-references":
+        return _load_references(args.source)
     try:
         face = FaceSettings.from_env()
         engine = get_engine(face)
