@@ -151,7 +151,8 @@ class _Secrets:
         if self._ssm is None:
             import boto3
 
-            self._ssm = boto3.client("ssm")
+            region = self._env.get("AWS_REGION") or self._env.get("AWS_DEFAULT_REGION") or None
+            self._ssm = boto3.client("ssm", region_name=region)
         try:
             return self._ssm.get_parameter(Name=param, WithDecryption=True)["Parameter"]["Value"]
         except Exception as exc:  # botocore errors, no network

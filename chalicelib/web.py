@@ -42,7 +42,7 @@ def _cors() -> CORSConfig:
     site = os.environ.get("SITE_URL", "").rstrip("/")
     origin = "/".join(site.split("/")[:3]) if site.startswith("http") else "*"
     return CORSConfig(allow_origin=origin, allow_headers=["Authorization", "Content-Type", "Accept"],
-                      expose_headers=["Content-Disposition"], max_age=600)
+                      expose_headers=["Content-Disposition", "Retry-After"], max_age=600)
 
 
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}

@@ -37,8 +37,37 @@ os.environ.update({
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("CAPTCHA_TEST_CODE", None)
 
+import botocore.loaders  # noqa: E402
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
+
+# Every fresh `aws` fixture makes new botocore sessions (boto3 clients, one per PynamoDB model),
+# and each new session re-parses botocore's large JSON data files: about 2-3 s per test on this
+# machine. The files never change, so the parsed data is shared across sessions here.
+_JSON_CACHE: dict[str, Any] = {}
+_SERVICES_CACHE: dict[tuple[Any, ...], list[str]] = {}
+_load_file = botocore.loaders.JSONFileLoader.load_file
+_list_services = botocore.loaders.Loader.list_available_services
+
+
+def _cached_load_file(self: Any, file_path: str) -> Any:
+    if file_path not in _JSON_CACHE:
+        _JSON_CACHE[file_path] = _load_file(self, file_path)
+    return _JSON_CACHE[file_path]
+
+
+def _cached_list_services(self: Any, type_name: str) -> list[str]:
+    key = (tuple(self.search_paths), type_name)
+    if key not in _SERVICES_CACHE:
+        _SERVICES_CACHE[key] = _list_services(self, type_name)
+    return list(_SERVICES_CACHE[key])
+
+
+@pytest.fixture(autouse=True)
+def _fast_botocore(monkeypatch: Any) -> None:
+    monkeypatch.setattr(botocore.loaders.JSONFileLoader, "load_file", _cached_load_file)
+    monkeypatch.setattr(botocore.loaders.Loader, "list_available_services", _cached_list_services)
+
 
 ROOT = Path(__file__).resolve().parent.parent
 FACES = ROOT / "tests" / "fixtures" / "faces"
