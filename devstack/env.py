@@ -6,9 +6,9 @@ import secrets
 
 
 def local_environment(moto_port: int, web_port: int) -> dict[str, str]:
-    from devstack.keys import self_signed_pair
+    from chalicelib.cert.signing import make_self_signed
 
-    key_pem, cert_pem = self_signed_pair("CPA e-certificate local sample signer")
+    key_pem, cert_pem = make_self_signed("CPA e-certificate local sample signer (not a real seal)")
     return {
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
         "AWS_ACCESS_KEY_ID": "testing",

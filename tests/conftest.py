@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from devstack.env import resource_names
-from devstack.keys import self_signed_pair
+from chalicelib.cert.signing import make_self_signed
 
-_KEY_PEM, _CERT_PEM = self_signed_pair("test signer")
+_KEY_PEM, _CERT_PEM = make_self_signed("test signer")
 os.environ.update({
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",

@@ -1,0 +1,427 @@
+"""The certificate PDF: layout and rendering as one pure function.
+
+`render_certificate(data, photo, issued_on, qr_url=...)` → PDF bytes. No I/O beyond the bundled
+fonts, no clock (the PDF creation date defaults to the issue date), no randomness: the same input
+gives the same bytes, which is what lets the caller cache certificates under a hash of their
+inputs and lets tests compare outputs.
+
+Page: A4 landscape (297 × 210 mm). Why:
+* members print at home or in the office, where A4 is the paper in every printer; at 100 % scale
+  the photo keeps its real 1-inch-photo proportions and the QR modules stay about 0.7 mm, which
+  phones read easily. A5 would be printed on A4 anyway, scaled up or with wide margins;
+* landscape is the traditional orientation of Chinese certificates (证书/奖状) and gives the
+  layout a calm three-band structure: headline, then photo beside the particulars, then the
+  QR code and the seal on the same baseline, with generous white space;
+* a frame inset 10 mm stays inside the unprintable margin of consumer printers, so nothing is
+  clipped and no full-bleed ink is wasted.
+
+Colours: a deep seal red for the frame and headline, an old-gold for rules and ornaments, near
+black for the particulars; the seal is composited with the Multiply blend mode so the printed
+issue line shows through its red ink as on a stamped paper document.
+
+Speed: see `fontpack` (per-document font subsets cut from a font parsed once per process) and
+`fpdf_compat` (handing those, and the seal decoded once, to fpdf2); everything else here is a
+few hundred drawing operations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from typing import Protocol
+
+from fpdf import FPDF
+
+from chalicelib.cert import wording
+from chalicelib.cert.fontpack import BODY_FONT, DISPLAY_FONT, FontPack, GlyphMissing, body_font, display_font
+from chalicelib.cert.fpdf_compat import missing_glyphs, preload_image, register_font
+from chalicelib.cert.qr import draw_qr
+from chalicelib.cert.seal import SEAL_MM, sample_seal
+from chalicelib.errors import AppError
+
+BEIJING = timezone(timedelta(hours=8), "CST")
+
+#: Part of any cache key for rendered certificates: bump it whenever the layout, the wording or
+#: the bundled fonts change, so that cached PDFs of the old design are not served again.
+LAYOUT_VERSION = "2026.11-1"
+
+PAGE_W, PAGE_H = 297.0, 210.0
+CRIMSON = (146, 22, 30)
+GOLD = (181, 144, 72)
+GOLD_DARK = (140, 104, 40)
+TINT = (238, 226, 196)
+PAPER = (255, 252, 243)
+INK = (28, 28, 30)
+LABEL = (118, 40, 34)
+MUTED = (112, 100, 88)
+
+BODY, DISPLAY = "certbody", "certdisplay"
+
+
+class CertificateDataInvalid(AppError):
+    status, code, message = 422, "CERT_DATA_INVALID", "会员证书信息不完整"
+
+
+class PhotoInvalid(AppError):
+    status, code, message = 422, "PHOTO_INVALID", "照片无法读取，请重新上传"
+
+
+@dataclass(frozen=True)
+class CertificateData:
+    """What a certificate prints about a member (dates as `date`; ISO strings are accepted)."""
+
+    name: str
+    gender: str
+    birth_date: date
+    member_no: str
+    approval_date: date
+    approval_doc_no: str
+    association_name: str
+
+    def __post_init__(self) -> None:
+        empty = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str):
+                value = " ".join(value.split())  # no stray newlines/tabs in a printed field
+                if f.name in ("birth_date", "approval_date") and value:
+                    try:
+                        value = date.fromisoformat(value)
+                    except ValueError as exc:
+                        raise CertificateDataInvalid(f"日期格式有误：{value}", field=f.name) from exc
+                object.__setattr__(self, f.name, value)
+            if value in ("", None):
+                empty.append(f.name)
+        if empty:
+            raise CertificateDataInvalid(missing=empty)
+
+
+def format_date(day: date) -> str:
+    """`2024年3月1日`: Arabic numerals, no leading zeros, as GB/T 9704 prescribes for documents."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+class FontSetup(Protocol):
+    """How a document gets its two faces; `body_text`/`display_text` is all it will print."""
+
+    def __call__(self, pdf: FPDF, body_text: str, display_text: str) -> None: ...
+
+
+def subset_fonts(pdf: FPDF, body_text: str, display_text: str) -> None:
+    """The fast path: per-document subsets of the bundled fonts, parsed once per process."""
+    _register_subset(pdf, BODY, body_font(), body_text)
+    _register_subset(pdf, DISPLAY, display_font(), display_text)
+
+
+@lru_cache(maxsize=32)  # repeat renders of one member; ~0.4 ms to rebuild otherwise
+def _subset_bytes(pack: FontPack, chars: frozenset[str]) -> bytes:
+    return pack.subset(chars)
+
+
+def _register_subset(pdf: FPDF, family: str, pack: FontPack, text: str) -> None:
+    chars = frozenset(text)
+    pack.check(text)
+    register_font(pdf, family, _subset_bytes(pack, chars))
+
+
+def naive_fonts(pdf: FPDF, body_text: str, display_text: str) -> None:
+    """The straightforward way (benchmark baseline): add the full bundled fonts to each document."""
+    pdf.add_font(BODY, fname=str(BODY_FONT))
+    pdf.add_font(DISPLAY, fname=str(DISPLAY_FONT))
+
+
+def render_certificate(
+    data: CertificateData,
+    photo: bytes,
+    issued_on: date,
+    *,
+    qr_url: str,
+    seal: bytes | None = None,
+    creation_date: datetime | None = None,
+) -> bytes:
+    """The member's certificate as PDF bytes (A4 landscape, one page, unsigned).
+
+    `photo`: the accepted ID photo (JPEG, embedded as is). `seal`: the issuing association's
+    seal as PNG (transparent background); None prints `sample_seal(association_name)`.
+    `creation_date` defaults to midnight Beijing time of `issued_on`, so output is a function of
+    the arguments alone. Raises `GlyphMissing` (naming the characters) if the bundled font cannot
+    print some text, `PhotoInvalid` if the photo cannot be decoded.
+    """
+    return _render(data, photo, issued_on, qr_url=qr_url, seal=seal, creation_date=creation_date,
+                   fonts=subset_fonts)
+
+
+def render_certificate_naive(data: CertificateData, photo: bytes, issued_on: date, *, qr_url: str,
+                             seal: bytes | None = None, creation_date: datetime | None = None) -> bytes:
+    """Same page, fonts added the straightforward way; only for the benchmark and its tests."""
+    return _render(data, photo, issued_on, qr_url=qr_url, seal=seal, creation_date=creation_date,
+                   fonts=naive_fonts)
+
+
+# --------------------------------------------------------------------------------------------
+# layout
+
+
+@dataclass(frozen=True)
+class _Texts:
+    """Every string the page prints, decided before drawing (the fonts are cut from them)."""
+
+    fields: tuple[tuple[str, str], ...]
+    statement: str
+    signature: tuple[str, str]
+
+    @property
+    def body(self) -> str:
+        return "".join(v for _, v in self.fields) + self.statement + "".join(self.signature) + \
+            wording.QR_CAPTION + wording.FOOTNOTE
+
+    @property
+    def display(self) -> str:
+        return "".join(label for label, _ in self.fields) + "".join(
+            (wording.ISSUER, wording.TITLE, wording.SUBTITLE, wording.SUBTITLE_EN))
+
+
+def _texts(data: CertificateData, issued_on: date) -> _Texts:
+    return _Texts(
+        fields=(
+            (wording.LABEL_NAME, data.name),
+            (wording.LABEL_GENDER, data.gender),
+            (wording.LABEL_BIRTH, format_date(data.birth_date)),
+            (wording.LABEL_MEMBER_NO, data.member_no),
+            (wording.LABEL_APPROVAL_DATE, format_date(data.approval_date)),
+            (wording.LABEL_APPROVAL_DOC, data.approval_doc_no),
+            (wording.LABEL_ASSOCIATION, data.association_name),
+        ),
+        statement=wording.STATEMENT.format(name=data.name),
+        signature=(data.association_name, f"{wording.LABEL_ISSUED}：{format_date(issued_on)}"),
+    )
+
+
+def _render(data: CertificateData, photo: bytes, issued_on: date, *, qr_url: str, seal: bytes | None,
+            creation_date: datetime | None, fonts: FontSetup) -> bytes:
+    texts = _texts(data, issued_on)
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.set_margin(0)
+    pdf.set_creation_date(creation_date or datetime.combine(issued_on, time(0, 0), BEIJING))
+    pdf.set_lang("zh-CN")
+    pdf.set_title(f"{wording.ISSUER}{wording.TITLE} {data.member_no}")
+    pdf.set_subject(wording.SUBTITLE)
+    pdf.set_author(data.association_name)
+    pdf.set_creator("中国注册会计师协会非执业会员电子证书系统")
+    fonts(pdf, texts.body, texts.display)
+    pdf.add_page()
+
+    _draw_frame(pdf)
+    _draw_headline(pdf)
+    _draw_photo(pdf, photo)
+    _draw_fields(pdf, texts)
+    _draw_qr_block(pdf, qr_url)
+    _draw_signature(pdf, texts, seal if seal is not None else sample_seal(data.association_name))
+    _draw_footnote(pdf)
+
+    dropped = missing_glyphs(pdf)
+    if dropped:  # a font lacked a character although the check passed: never print a gap
+        raise GlyphMissing(dropped)
+    return bytes(pdf.output())
+
+
+def _text_centered(pdf: FPDF, text: str, cx: float, baseline: float, spacing: float = 0.0) -> float:
+    """Draw `text` centred on `cx`; `spacing` (mm) is added between characters. Returns its width."""
+    pdf.set_char_spacing(spacing)
+    width = pdf.get_string_width(text) - spacing  # no spacing after the last character
+    pdf.text(cx - width / 2, baseline, text)
+    pdf.set_char_spacing(0)
+    return width
+
+
+def _text_justified(pdf: FPDF, text: str, x: float, baseline: float, width: float) -> None:
+    """Spread `text` to exactly `width`, the way Chinese forms align labels of unequal length."""
+    natural = pdf.get_string_width(text)
+    spacing = (width - natural) / (len(text) - 1) if len(text) > 1 else 0.0
+    pdf.set_char_spacing(max(spacing, 0.0))
+    pdf.text(x, baseline, text)
+    pdf.set_char_spacing(0)
+
+
+def _fit_size(pdf: FPDF, family: str, text: str, size: float, max_width: float, min_size: float) -> float:
+    """The largest size ≤ `size` at which `text` fits `max_width` (long names, long associations)."""
+    pdf.set_font(family, size=size)
+    width = pdf.get_string_width(text)
+    if width <= max_width:
+        return size
+    return max(min_size, size * max_width / width)
+
+
+# frame --------------------------------------------------------------------------------------
+
+FRAME = 10.0  # outer frame inset from the paper edge
+INNER = 15.0  # inner rule inset
+
+
+def _draw_frame(pdf: FPDF) -> None:
+    pdf.set_fill_color(*PAPER)
+    pdf.rect(FRAME, FRAME, PAGE_W - 2 * FRAME, PAGE_H - 2 * FRAME, style="F")
+    _draw_rosette(pdf, PAGE_W / 2, 118.0)
+
+    pdf.set_draw_color(*CRIMSON)
+    pdf.set_line_width(1.3)
+    pdf.rect(FRAME, FRAME, PAGE_W - 2 * FRAME, PAGE_H - 2 * FRAME)
+    pdf.set_draw_color(*GOLD)
+    pdf.set_line_width(0.35)
+    inset = FRAME + 2.0
+    pdf.rect(inset, inset, PAGE_W - 2 * inset, PAGE_H - 2 * inset)
+    pdf.set_line_width(0.2)
+    pdf.rect(INNER, INNER, PAGE_W - 2 * INNER, PAGE_H - 2 * INNER)
+    for sx, sy in ((1, 1), (-1, 1), (1, -1), (-1, -1)):
+        cx = INNER if sx > 0 else PAGE_W - INNER
+        cy = INNER if sy > 0 else PAGE_H - INNER
+        _draw_corner(pdf, cx, cy, sx, sy)
+
+
+# A 回纹 (square fret) spiral with a bracket along both edges, in mm from the inner corner.
+_FRET = ((2.2, 11.0), (2.2, 2.2), (11.0, 2.2), (11.0, 8.8), (4.4, 8.8), (4.4, 4.4), (8.8, 4.4), (8.8, 6.6), (6.6, 6.6))
+_BRACKET = ((0.0, 24.0), (0.0, 0.0), (24.0, 0.0))
+
+
+def _draw_corner(pdf: FPDF, cx: float, cy: float, sx: int, sy: int) -> None:
+    pdf.set_draw_color(*GOLD)
+    offset = 1.8
+    pdf.set_line_width(0.5)
+    pdf.polyline([(cx + sx * (x + offset), cy + sy * (y + offset)) for x, y in _FRET])
+    pdf.set_line_width(0.3)
+    pdf.polyline([(cx + sx * (x + offset), cy + sy * (y + offset)) for x, y in _BRACKET])
+
+
+def _draw_rosette(pdf: FPDF, cx: float, cy: float) -> None:
+    """A faint spirograph rosette behind the particulars, the security-print motif of certificates.
+
+    Rotated ellipses are a handful of Bézier curves each, far cheaper than a sampled guilloche.
+    """
+    pdf.set_draw_color(*TINT)
+    pdf.set_line_width(0.16)
+    for i in range(24):
+        with pdf.rotation(i * 7.5, cx, cy):
+            pdf.ellipse(cx - 44.0, cy - 12.0, 88.0, 24.0)
+    pdf.circle(cx, cy, 47.0)
+
+
+# headline -----------------------------------------------------------------------------------
+
+
+def _draw_headline(pdf: FPDF) -> None:
+    cx = PAGE_W / 2
+    pdf.set_text_color(*CRIMSON)
+    pdf.set_font(DISPLAY, size=21)
+    _text_centered(pdf, wording.ISSUER, cx, 37.0, spacing=2.2)
+    pdf.set_font(DISPLAY, size=40)
+    _text_centered(pdf, wording.TITLE, cx, 56.5, spacing=4.5)
+
+    pdf.set_font(DISPLAY, size=12)
+    pdf.set_text_color(*GOLD_DARK)
+    width = _text_centered(pdf, wording.SUBTITLE, cx, 66.5, spacing=1.6)
+    pdf.set_draw_color(*GOLD)
+    pdf.set_line_width(0.3)
+    gap = width / 2 + 5
+    for side in (-1, 1):
+        pdf.line(cx + side * gap, 64.9, cx + side * (gap + 48), 64.9)
+        _diamond(pdf, cx + side * (gap + 50.5), 64.9, 1.3)
+    pdf.set_font(DISPLAY, size=7.2)
+    pdf.set_text_color(*MUTED)
+    _text_centered(pdf, wording.SUBTITLE_EN, cx, 72.5, spacing=0.55)
+
+
+def _diamond(pdf: FPDF, x: float, y: float, r: float) -> None:
+    pdf.set_fill_color(*GOLD)
+    pdf.polygon([(x - r, y), (x, y - r), (x + r, y), (x, y + r)], style="F")
+
+
+# body ---------------------------------------------------------------------------------------
+
+PHOTO_X, PHOTO_Y, PHOTO_W = 36.0, 84.0, 33.0
+PHOTO_H = PHOTO_W * 220 / 178  # the photo spec's 178 × 220 px
+
+
+def _draw_photo(pdf: FPDF, photo: bytes) -> None:
+    pdf.set_draw_color(*GOLD)
+    pdf.set_line_width(0.3)
+    pdf.rect(PHOTO_X - 1.5, PHOTO_Y - 1.5, PHOTO_W + 3, PHOTO_H + 3)
+    try:
+        pdf.image(preload_image(pdf, photo), x=PHOTO_X, y=PHOTO_Y, w=PHOTO_W, h=PHOTO_H, keep_aspect_ratio=True)
+    except Exception as exc:  # Pillow/fpdf2 raise many types for undecodable input
+        raise PhotoInvalid() from exc
+
+
+LABEL_PT, VALUE_PT, NAME_PT = 10.5, 13.0, 17.0
+COLS = ((88.0, 170.0), (181.0, 262.0))  # (label x, end of the value rule) per column
+LABEL_W = 23.0
+ROWS = (92.0, 105.0, 118.0, 131.0)
+
+
+def _draw_fields(pdf: FPDF, texts: _Texts) -> None:
+    # (row, column, spans both columns)
+    places = ((0, 0, False), (0, 1, False), (1, 0, False), (1, 1, False), (2, 0, False), (2, 1, False),
+              (3, 0, True))
+    for (label, value), (row, col, wide) in zip(texts.fields, places, strict=True):
+        x, end = COLS[col]
+        if wide:
+            end = COLS[1][1]
+        baseline = ROWS[row]
+        pdf.set_font(DISPLAY, size=LABEL_PT)
+        pdf.set_text_color(*LABEL)
+        _text_justified(pdf, label, x, baseline, LABEL_W)
+        value_x = x + LABEL_W + 4.0
+        size = NAME_PT if label == wording.LABEL_NAME else VALUE_PT
+        pdf.set_font(BODY, size=_fit_size(pdf, BODY, value, size, end - value_x - 1, 8.0))
+        pdf.set_text_color(*INK)
+        pdf.text(value_x, baseline, value)
+        pdf.set_draw_color(*GOLD)
+        pdf.set_line_width(0.15)
+        pdf.line(value_x - 1, baseline + 2.2, end, baseline + 2.2)
+
+    pdf.set_text_color(*INK)
+    left, right = COLS[0][0], COLS[1][1]
+    size = _fit_size(pdf, BODY, texts.statement, 12.5, right - left, 8.0)
+    pdf.set_font(BODY, size=size)
+    _text_centered(pdf, texts.statement, (left + right) / 2, 143.5, spacing=0.25)
+
+
+# bottom band --------------------------------------------------------------------------------
+
+QR_X, QR_Y, QR_SIZE = 36.0, 150.0, 33.0  # aligned with the photo above it
+SIGN_CX, SIGN_Y = 226.0, 182.0
+SEAL_CY = 166.0  # the seal's lower half covers the issuer line, as on a stamped document
+
+
+def _draw_qr_block(pdf: FPDF, url: str) -> None:
+    pdf.set_draw_color(*GOLD)
+    pdf.set_line_width(0.2)
+    pdf.rect(QR_X - 0.8, QR_Y - 0.8, QR_SIZE + 1.6, QR_SIZE + 1.6)
+    draw_qr(pdf, url, QR_X, QR_Y, QR_SIZE, dark=INK)
+    pdf.set_font(BODY, size=8)
+    pdf.set_text_color(*MUTED)
+    _text_centered(pdf, wording.QR_CAPTION, QR_X + QR_SIZE / 2, QR_Y + QR_SIZE + 5.0, spacing=0.3)
+
+
+def _draw_signature(pdf: FPDF, texts: _Texts, seal: bytes) -> None:
+    issuer, issued = texts.signature
+    pdf.set_text_color(*INK)
+    pdf.set_font(BODY, size=_fit_size(pdf, BODY, issuer, 14.0, 70.0, 8.0))
+    _text_centered(pdf, issuer, SIGN_CX, SIGN_Y, spacing=0.6)
+    pdf.set_font(BODY, size=11.5)
+    _text_centered(pdf, issued, SIGN_CX, SIGN_Y + 8.5, spacing=0.2)
+    # The seal goes over the issuer line, like a stamp on paper: Multiply keeps the text readable.
+    with pdf.local_context(blend_mode="Multiply"):
+        try:
+            pdf.image(preload_image(pdf, seal), x=SIGN_CX - SEAL_MM / 2, y=SEAL_CY - SEAL_MM / 2, w=SEAL_MM, h=SEAL_MM)
+        except Exception as exc:
+            raise AppError("电子印章图片无法读取", code="SEAL_INVALID", status=500) from exc
+
+
+def _draw_footnote(pdf: FPDF) -> None:
+    pdf.set_font(BODY, size=7.5)
+    pdf.set_text_color(*MUTED)
+    _text_centered(pdf, wording.FOOTNOTE, PAGE_W / 2, PAGE_H - INNER - 3.2, spacing=0.15)
+
+

@@ -1,0 +1,67 @@
+"""The fpdf2 internals we rely on (`chalicelib/cert/fpdf_compat.py`): fail here on an upgrade."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from io import BytesIO
+
+import pytest
+from fpdf import FPDF
+
+from chalicelib.cert.fontpack import BODY_FONT, body_font
+from chalicelib.cert.fpdf_compat import missing_glyphs, preload_image, register_font
+from chalicelib.cert.seal import sample_seal
+from tests.cert.conftest import pdf_text
+
+
+def _page(fonts: str, text: str, image: bytes | None = None, preload: bool = False) -> bytes:
+    pdf = FPDF()
+    pdf.set_creation_date(datetime(2024, 1, 1, tzinfo=timezone.utc))
+    if fonts == "memory":
+        register_font(pdf, "body", body_font().subset(text))
+    else:
+        pdf.add_font("body", fname=str(BODY_FONT))
+    pdf.add_page()
+    pdf.set_font("body", size=14)
+    pdf.text(20, 20, text)
+    if image is not None:
+        pdf.image(preload_image(pdf, image) if preload else BytesIO(image), x=20, y=40, w=40)
+        pdf.image(preload_image(pdf, image) if preload else BytesIO(image), x=80, y=40, w=40)
+    return bytes(pdf.output())
+
+
+def test_in_memory_font_embeds_a_small_subset_and_extracts() -> None:
+    text = "非执业会员 张喆 110000123456"
+    pdf = _page("memory", text)
+    assert pdf_text(pdf).strip() == text
+    assert len(pdf) < 20_000
+    assert b"/FontFile2" in pdf and b"/CIDFontType2" in pdf
+
+
+def test_in_memory_font_gives_the_same_text_as_the_file_font() -> None:
+    text = "中国注册会计师协会 玥祎昇"
+    assert pdf_text(_page("memory", text)) == pdf_text(_page("file", text))
+
+
+def test_characters_outside_the_registered_subset_are_detected() -> None:
+    pdf = FPDF()
+    register_font(pdf, "body", body_font().subset("张三"))
+    pdf.add_page()
+    pdf.set_font("body", size=12)
+    pdf.text(10, 10, "张三李")
+    assert missing_glyphs(pdf) == ["李"]
+
+
+def test_registering_twice_is_refused() -> None:
+    pdf = FPDF()
+    register_font(pdf, "body", body_font().subset("张"))
+    with pytest.raises(ValueError):
+        register_font(pdf, "BODY", body_font().subset("张"))
+
+
+def test_preloaded_image_gives_the_same_pdf_as_fpdf2_itself() -> None:
+    seal = sample_seal("测试注册会计师协会")
+    plain = _page("memory", "样", seal, preload=False)
+    preloaded = _page("memory", "样", seal, preload=True)
+    assert preloaded == plain
+    assert preloaded.count(b"/Subtype /Image") == 2  # the seal and its soft mask, each once
