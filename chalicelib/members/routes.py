@@ -1,8 +1,120 @@
-"""HTTP routes of the members area (thin: read the request, call one service function, return)."""
+"""HTTP routes of the members area (thin: read the request, call one service function, return).
+
+Request and response shapes are documented on the service functions (service.py,
+applications.py, imports.py); errors are `{"code", "message", ...}` from chalicelib.web.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import quote
+
+from chalice import Response
+
 from chalicelib.auth.authorizer import token_authorizer
-from chalicelib.web import Api
+from chalicelib.members import applications, imports, service
+from chalicelib.members.excel import XLSX
+from chalicelib.web import MEMBER, STAFF, Api, Request, json_response
 
 api = Api(__name__, authorizer=token_authorizer)
+
+
+def _xlsx(data: bytes, filename: str, ascii_name: str) -> Response:
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    return Response(body=data, status_code=200, headers={
+        "Content-Type": XLSX, "Content-Disposition": disposition, "Cache-Control": "no-store"})
+
+
+# -- staff: list, record, change ------------------------------------------------------------------
+
+@api.route("/members", roles=STAFF)
+def list_members(req: Request) -> dict[str, Any]:
+    return service.list_members(req.principal, req.query)
+
+
+@api.route("/members/count", roles=STAFF)
+def count_members(req: Request) -> dict[str, Any]:
+    return service.count_members(req.principal, req.query)
+
+
+@api.route("/members", methods=["POST"], roles=STAFF)
+def create_member(req: Request) -> Response:
+    return json_response(service.create_member(req.principal, req.json()), status=201)
+
+
+@api.route("/members/{member_no}", roles=STAFF)
+def get_member(req: Request, member_no: str) -> dict[str, Any]:
+    return service.get_record(req.principal, member_no)
+
+
+@api.route("/members/{member_no}", methods=["PATCH"], roles=STAFF)
+def update_member(req: Request, member_no: str) -> dict[str, Any]:
+    return service.update_member(req.principal, member_no, req.json())
+
+
+@api.route("/members/{member_no}/history", roles=STAFF)
+def member_history(req: Request, member_no: str) -> dict[str, Any]:
+    return service.member_history(req.principal, member_no)
+
+
+@api.route("/members/{member_no}/initial-password", methods=["POST"], roles=STAFF)
+def initial_password(req: Request, member_no: str) -> dict[str, Any]:
+    return service.issue_initial_password(req.principal, member_no)
+
+
+# -- staff: Excel -----------------------------------------------------------------------------------
+
+@api.route("/members/import-template", roles=STAFF)
+def import_template(req: Request) -> Response:
+    data, filename = service.import_template()
+    return _xlsx(data, filename, "member-import-template.xlsx")
+
+
+@api.route("/members/imports", methods=["POST"], roles=STAFF, content_types=[XLSX, "application/octet-stream"])
+def import_members(req: Request) -> dict[str, Any]:
+    return imports.run(req.principal, req.raw_body(), req.query.get("mode") or "dry_run")
+
+
+@api.route("/members/export", roles=STAFF)
+def export_members(req: Request) -> Response:
+    data, filename = service.export_members(req.principal, req.query)
+    return _xlsx(data, filename, "members-export.xlsx")
+
+
+# -- member self-service ----------------------------------------------------------------------------
+
+@api.route("/me", roles=(MEMBER,))
+def get_me(req: Request) -> dict[str, Any]:
+    return service.get_me(req.principal)
+
+
+@api.route("/me", methods=["PATCH"], roles=(MEMBER,))
+def update_me(req: Request) -> dict[str, Any]:
+    return service.update_me(req.principal, req.json())
+
+
+# -- applications (申请审核) -------------------------------------------------------------------------
+
+@api.route("/public/applications", methods=["POST"])
+def submit_application(req: Request) -> Response:
+    return json_response(applications.submit(req.json()), status=201)
+
+
+@api.route("/applications", roles=STAFF)
+def list_applications(req: Request) -> dict[str, Any]:
+    return applications.list_applications(req.principal, req.query)
+
+
+@api.route("/applications/{app_id}", roles=STAFF)
+def get_application(req: Request, app_id: str) -> dict[str, Any]:
+    return applications.get_application(req.principal, app_id)
+
+
+@api.route("/applications/{app_id}/approve", methods=["POST"], roles=STAFF)
+def approve_application(req: Request, app_id: str) -> dict[str, Any]:
+    return applications.approve(req.principal, app_id)
+
+
+@api.route("/applications/{app_id}/reject", methods=["POST"], roles=STAFF)
+def reject_application(req: Request, app_id: str) -> dict[str, Any]:
+    return applications.reject(req.principal, app_id, req.json())

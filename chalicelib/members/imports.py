@@ -1,0 +1,263 @@
+"""Excel import (导入模板): a dry run that reports every problem, then an all-or-nothing commit.
+
+Rows are matched on ID type + number: a member of the staff's association is updated with the
+row's non-empty cells, an unknown ID creates a member with a generated number, an ID that belongs
+to another association is an error. A commit re-runs the whole check and writes nothing if any
+row has a problem.
+
+Writes, and why this way:
+- New members, their accounts and one audit entry each go out in BatchWriteItem requests (25 a
+  request, a few in parallel, unprocessed items retried with backoff; `store.batch_put`).
+  Batch writes carry no condition, so `version` is set to 1 by hand; nobody else can be writing
+  these items, their numbers were allocated for this import a moment ago (one counter update
+  for the whole batch: `numbers.allocate(association, count)`).
+- Updates of existing members are per-item conditional saves under the version read during the
+  check (PynamoDB's VersionAttribute), in a thread pool: a staff edit made in between is never
+  overwritten; such a row is reported as a conflict and the import can simply be run again
+  (it is idempotent: matched rows update, nothing is duplicated).
+- Accounts of imported members get no usable password (an argon2id hash costs ~0.1 s on purpose,
+  i.e. minutes for thousands of rows, and a sheet of plaintext passwords in staff mailboxes is a
+  liability). The member sets one through "忘记密码" with the e-mail on file, or the association
+  issues an initial password for one member (`POST /members/{no}/initial-password`).
+
+Matching IDs: up to `QUERY_MATCH_LIMIT` rows are looked up one query each on the keys-only
+`by_id_number` index; a larger file reads that index once (keys only, about 60 bytes an item, so
+~25 MB for 400,000 members) instead of issuing thousands of queries.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.errors import AppError, PayloadTooLarge, ValidationFailed
+from chalicelib.members import access, audit, excel, numbers, store
+from chalicelib.members.models import AuditModel, MemberModel, utcnow_iso
+from chalicelib.members.schema import FIELDS_BY_KEY
+from chalicelib.members.service import id_key_of, new_account
+from chalicelib.members.validation import is_complete, normalize, validate
+from chalicelib.web import Principal
+
+log = logging.getLogger(__name__)
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+MAX_REPORTED_ERRORS = 2000
+QUERY_MATCH_LIMIT = 100
+UPDATE_WORKERS = 8
+# Not an argon2 hash: verify_password() rejects it, so the account cannot be signed in to until
+# a password is set (reset by e-mail, or an initial password issued by staff).
+NO_PASSWORD = "!unset:import"
+
+
+@dataclass
+class RowPlan:
+    row: int
+    values: dict[str, str]
+    member: MemberModel | None = None  # existing member to update
+    changes: dict[str, str] = field(default_factory=dict)
+    diff: list[dict[str, str]] = field(default_factory=list)  # masked, for the audit entry
+
+
+@dataclass
+class Plan:
+    sheet: excel.ParsedSheet
+    creates: list[RowPlan] = field(default_factory=list)
+    updates: list[RowPlan] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def error(self, row: int, key: str, message: str) -> None:
+        label = FIELDS_BY_KEY[key].label if key in FIELDS_BY_KEY else ""
+        letter = self.sheet.column_letter(key)
+        self.errors.append({"row": row, "column": label, "cell": f"{letter}{row}" if letter else "",
+                            "key": key, "message": message})
+
+    def report(self) -> dict[str, Any]:
+        return {"rows": len(self.sheet.rows), "create": len(self.creates), "update": len(self.updates),
+                "unchanged": self.unchanged, "error_count": len(self.errors),
+                "error_rows": len({e["row"] for e in self.errors}),
+                "errors": self.errors[:MAX_REPORTED_ERRORS], "ignored_columns": self.sheet.ignored_columns}
+
+
+def _resolve(keys: list[str]) -> dict[str, list[str]]:
+    """id_key -> member numbers holding it (any association)."""
+    found: dict[str, list[str]] = {}
+    if len(keys) <= QUERY_MATCH_LIMIT:
+        for key in keys:
+            hits = [m.member_no for m in MemberModel.by_id_number.query(key)]
+            if hits:
+                found[key] = hits
+        return found
+    wanted = set(keys)
+    for item in MemberModel.by_id_number.scan():
+        if item.id_key in wanted:
+            found.setdefault(item.id_key, []).append(item.member_no)
+    return found
+
+
+def plan(association: str, data: bytes) -> Plan:
+    """The dry run: parse, validate each row, match on ID type + number; writes nothing."""
+    if len(data) > MAX_BYTES:
+        raise PayloadTooLarge(f"文件超过 {MAX_BYTES // (1024 * 1024)} MB,请分成多个文件导入", code="IMPORT_TOO_LARGE")
+    try:
+        sheet = excel.parse(data, max_rows=MAX_ROWS)
+    except excel.WorkbookError as exc:
+        if exc.code == "IMPORT_TOO_LARGE":
+            raise PayloadTooLarge(exc.message, code=exc.code) from None
+        raise ValidationFailed(exc.message, code=exc.code) from None
+    result = Plan(sheet)
+    rows: list[tuple[int, dict[str, str], str]] = []
+    first_row: dict[str, int] = {}
+    for row in sheet.rows:
+        number = row.number
+        bad = bool(row.problems)
+        for field_key, problem in row.problems:
+            result.error(number, field_key, problem)
+        values = {k: v for k, v in normalize(row.values).items() if v != ""}
+        for field_key in ("id_type", "id_number"):
+            if not values.get(field_key):
+                result.error(number, field_key, f"{FIELDS_BY_KEY[field_key].label}为必填项(用于匹配会员)")
+                bad = True
+        id_key = id_key_of(values)
+        if id_key and id_key in first_row:
+            result.error(number, "id_number", f"与第{first_row[id_key]}行的证件号码重复")
+            bad = True
+        elif id_key:
+            first_row[id_key] = number
+        if not bad and id_key:
+            rows.append((number, values, id_key))
+
+    matches = _resolve(sorted({k for _, _, k in rows}))
+    wanted = sorted({n for nos in matches.values() for n in nos})
+    members = {m.member_no: m for m in MemberModel.batch_get(wanted)} if wanted else {}
+    for number, values, key in rows:
+        holders = [members[n] for n in matches.get(key, []) if n in members]
+        if len(holders) > 1:
+            result.error(number, "id_number", "该证件号码对应多名会员,请联系系统管理员核查")
+        elif holders and holders[0].association != association:
+            result.error(number, "id_number", "该证件号码已在其他协会登记为会员,会员转会请联系中注协办理")
+        elif holders:
+            _plan_update(result, number, values, holders[0])
+        else:
+            _plan_create(result, number, values, association)
+    result.errors.sort(key=lambda e: (e["row"], sheet.columns.get(e["key"], 0)))
+    return result
+
+
+def _plan_create(result: Plan, number: int, values: dict[str, str], association: str) -> None:
+    values = {**values, "association": association}
+    problems = validate(values, {})
+    for e in problems:
+        result.error(number, e.key, e.message)
+    if not values.get("name"):
+        result.error(number, "name", "姓名为必填项(新建会员)")
+    elif not problems:
+        result.creates.append(RowPlan(number, values))
+
+
+def _plan_update(result: Plan, number: int, values: dict[str, str], member: MemberModel) -> None:
+    current = member.fields()
+    changes = {k: v for k, v in values.items() if current.get(k, "") != v}
+    problems = validate(changes, current)
+    for e in problems:
+        result.error(number, e.key, e.message)
+    if problems:
+        return
+    if changes:
+        result.updates.append(RowPlan(number, {**current, **changes}, member, changes))
+    else:
+        result.unchanged += 1
+
+
+def _audit_item(member_no: str, principal: Principal, at: str, changes: list[dict[str, str]],
+                detail: dict[str, Any]) -> AuditModel:
+    return AuditModel(member_no, f"{at}#{secrets.token_hex(4)}", at=at, actor=principal.actor,
+                      actor_role=principal.role, action="import", changes=changes, detail=detail)
+
+
+def _apply_update(principal: Principal, item: RowPlan, now: str) -> tuple[RowPlan, bool]:
+    member = item.member
+    assert member is not None
+    old = member.fields()
+    member.profile = {k: v for k, v in item.values.items() if k != "member_no"}
+    member.name = item.values.get("name", "")
+    member.id_key = id_key_of(item.values)
+    member.complete = is_complete(item.values)
+    member.updated_at = now
+    try:
+        member.save()  # conditional on the version read during the check
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return item, False
+        raise
+    item.diff = audit.diff(old, item.values)
+    return item, True
+
+
+def commit(principal: Principal, association: str, result: Plan) -> dict[str, Any]:
+    now = utcnow_iso()
+    conflicts: list[dict[str, Any]] = []
+    audits: list[AuditModel] = []
+    if result.updates:
+        with ThreadPoolExecutor(max_workers=UPDATE_WORKERS) as pool:
+            done = list(pool.map(lambda item: _apply_update(principal, item, now), result.updates))
+        for item, ok in done:
+            assert item.member is not None
+            if ok:
+                audits.append(_audit_item(item.member.member_no, principal, now, item.diff,
+                                          {"row": item.row, "kind": "update"}))
+            else:
+                conflicts.append({"row": item.row, "member_no": item.member.member_no,
+                                  "message": "该会员信息在检查后已被他人修改,本行未导入,请重新导入"})
+    new_members: list[dict[str, Any]] = []
+    items: list[Any] = []
+    if result.creates:
+        allocated = numbers.allocate(association, len(result.creates))
+        for item, member_no in zip(result.creates, allocated):
+            values = item.values
+            items.append(MemberModel(member_no, association=association, name=values["name"], profile=values,
+                                     id_key=id_key_of(values), complete=is_complete(values), status="active",
+                                     photo_status="none", failed_attempts=0,
+                                     created_at=now, updated_at=now, version=1))
+            items.append(new_account(member_no, association, values["name"], NO_PASSWORD, now))
+            # The created record itself holds the initial values; the entry says where they came from.
+            items.append(_audit_item(member_no, principal, now, [], {"row": item.row, "kind": "create"}))
+            new_members.append({"row": item.row, "member_no": member_no, "name": values["name"]})
+    items.extend(audits)
+    if items:
+        store.batch_put(items)
+    log.info("import committed association=%s created=%d updated=%d conflicts=%d",
+             association, len(new_members), len(result.updates) - len(conflicts), len(conflicts))
+    return {"new_members": new_members, "conflicts": conflicts,
+            "created": len(new_members), "updated": len(result.updates) - len(conflicts)}
+
+
+def run(principal: Principal, data: bytes, mode: str) -> dict[str, Any]:
+    """POST /members/imports: `dry_run` reports; `commit` writes only if the report is clean."""
+    association = access.managed_association(principal)
+    if mode not in ("dry_run", "commit"):
+        raise ValidationFailed("mode 应为 dry_run 或 commit", code="INVALID_MODE")
+    started = time.monotonic()
+    result = plan(association, data)
+    report = {"mode": mode, "ok": not result.errors, "committed": False, **result.report()}
+    if mode == "commit":
+        if result.errors:
+            raise ImportRefused(report)
+        report.update(commit(principal, association, result), committed=True)
+    report["elapsed_ms"] = int((time.monotonic() - started) * 1000)
+    return report
+
+
+class ImportRefused(AppError):
+    status, code = 422, "IMPORT_INVALID"
+    message = "文件中有错误,未导入任何数据;请按提示修改后重新检查"
+
+    def __init__(self, report: dict[str, Any]) -> None:
+        super().__init__(**report)

@@ -1,0 +1,304 @@
+"""Excel: the import template, the dry run's report by row and column, the all-or-nothing
+commit (batched creates, conditional updates), limits, and the export (round trip)."""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import datetime
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from chalicelib.auth.passwords import verify_password
+from chalicelib.members import excel, imports
+from chalicelib.members.models import AccountModel, AuditModel, CounterModel, MemberModel
+from chalicelib.members.schema import FIELDS
+from chalicelib.web import Principal
+from devstack.fake import person
+
+XLSX = excel.XLSX
+
+
+def template_bytes(http, staff) -> bytes:
+    r = http.get("/members/import-template", staff, accept=XLSX)
+    assert r.status == 200
+    return r.raw
+
+
+def fill(template: bytes, rows: list[dict[str, object]]) -> bytes:
+    """Write rows into the template's data sheet by header label (as staff would in Excel)."""
+    wb = load_workbook(io.BytesIO(template))
+    ws = wb[excel.DATA_SHEET]
+    cols = {str(c.value).rstrip("*"): c.column for c in ws[1]}
+    labels = {f.key: f.label for f in FIELDS}
+    for i, row in enumerate(rows, start=2):
+        for key, value in row.items():
+            ws.cell(row=i, column=cols[labels[key]], value=value)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def fake_rows(n: int, seed: int = 1, association: str = "110000") -> list[dict[str, object]]:
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n):
+        p = person(rng, association)
+        p.pop("association")
+        rows.append(p)
+    return rows
+
+
+def upload(http, staff, data: bytes, mode: str = "dry_run"):
+    return http.post("/members/imports", staff, data, mode=mode)
+
+
+def test_template_has_chinese_headers_dropdowns_text_format_and_instructions(http, staff):
+    r = http.get("/members/import-template", staff, accept=XLSX)
+    assert r.headers["Content-Type"] == XLSX
+    assert r.headers["Content-Disposition"].startswith("attachment;")
+    assert "filename*=UTF-8''%E4%BC%9A%E5%91%98" in r.headers["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(r.raw))
+    assert wb.sheetnames == [excel.DATA_SHEET, excel.HELP_SHEET, excel.OPTIONS_SHEET]
+    ws = wb[excel.DATA_SHEET]
+    headers = [c.value for c in ws[1]]
+    importable = [f for f in FIELDS if f.importable and f.key != "association"]
+    assert headers == [f"{f.label}*" if f.required else f.label for f in importable]
+    assert "职务领域*" in headers and "职务层级*" in headers and "姓名*" in headers and "QQ号" in headers
+    assert "所属协会*" not in headers and "会员证书编号" not in headers
+    options = wb[excel.OPTIONS_SHEET]
+    assert options.sheet_state == "hidden"
+    lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    selects = [f for f in importable if f.type == "select"]
+    assert len(lists) == len(selects)
+    for f in selects:
+        col = headers.index(f"{f.label}*" if f.required else f.label) + 1
+        from openpyxl.utils import get_column_letter
+        letter = get_column_letter(col)
+        dv = next(d for d in lists if str(d.sqref).startswith(f"{letter}2:"))
+        sheet_ref, cells = dv.formula1.split("!")
+        assert sheet_ref.strip("'") == excel.OPTIONS_SHEET
+        values = [c.value for row in options[cells.replace("$", "")] for c in row]
+        assert values == list(f.options), f.key
+    for f in importable:
+        letter = ws.cell(row=1, column=headers.index(f"{f.label}*" if f.required else f.label) + 1).column_letter
+        assert ws.column_dimensions[letter].number_format == "@", f.key
+    help_text = " ".join(str(c.value) for row in wb[excel.HELP_SHEET].iter_rows() for c in row if c.value)
+    assert "填写说明" in help_text and "YYYY-MM-DD" in help_text and "证件类型" in help_text
+
+
+def test_dry_run_reports_every_problem_by_row_and_column(http, staff, make_member):
+    other = make_member("310000")
+    good = fake_rows(3)
+    bad_email = {**good[1], "email": "nope"}
+    bad_option = {**good[2], "job_field": "宇航员", "postal_code": "1234"}
+    no_id = {**fake_rows(1, seed=9)[0], "id_number": None}
+    dup = dict(good[0])
+    other_assoc = {**fake_rows(1, seed=5)[0], "id_number": other.profile["id_number"],
+                   "gender": other.profile["gender"], "birth_date": other.profile["birth_date"]}
+    bad_id = {**fake_rows(1, seed=6)[0], "id_number": "110101199001011230"}  # wrong check digit
+    data = fill(template_bytes(http, staff), [good[0], bad_email, bad_option, no_id, dup, other_assoc, bad_id])
+    r = upload(http, staff, data)
+    assert r.status == 200, r.body
+    body = r.body
+    assert body["ok"] is False and body["committed"] is False and body["rows"] == 7
+    assert body["create"] == 1  # only the first row is clean
+    found = {(e["row"], e["column"]): e for e in body["errors"]}
+    assert found[(3, "电子邮箱")]["message"] == "电子邮箱格式不正确"
+    assert found[(3, "电子邮箱")]["cell"].endswith("3")
+    assert found[(4, "职务领域")]["message"] == "职务领域请从下拉选项中选择"
+    assert (4, "邮政编码") in found
+    assert "必填" in found[(5, "证件号码")]["message"]
+    assert found[(6, "证件号码")]["message"] == "与第2行的证件号码重复"
+    assert "其他协会" in found[(7, "证件号码")]["message"]
+    assert "居民身份证号码无效" in found[(8, "证件号码")]["message"]
+    assert [e["row"] for e in body["errors"]] == sorted(e["row"] for e in body["errors"])
+    assert [m.member_no for m in MemberModel.scan()] == [other.member_no]  # a dry run writes nothing
+
+
+def test_a_commit_with_any_error_writes_nothing(http, staff):
+    rows = fake_rows(5)
+    rows[3]["email"] = "broken"
+    data = fill(template_bytes(http, staff), rows)
+    r = upload(http, staff, data, mode="commit")
+    assert r.status == 422 and r.body["code"] == "IMPORT_INVALID"
+    assert r.body["errors"][0]["row"] == 5 and r.body["errors"][0]["column"] == "电子邮箱"
+    assert list(MemberModel.scan()) == [] and list(AuditModel.scan()) == []
+    assert [a for a in AccountModel.scan() if a.user_type == "member"] == []
+    assert list(CounterModel.scan()) == []  # not even a member number was taken
+
+
+def test_commit_creates_updates_and_leaves_unchanged_rows_alone(http, staff, make_member):
+    existing = make_member("110000")
+    same = make_member("110000")
+    rows = fake_rows(4)
+    update = {k: existing.profile[k] for k in ("name", "id_type", "id_number")}
+    update["employer"] = "导入更新的单位"
+    untouched = {k: same.profile[k] for k in ("name", "id_type", "id_number", "email")}
+    data = fill(template_bytes(http, staff), rows + [update, untouched])
+    dry = upload(http, staff, data)
+    assert dry.body["ok"] and (dry.body["create"], dry.body["update"], dry.body["unchanged"]) == (4, 1, 1)
+    assert len(list(MemberModel.scan())) == 2  # the dry run wrote nothing
+    r = upload(http, staff, data, mode="commit")
+    assert r.status == 200, r.body
+    assert r.body["committed"] and r.body["created"] == 4 and r.body["updated"] == 1 and r.body["conflicts"] == []
+    new = r.body["new_members"]
+    assert [n["row"] for n in new] == [2, 3, 4, 5]
+    assert [n["name"] for n in new] == [row["name"] for row in rows]
+    numbers = [n["member_no"] for n in new]
+    assert numbers == sorted(numbers) and all(n.startswith("110000") for n in numbers)
+    for n, row in zip(numbers, rows):
+        m = MemberModel.get(n)
+        assert m.version == 1 and m.association == "110000" and m.complete is True
+        assert m.id_key == f"居民身份证#{row['id_number']}" and m.photo_status == "none" and m.status == "active"
+        account = AccountModel.get(f"member:{n}")
+        assert account.must_change_password and account.password_hash == imports.NO_PASSWORD
+        assert not verify_password(account.password_hash, "")
+        (entry,) = AuditModel.query(n)
+        assert entry.action == "import" and entry.detail.as_dict()["kind"] == "create"
+    updated = MemberModel.get(existing.member_no)
+    assert updated.profile["employer"] == "导入更新的单位" and updated.version == 2
+    assert updated.profile["email"] == existing.profile["email"]  # blank cells leave values alone
+    (entry,) = [e for e in AuditModel.query(existing.member_no) if e.action == "import"]
+    assert [dict(c)["field"] for c in entry.changes] == ["employer"]
+    assert MemberModel.get(same.member_no).version == 1
+    # listed like any other member, and the import is idempotent
+    listed = {x["member_no"] for x in http.get("/members", staff, limit=200).body["items"]}
+    assert set(numbers) <= listed
+    again = upload(http, staff, data, mode="commit")
+    assert (again.body["created"], again.body["updated"], again.body["unchanged"]) == (0, 0, 6)
+
+
+def test_real_excel_dates_and_numbers_are_read(http, staff):
+    row = fake_rows(1)[0]
+    row["birth_date"] = datetime.fromisoformat(row["birth_date"])
+    row["approval_date"] = datetime(2015, 6, 30)
+    row["mobile"] = int(row["mobile"])
+    row["postal_code"] = 100000.0
+    data = fill(template_bytes(http, staff), [row])
+    r = upload(http, staff, data, mode="commit")
+    assert r.status == 200, r.body
+    m = MemberModel.get(r.body["new_members"][0]["member_no"])
+    assert m.profile["approval_date"] == "2015-06-30" and m.profile["postal_code"] == "100000"
+    assert m.profile["mobile"] == str(row["mobile"])
+
+
+def test_an_id_number_stored_as_a_number_is_reported(http, staff):
+    row = fake_rows(1)[0]
+    row["id_number"] = float(row["id_number"][:17] + "1")
+    r = upload(http, staff, fill(template_bytes(http, staff), [row]))
+    assert r.body["ok"] is False
+    assert "文本格式" in r.body["errors"][0]["message"] and r.body["errors"][0]["column"] == "证件号码"
+
+
+def test_any_file_with_the_headers_works_in_any_order_with_extra_columns(http, staff):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["说明:北京注协 2026 年第一批"])
+    ws.append(["备注", "证件号码", "姓名*", "证件类型"])
+    ws.append(["第一行", "11010519491231002X", "无模板", "居民身份证"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = upload(http, staff, buf.getvalue())
+    assert r.body["ok"] and r.body["create"] == 1 and r.body["ignored_columns"] == ["备注"]
+
+
+@pytest.mark.parametrize("content,code", [
+    (b"not a spreadsheet", "IMPORT_INVALID_FILE"),
+    (b"", "IMPORT_INVALID_FILE"),
+])
+def test_unreadable_files_are_refused(http, staff, content, code):
+    r = upload(http, staff, content)
+    assert r.status == 422 and r.body["code"] == code
+
+
+def test_a_file_without_the_id_columns_is_refused(http, staff):
+    wb = Workbook()
+    wb.active.append(["姓名", "证件号码"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = upload(http, staff, buf.getvalue())
+    assert r.status == 422 and "证件类型" in r.body["message"]
+
+
+def test_size_and_row_limits(http, staff, monkeypatch):
+    r = upload(http, staff, b"PK" + b"\0" * (imports.MAX_BYTES + 1))
+    assert r.status == 413 and r.body["code"] == "IMPORT_TOO_LARGE"
+    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    r = upload(http, staff, fill(template_bytes(http, staff), fake_rows(4)))
+    assert r.status == 413 and r.body["code"] == "IMPORT_TOO_LARGE"
+    assert upload(http, staff, b"x", mode="everything").status == 422
+
+
+def test_large_files_match_ids_with_one_read_of_the_index(http, staff, make_member, monkeypatch):
+    monkeypatch.setattr(imports, "QUERY_MATCH_LIMIT", 2)
+    existing = make_member("110000")
+    elsewhere = make_member("310000")
+    rows = fake_rows(4) + [{**{k: existing.profile[k] for k in ("name", "id_type", "id_number")}, "qq": "123456"},
+                           {k: elsewhere.profile[k] for k in ("name", "id_type", "id_number")}]
+    r = upload(http, staff, fill(template_bytes(http, staff), rows))
+    assert (r.body["create"], r.body["update"]) == (4, 1)
+    assert [e["row"] for e in r.body["errors"]] == [7] and "其他协会" in r.body["errors"][0]["message"]
+
+
+def test_an_edit_between_check_and_commit_is_not_overwritten(aws, make_member):
+    m = make_member("110000")
+    staff = Principal("bj_staff", "association_staff", "110000")
+    wb = Workbook()
+    wb.active.append(["姓名", "证件类型", "证件号码", "工作单位"])
+    wb.active.append([m.name, m.profile["id_type"], m.profile["id_number"], "导入的单位"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    result = imports.plan("110000", buf.getvalue())
+    assert len(result.updates) == 1
+    fresh = MemberModel.get(m.member_no)
+    fresh.profile = {**fresh.profile.as_dict(), "employer": "同时修改的单位"}
+    fresh.save()
+    out = imports.commit(staff, "110000", result)
+    assert out["updated"] == 0 and out["conflicts"][0]["member_no"] == m.member_no
+    assert MemberModel.get(m.member_no).profile["employer"] == "同时修改的单位"
+
+
+def test_round_trip_template_import_export(http, staff, make_member):
+    make_member("310000")
+    rows = fake_rows(6, seed=3)
+    data = fill(template_bytes(http, staff), rows)
+    assert upload(http, staff, data, mode="commit").status == 200
+    r = http.get("/members/export", staff, accept=XLSX)
+    assert r.status == 200 and r.headers["Content-Type"] == XLSX
+    wb = load_workbook(io.BytesIO(r.raw))
+    ws = wb.worksheets[0]
+    assert "内部资料" in ws.title and wb.properties.subject == "内部资料"
+    header = [c.value for c in ws[1]]
+    table = [dict(zip(header, [c.value for c in row])) for row in ws.iter_rows(min_row=2)]
+    assert len(table) == 6  # only the caller's association
+    by_id = {t["证件号码"]: t for t in table}
+    for row in rows:
+        exported = by_id[row["id_number"]]  # ID numbers in full: the association's own data
+        assert exported["姓名"] == row["name"] and exported["职务领域"] == row["job_field"]
+        assert exported["所属协会"] == "北京注册会计师协会" and exported["会籍状态"] == "正常"
+        assert exported["会员证书编号"].startswith("110000")
+    notes = " ".join(str(c.value) for row in wb[excel.HELP_SHEET].iter_rows() for c in row if c.value)
+    assert "内部资料" in notes and "bj_staff" in notes
+    # the export imports back as "nothing to change"
+    again = upload(http, staff, r.raw)
+    assert again.body["ok"] and again.body["unchanged"] == 6 and again.body["create"] == 0
+    assert "会员证书编号" in again.body["ignored_columns"] and "所属协会" in again.body["ignored_columns"]
+
+
+def test_export_uses_the_list_filters(http, staff, make_member):
+    a = make_member("110000", complete=False)
+    make_member("110000")
+    r = http.get("/members/export", staff, accept=XLSX, complete="false")
+    ws = load_workbook(io.BytesIO(r.raw)).worksheets[0]
+    assert [row[0].value for row in ws.iter_rows(min_row=2)] == [a.member_no]
+    assert http.get("/members/export", staff, accept=XLSX, status="bogus").status == 400
+
+
+def test_staff_only(http, persona, make_member):
+    m = make_member("110000")
+    me = persona("member", member_no=m.member_no)
+    assert http.get("/members/import-template", me, accept=XLSX).status == 403
+    assert http.get("/members/export", me, accept=XLSX).status == 403
+    assert http.post("/members/imports", me, b"x").status == 403
