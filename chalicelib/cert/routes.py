@@ -1,8 +1,56 @@
-"""HTTP routes of the cert area (thin: read the request, call one service function, return)."""
+"""HTTP routes of the certificate area (thin: read the request, call one service function, return)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from chalice import Response
+
 from chalicelib.auth.authorizer import token_authorizer
-from chalicelib.web import Api
+from chalicelib.bootstrap import deps
+from chalicelib.cert import bulk_jobs, service
+from chalicelib.members import access
+from chalicelib.members.models import MemberModel
+from chalicelib.web import MEMBER, STAFF, Api, Request
 
 api = Api(__name__, authorizer=token_authorizer)
+
+
+def _deliver(req: Request, member: MemberModel) -> Any:
+    d = deps()
+    cert = service.download(d, req.principal, member)
+    if req.query.get("link") == "1":
+        return service.presigned_link(d, cert)
+    return Response(body=cert.pdf, status_code=200, headers={
+        "Content-Type": "application/pdf", "Cache-Control": "private, no-store",
+        "Content-Disposition": service.content_disposition(cert)})
+
+
+@api.route("/me/certificate", roles=(MEMBER,))
+def my_certificate(req: Request) -> Any:
+    return _deliver(req, access.get_self(req.principal, consistent=True))
+
+
+@api.route("/members/{member_no}/certificate", roles=STAFF)
+def member_certificate(req: Request, member_no: str) -> Any:
+    return _deliver(req, access.get_member(req.principal, member_no, consistent=True))
+
+
+@api.route("/public/verify/{member_no}")
+def verify(req: Request, member_no: str) -> dict[str, Any]:
+    return service.verify(deps(), member_no, req.query.get("c", ""))
+
+
+@api.route("/members/certificates/bulk", methods=["POST"], roles=STAFF)
+def start_bulk(req: Request) -> dict[str, Any]:
+    return bulk_jobs.start(req.principal, req.json())
+
+
+@api.route("/members/certificates/bulk/{job_id}", roles=STAFF)
+def bulk_status(req: Request, job_id: str) -> dict[str, Any]:
+    return bulk_jobs.status(deps(), req.principal, job_id)
+
+
+@api.route("/members/certificates/bulk/{job_id}/next", methods=["POST"], roles=STAFF)
+def bulk_step(req: Request, job_id: str) -> dict[str, Any]:
+    return bulk_jobs.step(deps(), req.principal, job_id)

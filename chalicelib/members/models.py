@@ -96,7 +96,8 @@ class MemberModel(_Base):
     reference_key = UnicodeAttribute(null=True)  # S3 key of the exam (全科合格) photo
     failed_attempts = NumberAttribute(default=0)
     face_consent = FaceConsent(null=True)
-    cert_issued_on = UnicodeAttribute(null=True)  # first certificate issue date (YYYY-MM-DD)
+    cert_issued_on = UnicodeAttribute(null=True)  # issue date of the current certificate content
+    cert_content_hash = UnicodeAttribute(null=True)  # what that issue printed; a change re-issues
     created_at = UnicodeAttribute(default=utcnow_iso)
     updated_at = UnicodeAttribute(default=utcnow_iso)
     version = VersionAttribute()
@@ -256,6 +257,7 @@ class UploadModel(_Base):
     message = UnicodeAttribute(default="")
     s3_version_id = UnicodeAttribute(null=True)
     processed_event = UnicodeAttribute(null=True)  # the S3 object version/etag already handled
+    attempts_left = NumberAttribute(null=True)  # the member's attempts left after this upload
     review_association = UnicodeAttribute(null=True)
     decided_by = UnicodeAttribute(null=True)
     decision_reason = UnicodeAttribute(null=True)

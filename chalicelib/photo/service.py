@@ -113,7 +113,9 @@ def upload_status(d: Deps, principal: Principal, upload_id: str, member_no: str 
         "upload_id": upload.upload_id, "status": status,
         "checks": [_plain(c) for c in upload.checks or []],
         "message": upload.message or ("照片检测中,请稍候" if status == "pending" else ""),
-        "attempts_left": attempts_left(d, member),
+        # recorded with the result, so a poll between the two writes never shows a stale count
+        "attempts_left": (int(upload.attempts_left) if upload.attempts_left is not None
+                          else attempts_left(d, member)),
     }
     if principal.role != MEMBER:  # scores and engines are for staff (STYLE 7)
         body.update(score=upload.score, engine=upload.engine, kind=upload.kind,
@@ -186,6 +188,14 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
         elif result.status == "accepted" and member.failed_attempts >= d.settings.face.max_failed_attempts:
             pass  # a good photo after many tries still counts: the member did fix it
 
+    max_failed = d.settings.face.max_failed_attempts
+    if result.status == "accepted":
+        left = max_failed
+    elif result.status == "rejected" and _only_face_failed(result):
+        left = max(0, attempts_left(d, member) - 1)
+    else:
+        left = attempts_left(d, member)
+    upload.attempts_left = left
     upload.status = result.status
     upload.checks = [c.to_dict() for c in result.checks]
     upload.score = result.score

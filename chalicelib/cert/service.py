@@ -1,0 +1,173 @@
+"""Certificate use cases: download gates, issue identity, the S3 cache, verification.
+
+Gates run in the order of issue 6 with the legacy messages. A certificate's *issue* is its
+printed content: while the content (record fields, photo version, seal) stays the same, every
+download is the same issue, with the same date and verification code, served from the S3 cache
+(`certificates/<hash>.pdf`, signed once). When the content changes, the next download is a new
+issue dated today. Older printouts stay verifiable: the code carries its own issue date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import quote
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.bootstrap import Deps
+from chalicelib.cert.codes import read_code, sign_code, verification_url
+from chalicelib.errors import Conflict
+from chalicelib.members import audit
+from chalicelib.members.models import MemberModel
+from chalicelib.members.schema import ASSOCIATION_NAMES
+from chalicelib.members.validation import mask_name, missing_fields
+from chalicelib.photo.service import PhotoMissing, update_member_record, current_photo
+from chalicelib.storage import PhotoStore
+from chalicelib.web import MEMBER, Principal
+
+log = logging.getLogger(__name__)
+
+BEIJING = timezone(timedelta(hours=8))
+STATUS_LABELS = {"active": "正常", "suspended": "暂停", "cancelled": "注销"}
+
+MSG_INCOMPLETE_MEMBER = "请您先将基础信息中的必填信息补充完整"
+MSG_INCOMPLETE_STAFF = "请将会员必填信息补充完整,再进行下载"
+MSG_PHOTO_MISSING = "没有查询到照片信息"
+
+
+@dataclass(frozen=True)
+class Certificate:
+    pdf: bytes
+    key: str
+    filename: str
+    display_filename: str
+    issued_on: date
+
+
+def today() -> date:
+    return datetime.now(BEIJING).date()
+
+
+def check_gates(member: MemberModel, *, for_staff: bool) -> None:
+    """Raise the first gate that fails (not active → incomplete → no photo)."""
+    if member.status != "active":
+        label = STATUS_LABELS.get(member.status, member.status)
+        raise Conflict(f"会员状态为“{label}”,不能下载会员证", code="NOT_ACTIVE", status_label=label)
+    missing = missing_fields(member.fields())
+    if missing:
+        raise Conflict(MSG_INCOMPLETE_STAFF if for_staff else MSG_INCOMPLETE_MEMBER,
+                       code="INFO_INCOMPLETE", missing=missing)
+    if member.photo_status != "accepted" or not member.photo_key:
+        raise Conflict(MSG_PHOTO_MISSING, code="PHOTO_MISSING")
+
+
+def _data(member: MemberModel) -> Any:
+    from chalicelib.cert.render import CertificateData  # fpdf2 is imported only when rendering
+
+    f = member.fields()
+    return CertificateData(name=f["name"], gender=f["gender"], birth_date=f["birth_date"],
+                           member_no=member.member_no, approval_date=f["approval_date"],
+                           approval_doc_no=f["approval_doc_no"],
+                           association_name=ASSOCIATION_NAMES.get(member.association, member.association))
+
+
+def _seal(d: Deps, association: str) -> tuple[bytes | None, str]:
+    stored = d.photos.get(f"{PhotoStore.SEAL_PREFIX}{association}.png")
+    if stored is None:
+        return None, "sample"
+    return stored.body, hashlib.sha256(stored.body).hexdigest()
+
+
+def _content_hash(data: Any, photo: bytes, seal_id: str) -> str:
+    from chalicelib.cert.render import LAYOUT_VERSION  # a new layout re-renders cached PDFs
+
+    payload = {"data": {k: str(v) for k, v in data.__dict__.items()}, "photo": hashlib.sha256(photo).hexdigest(),
+               "seal": seal_id, "layout": LAYOUT_VERSION}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _render(*args: Any, **kwargs: Any) -> bytes:
+    from chalicelib.cert.render import render_certificate
+
+    return render_certificate(*args, **kwargs)
+
+
+def _sign(d: Deps, pdf: bytes) -> bytes:
+    from chalicelib.cert.signing import sign_pdf
+
+    return sign_pdf(pdf, d.settings.signing_key_pem, d.settings.signing_cert_pem)
+
+
+def issue(d: Deps, member: MemberModel, *, for_staff: bool) -> Certificate:
+    """The member's current certificate, rendered and signed once per distinct content."""
+    check_gates(member, for_staff=for_staff)
+    try:
+        photo = current_photo(d, member)
+    except PhotoMissing:
+        raise Conflict(MSG_PHOTO_MISSING, code="PHOTO_MISSING") from None
+    data = _data(member)
+    seal, seal_id = _seal(d, member.association)
+    content = _content_hash(data, photo, seal_id)
+    if member.cert_content_hash == content and member.cert_issued_on:
+        issued_on = date.fromisoformat(member.cert_issued_on)
+    else:
+        issued_on = today()
+
+        def mutate(m: MemberModel) -> None:
+            m.cert_content_hash, m.cert_issued_on = content, issued_on.isoformat()
+
+        update_member_record(member.member_no, mutate)
+    key = f"{PhotoStore.CERT_PREFIX}{hashlib.sha256(f'{content}|{issued_on}'.encode()).hexdigest()}.pdf"
+    cached = d.photos.get(key)
+    if cached is not None:
+        pdf = cached.body
+    else:
+        code = sign_code(d.settings.verify_key, member.member_no, issued_on)
+        pdf = _render(data, photo, issued_on, seal=seal,
+                                 qr_url=verification_url(d.settings.site_url, member.member_no, code))
+        pdf = _sign(d, pdf)
+        d.photos.put(key, pdf, content_type="application/pdf")
+    return Certificate(pdf=pdf, key=key, filename=f"{member.member_no}.pdf",
+                       display_filename=f"{data.name}_非执业会员证书_{member.member_no}.pdf", issued_on=issued_on)
+
+
+def download(d: Deps, principal: Principal, member: MemberModel) -> Certificate:
+    cert = issue(d, member, for_staff=principal.role != MEMBER)
+    audit.record(member.member_no, principal, "certificate",
+                 detail={"event": "下载会员证", "issued_on": cert.issued_on.isoformat()})
+    return cert
+
+
+def content_disposition(cert: Certificate) -> str:
+    """ASCII filename for every client, plus the Chinese name per RFC 5987 / RFC 6266."""
+    return f'attachment; filename="{cert.filename}"; filename*=UTF-8\'\'{quote(cert.display_filename)}'
+
+
+def presigned_link(d: Deps, cert: Certificate, expires_in: int = 300) -> dict[str, Any]:
+    return {"url": d.photos.presigned_get(cert.key, expires_in=expires_in, filename=cert.filename),
+            "expires_in": expires_in, "filename": cert.filename}
+
+
+def verify(d: Deps, member_no: str, code: str) -> dict[str, Any]:
+    """What the public may learn from a scanned QR code, and nothing more (DESIGN section 5)."""
+    invalid = {"valid": False, "status": "unknown", "name_masked": "", "member_no": member_no,
+               "association": "", "issued_on": None}
+    if not (member_no.isdigit() and len(member_no) == 12):
+        return invalid
+    issued_on = read_code(d.settings.verify_key, member_no, code or "")
+    if issued_on is None:
+        return invalid
+    try:
+        member = MemberModel.get(member_no)
+    except DoesNotExist:
+        return invalid
+    return {"valid": member.status == "active", "status": member.status,
+            "status_label": STATUS_LABELS.get(member.status, member.status),
+            "name_masked": mask_name(member.name), "member_no": member_no,
+            "association": ASSOCIATION_NAMES.get(member.association, member.association),
+            "issued_on": issued_on.isoformat()}
