@@ -1,0 +1,96 @@
+"""Fixtures for the deployment checks: the stage config, the templates and the deploy scripts.
+
+Nothing here needs an AWS account: the scripts are loaded as modules and driven with botocore's
+Stubber or an in-process moto; `chalice package` runs offline in test_package.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHALICE_DIR = ROOT / ".chalice"
+STAGES = ("dev", "prod")
+FUNCTIONS = ("api_handler", "photo_check", "token_authorizer")
+BIN = Path(sys.executable).parent  # the venv's console scripts: chalice, cfn-lint
+
+
+def _load(path: Path) -> ModuleType:
+    name = f"_deploy_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def build_stack() -> ModuleType:
+    return _load(ROOT / "infra" / "build_stack.py")
+
+
+@pytest.fixture(scope="session")
+def record_outputs() -> ModuleType:
+    return _load(ROOT / "scripts" / "record_outputs.py")
+
+
+@pytest.fixture(scope="session")
+def deploy_frontend() -> ModuleType:
+    return _load(ROOT / "scripts" / "deploy_frontend.py")
+
+
+@pytest.fixture(scope="session")
+def post_deploy() -> ModuleType:
+    return _load(ROOT / "scripts" / "post_deploy.py")
+
+
+@pytest.fixture(scope="session")
+def chalice_config() -> dict[str, Any]:
+    return json.loads((CHALICE_DIR / "config.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def resources(build_stack: ModuleType) -> dict[str, Any]:
+    return build_stack.load_template(ROOT / "infra" / "resources.yaml")
+
+
+@pytest.fixture(scope="session")
+def overlay(build_stack: ModuleType) -> dict[str, Any]:
+    return build_stack.load_template(ROOT / "infra" / "chalice-overlay.yaml")
+
+
+def policy_file(config: dict[str, Any], stage: str, function: str) -> str:
+    """The policy file Chalice uses for `function` in `stage` (same lookup order as Chalice)."""
+    stage_cfg = config["stages"][stage]
+    fn_cfg = (stage_cfg.get("lambda_functions") or {}).get(function, {})
+    return fn_cfg.get("iam_policy_file") or stage_cfg.get("iam_policy_file") \
+        or config.get("iam_policy_file") or f"policy-{stage}.json"
+
+
+def function_env(config: dict[str, Any], stage: str, function: str) -> dict[str, str]:
+    """The environment Chalice gives `function` in `stage` (global, then stage, then function)."""
+    stage_cfg = config["stages"][stage]
+    fn_cfg = (stage_cfg.get("lambda_functions") or {}).get(function, {})
+    return {**config.get("environment_variables", {}), **stage_cfg.get("environment_variables", {}),
+            **fn_cfg.get("environment_variables", {})}
+
+
+def function_setting(config: dict[str, Any], stage: str, function: str, key: str) -> Any:
+    stage_cfg = config["stages"][stage]
+    fn_cfg = (stage_cfg.get("lambda_functions") or {}).get(function, {})
+    for level in (fn_cfg, stage_cfg, config):
+        if key in level:
+            return level[key]
+    return None
+
+
+def load_policy(name: str) -> dict[str, Any]:
+    return json.loads((CHALICE_DIR / name).read_text(encoding="utf-8"))

@@ -1,0 +1,184 @@
+"""infra/resources.yaml and infra/stack.json: tables as the models declare them, the photo bucket,
+queue and site as DESIGN section 6 describes them, and names the stage config and policies use."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import subprocess
+from typing import Any
+
+import pytest
+
+from chalicelib.members.models import ALL_MODELS
+from tests.deploy.conftest import BIN, ROOT, STAGES, function_env, function_setting, load_policy, policy_file
+
+CONFIG_ENV_OF_TABLE = {"members": "MEMBERS_TABLE", "accounts": "ACCOUNTS_TABLE", "audit": "AUDIT_TABLE",
+                       "counters": "COUNTERS_TABLE", "ephemeral": "EPHEMERAL_TABLE",
+                       "applications": "APPLICATIONS_TABLE", "uploads": "UPLOADS_TABLE"}
+
+
+def _tables(resources: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Template tables keyed by the models' table key (members, accounts, ...)."""
+    found = {}
+    for res in resources["Resources"].values():
+        if res["Type"] == "AWS::DynamoDB::Table":
+            name = res["Properties"]["TableName"]["Fn::Sub"]  # cpa-ecert-${Stage}-<key>
+            found[name.rsplit("-", 1)[1]] = res
+    return found
+
+
+def _keys(key_schema: list[dict[str, str]]) -> dict[str, str]:
+    return {k["KeyType"]: k["AttributeName"] for k in key_schema}
+
+
+def _model_view(model: Any) -> dict[str, Any]:
+    schema = model._get_schema()
+    return {
+        "attributes": {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]},
+        "keys": _keys(schema["key_schema"]),
+        "gsis": {g["index_name"]: (_keys(g["key_schema"]), g["projection"]["ProjectionType"])
+                 for g in schema["global_secondary_indexes"]},
+        "lsis": {i["index_name"] for i in schema["local_secondary_indexes"]},
+    }
+
+
+def _template_view(table: dict[str, Any]) -> dict[str, Any]:
+    props = table["Properties"]
+    return {
+        "attributes": {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]},
+        "keys": _keys(props["KeySchema"]),
+        "gsis": {g["IndexName"]: (_keys(g["KeySchema"]), g["Projection"]["ProjectionType"])
+                 for g in props.get("GlobalSecondaryIndexes", [])},
+        "lsis": {i["IndexName"] for i in props.get("LocalSecondaryIndexes", [])},
+    }
+
+
+def test_template_declares_one_table_per_model(resources):
+    assert set(_tables(resources)) == set(ALL_MODELS)
+
+
+@pytest.mark.parametrize("key", sorted(ALL_MODELS))
+def test_table_matches_its_pynamodb_model(resources, key):
+    """Keys, attribute types, GSI names, keys and projections exactly as models.py declares."""
+    assert _template_view(_tables(resources)[key]) == _model_view(ALL_MODELS[key])
+
+
+def test_tables_are_on_demand_encrypted_and_recoverable(resources):
+    for key, table in _tables(resources).items():
+        props = table["Properties"]
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["SSESpecification"]["SSEEnabled"] is True
+        if key == "ephemeral":
+            continue  # minutes-long secrets: nothing worth restoring
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+        assert table["DeletionPolicy"] == "Retain"
+
+
+def test_ephemeral_table_expires_items_by_expires_at(resources):
+    from chalicelib.members.models import EphemeralModel
+
+    ttl = _tables(resources)["ephemeral"]["Properties"]["TimeToLiveSpecification"]
+    assert ttl == {"AttributeName": "expires_at", "Enabled": True}
+    assert type(EphemeralModel.expires_at).__name__ == "TTLAttribute"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_template_names_are_the_stage_config_names(resources, chalice_config, stage):
+    """What the template creates is what the functions are configured to use (way b before
+    record_outputs.py runs, and the names the IAM policies allow)."""
+    env = function_env(chalice_config, stage, "api_handler")
+    for key, table in _tables(resources).items():
+        assert table["Properties"]["TableName"]["Fn::Sub"].replace("${Stage}", stage) == env[CONFIG_ENV_OF_TABLE[key]]
+    res = resources["Resources"]
+    assert res["PhotoQueue"]["Properties"]["QueueName"]["Fn::Sub"].replace("${Stage}", stage) == env["PHOTO_QUEUE"]
+    bucket = res["PhotoBucket"]["Properties"]["BucketName"]["Fn::Sub"]
+    assert bucket == "cpa-ecert-${Stage}-photos-${AWS::AccountId}"
+    assert fnmatch.fnmatchcase(env["PHOTO_BUCKET"], f"cpa-ecert-{stage}-photos-*")
+    for output, var in (("TokenKeyParam", "TOKEN_KEY_PARAM"), ("VerifyKeyParam", "VERIFY_KEY_PARAM"),
+                        ("SigningKeyPemParam", "SIGNING_KEY_PEM_PARAM"),
+                        ("SigningCertPemParam", "SIGNING_CERT_PEM_PARAM")):
+        assert resources["Outputs"][output]["Value"]["Fn::Sub"].replace("${Stage}", stage) == env[var]
+
+
+def test_photo_bucket_is_private_versioned_and_expires_what_it_should(resources):
+    props = resources["Resources"]["PhotoBucket"]["Properties"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    rules = {r.get("Prefix"): r for r in props["LifecycleConfiguration"]["Rules"]}
+    assert rules["uploads/"]["ExpirationInDays"] == {"Ref": "UploadRetentionDays"}
+    assert rules["certificates/"]["ExpirationInDays"] == 30
+    for kept in ("photos/", "reference/", "seals/"):
+        assert "ExpirationInDays" not in rules[kept], f"current {kept} objects must never expire"
+        assert rules[kept]["NoncurrentVersionExpiration"] == {"NoncurrentDays": {"Ref": "PhotoVersionRetentionDays"}}
+    # the upload policy allows POST from the site's origin only
+    cors = props["CorsConfiguration"]["CorsRules"][0]
+    assert "POST" in cors["AllowedMethods"] and "*" not in json.dumps(cors["AllowedOrigins"])
+
+
+def test_uploads_notify_the_photo_queue_which_has_a_dead_letter_queue(resources, chalice_config):
+    res = resources["Resources"]
+    notification = res["PhotoBucket"]["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+    assert len(notification) == 1
+    assert notification[0]["Event"] == "s3:ObjectCreated:*"
+    assert notification[0]["Queue"] == {"Fn::GetAtt": ["PhotoQueue", "Arn"]}
+    assert {"Name": "prefix", "Value": "uploads/"} in notification[0]["Filter"]["S3Key"]["Rules"]
+    assert "PhotoQueuePolicy" in res["PhotoBucket"]["DependsOn"]  # S3 checks the permission
+    statement = res["PhotoQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert statement["Principal"] == {"Service": "s3.amazonaws.com"} and statement["Action"] == "sqs:SendMessage"
+    assert "aws:SourceArn" in statement["Condition"]["ArnEquals"]
+    queue = res["PhotoQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["PhotoDeadLetterQueue", "Arn"]}
+    for stage in STAGES:  # Lambda wants the visibility timeout >= the function timeout (x6 advised)
+        assert queue["VisibilityTimeout"] >= 6 * function_setting(chalice_config, stage, "photo_check", "lambda_timeout")
+    alarm = res["DeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["PhotoDeadLetterQueue", "QueueName"]}
+    assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+
+
+def test_site_is_served_by_cloudfront_from_a_private_bucket(resources):
+    res = resources["Resources"]
+    assert all(res["SiteBucket"]["Properties"]["PublicAccessBlockConfiguration"].values())
+    assert "WebsiteConfiguration" not in res["SiteBucket"]["Properties"]
+    dist = res["SiteDistribution"]["Properties"]["DistributionConfig"]
+    assert dist["Origins"][0]["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
+    assert dist["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    grant = res["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert grant["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert "AWS:SourceArn" in grant["Condition"]["StringEquals"]
+
+
+def test_resources_template_lints_clean():
+    run = subprocess.run([str(BIN / "cfn-lint"), str(ROOT / "infra" / "resources.yaml")],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_stack_json_is_built_from_the_current_sources(build_stack):
+    """infra/stack.json is generated: it must equal what resources.yaml + the overlay give."""
+    assert (ROOT / "infra" / "stack.json").read_text(encoding="utf-8") == build_stack.render(), \
+        "run: python infra/build_stack.py"
+
+
+def test_overlay_only_refines_chalice_resources_or_adds_its_own(build_stack, overlay, resources):
+    own = set(resources["Resources"])
+    for name, res in overlay["Resources"].items():
+        assert name not in own
+        if name in build_stack.CHALICE_IDS:
+            assert "Type" not in res, f"{name}: a Type would replace Chalice's resource"
+        else:
+            assert "Type" in res
+
+
+def test_policies_name_the_resources_the_template_creates(resources, chalice_config):
+    """Every table, the queue and the bucket prefixes appear in some stage policy (with the
+    stage's names), so a renamed resource cannot silently lose its permissions."""
+    for stage in STAGES:
+        texts = " ".join(json.dumps(load_policy(policy_file(chalice_config, stage, fn)))
+                         for fn in ("api_handler", "photo_check", "token_authorizer"))
+        for key in ALL_MODELS:
+            assert f"table/cpa-ecert-{stage}-{key}" in texts
+        assert f"cpa-ecert-{stage}-photo-checks" in texts
+        for prefix in ("uploads/", "photos/", "reference/", "certificates/", "seals/"):
+            assert f"cpa-ecert-{stage}-photos-*/{prefix}*" in texts
