@@ -97,6 +97,28 @@ class QueuePump(threading.Thread):
         self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=msg["ReceiptHandle"])
 
 
+def gateway_handler(site_origin: str) -> Any:
+    """Chalice's local request handler, answering auth failures as our API Gateway does.
+
+    Deployed, the stack's gateway responses turn a missing, invalid or revoked token into 401
+    {"code": "UNAUTHORIZED", ...} with CORS headers (infra/); Chalice's local gateway answers
+    401/403 without CORS, which a browser reports as a CORS error instead of a sign-out.
+    """
+    from chalice.local import ChaliceRequestHandler
+
+    class Handler(ChaliceRequestHandler):
+        def _send_error_response(self, error: Any) -> None:
+            if error.CODE in (401, 403):
+                body = json.dumps({"code": "UNAUTHORIZED", "message": "登录已失效,请重新登录"},
+                                  ensure_ascii=False).encode()
+                headers = {"Content-Type": "application/json", "Access-Control-Allow-Origin": site_origin,
+                           "Access-Control-Expose-Headers": "Content-Disposition,Retry-After"}
+                return self._send_http_response(401, headers, body)
+            return super()._send_error_response(error)
+
+    return Handler
+
+
 def sent_mail() -> list[dict[str, Any]]:
     """What SES 'sent', read from the in-process moto backend (local stack only)."""
     from moto.backends import get_backend
@@ -167,7 +189,7 @@ def main() -> int:
     import app as app_module  # after the environment is set (STYLE 10)
     from chalice.cli.factory import CLIFactory  # noqa: F401 - imported for its side effects on config
     from chalice.config import Config
-    from chalice.local import create_local_server
+    from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer
 
     from chalicelib import aws
     from chalicelib.bootstrap import deps
@@ -180,7 +202,11 @@ def main() -> int:
 
     config = Config.create(chalice_stage="local", app_name="cpa-ecert", lambda_timeout=60,
                            lambda_memory_size=1536, environment_variables={})
-    api_server = create_local_server(app_module.app, config, host, api_port)
+    # What chalice.local.create_local_server does, with our gateway-response handler.
+    CustomLocalChalice.__bases__ = (LocalChalice, app_module.app.__class__)
+    app_module.app.__class__ = CustomLocalChalice
+    api_server = LocalDevServer(app_module.app, config, host, api_port,
+                                handler_cls=gateway_handler(f"http://{host}:{web_port}"))
     WebHandler.api_base = f"http://{host}:{api_port}"
     web_server = ThreadingHTTPServer((host, web_port), functools.partial(WebHandler, directory=str(FRONTEND)))
     web_server.daemon_threads = True

@@ -1,0 +1,115 @@
+/**
+ * Photo upload helpers shared by the member page and the staff dialog: the spec in plain
+ * Chinese (DESIGN §4), the presigned POST to S3 with upload progress, polling the check result,
+ * and the check report.
+ */
+import { ApiError } from "./api.js";
+import { h, sleep } from "./ui.js";
+
+export const MAX_SOURCE_BYTES = 8 * 1024 * 1024;
+export const ACCEPT = "image/jpeg,image/png,image/heic,image/heif,.jpg,.jpeg,.png,.heic,.heif";
+
+export const REQUIREMENTS = [
+  "近期(一年内)一寸免冠正面证件照,白色背景,照片清晰、完整;",
+  "JPEG 格式,文件大小 10–20 KB;",
+  "尺寸 178 × 220 像素(宽 × 高),分辨率不低于 96 × 96 dpi;",
+  "头肩部正面构图,照片中只能有本人;不得使用生活照、全身照。",
+];
+
+/** What to do when a rule fails (shown under the server's own message). */
+export const RULE_HELP = {
+  format: "请选择 JPEG、PNG 或 HEIC 格式的照片文件。",
+  size_bytes: "请使用系统自动处理后的候选照片上传。",
+  dimensions: "请使用系统自动处理后的候选照片上传。",
+  dpi: "请使用系统自动处理后的候选照片上传。",
+  background: "请在白色或浅色纯色墙面前重新拍摄,避免阴影和杂物;系统不会替换背景。",
+  exactly_one_face: "请上传本人正面免冠照片,画面中只能有本人。",
+  face_size_and_position: "请正对镜头,头部居中,拍摄头肩部(不要全身照或距离过远)。",
+  sharpness: "请在光线充足处对焦拍摄,避免抖动;不要用小图放大。",
+  face_match: "请上传本人近期照片;如确为本人,可再次尝试或联系所属注协。",
+};
+
+/** Best-effort MIME type: phones often give HEIC files an empty type. */
+export function mimeOf(file) {
+  if (file.type) return file.type;
+  const ext = (file.name.split(".").pop() || "").toLowerCase();
+  return { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", heic: "image/heic", heif: "image/heif" }[ext]
+    || "application/octet-stream";
+}
+
+export function requirementsList() {
+  return h("ul", { class: "requirements" }, REQUIREMENTS.map((t) => h("li", {}, t)));
+}
+
+/** The report: one row per rule, passed or not, with what to do for failures. */
+export function checkReport(checks, { showHelp = true } = {}) {
+  const list = h("ul", { class: "checks" });
+  for (const c of checks || []) {
+    list.append(h("li", { class: c.ok ? "check ok" : "check bad" },
+      h("span", { class: "check-icon", "aria-hidden": "true" }, c.ok ? "✓" : "✗"),
+      h("span", { class: "sr-only" }, c.ok ? "通过:" : "未通过:"),
+      h("span", { class: "check-text" }, c.message,
+        !c.ok && showHelp && RULE_HELP[c.rule] ? h("span", { class: "check-help" }, RULE_HELP[c.rule]) : null)));
+  }
+  return list;
+}
+
+/**
+ * Send the presigned POST (fields first, file last, as S3 requires). XHR instead of fetch for
+ * upload progress. Resolves on 2xx; rejects with an ApiError otherwise.
+ */
+export function postPresigned(presigned, blob, filename, onProgress) {
+  return new Promise((resolve, reject) => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(presigned.fields || {})) form.append(k, v);
+    form.append("file", blob, filename || "photo.jpg");
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", presigned.url);
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable && onProgress) onProgress(e.loaded / e.total); };
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) resolve();
+      else {
+        const tooBig = /EntityTooLarge|EntityTooSmall/.test(xhr.responseText || "");
+        reject(new ApiError(xhr.status, { code: "UPLOAD_FAILED",
+          message: tooBig ? "照片文件大小不符合要求(应为 10–20 KB)" : "照片上传失败,请重试" }));
+      }
+    };
+    xhr.onerror = () => reject(new ApiError(0, { code: "NETWORK_ERROR", message: "照片上传失败,请检查网络后重试" }));
+    xhr.send(form);
+  });
+}
+
+/**
+ * Poll an upload until it leaves "pending". onTick(elapsedSeconds) for the progress label.
+ * Gives up after timeoutMs with a clear message (the result still arrives later).
+ */
+export async function pollUpload(api, path, { onTick, timeoutMs = 120000, intervalMs = 1000 } = {}) {
+  const start = Date.now();
+  for (;;) {
+    const res = await api.get(path);
+    if (res.status && res.status !== "pending") return res;
+    if (Date.now() - start > timeoutMs) {
+      throw new ApiError(0, { code: "CHECK_TIMEOUT", message: "照片核验时间较长,请稍后刷新页面查看结果" });
+    }
+    if (onTick) onTick((Date.now() - start) / 1000);
+    await sleep(intervalMs);
+  }
+}
+
+/** An <img> for an authenticated image route; resolves to {img, ok, error}. */
+export async function authImage(api, path, alt, query) {
+  try {
+    const { blob } = await api.get(path, { accept: "image/jpeg", query });
+    const img = h("img", { src: URL.createObjectURL(blob), alt, class: "photo", width: "178", height: "220" });
+    return { img, ok: true };
+  } catch (error) {
+    return { img: null, ok: false, error };
+  }
+}
+
+/** The face comparison figure in words: dlib gives a distance, Rekognition a similarity. */
+export function scoreText(score, engine) {
+  if (typeof score !== "number") return "";
+  if (engine === "rekognition") return `人脸相似度 ${score.toFixed(1)}%(越大越相似)`;
+  return `人脸特征距离 ${score.toFixed(3)}(越小越相似)`;
+}
