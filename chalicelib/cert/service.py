@@ -26,7 +26,8 @@ from chalicelib.members import audit
 from chalicelib.members.models import MemberModel
 from chalicelib.members.schema import ASSOCIATION_NAMES
 from chalicelib.members.validation import mask_name, missing_fields
-from chalicelib.photo.service import PhotoMissing, update_member_record, current_photo
+from chalicelib.members.store import update_member_record
+from chalicelib.photo.service import PhotoMissing, current_photo
 from chalicelib.storage import PhotoStore
 from chalicelib.web import MEMBER, Principal
 

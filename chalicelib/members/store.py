@@ -1,5 +1,7 @@
 """Write helpers over DynamoDB that the PynamoDB models do not give us directly.
 
+- `update_member_record(member_no, mutate)`: read-modify-write under the member's version, retried
+  when someone saved first (system writers: the photo handler, certificate issue records).
 - `transaction()`: a TransactWrite on the models' own endpoint (PynamoDB needs a connection).
 - `batch_put(items)`: BatchWriteItem across tables, 25 items a request, requests spread over a
   few threads, and UnprocessedItems retried with exponential backoff and jitter (PynamoDB's own
@@ -14,16 +16,17 @@ import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import boto3
 from botocore.config import Config
 from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.errors import ServiceUnavailable
-from chalicelib.members.models import MemberModel
+from chalicelib.errors import Conflict, ServiceUnavailable
+from chalicelib.members.models import MemberModel, utcnow_iso
 
 BATCH_LIMIT = 25
 MAX_ATTEMPTS = 8
@@ -103,3 +106,18 @@ def batch_put(items: Sequence[Model], *, workers: int = 8) -> int:
         for request in rest:
             _write_chunk(request)
     return len(requests)
+
+
+def update_member_record(member_no: str, mutate: Callable[[MemberModel], None], attempts: int = 5) -> MemberModel:
+    """Read-modify-write under the member's version; re-read and retry if someone saved first."""
+    for _ in range(attempts):
+        member = MemberModel.get(member_no, consistent_read=True)
+        mutate(member)
+        member.updated_at = utcnow_iso()
+        try:
+            member.save()
+            return member
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    raise Conflict("会员记录正被频繁修改,请稍后再试", code="VERSION_CONFLICT")

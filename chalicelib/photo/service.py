@@ -16,7 +16,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote_plus
 
 from pynamodb.exceptions import DoesNotExist, PutError
@@ -24,6 +24,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from chalicelib.bootstrap import Deps
 from chalicelib.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from chalicelib.members import access, audit
+from chalicelib.members.store import update_member_record
 from chalicelib.members.models import FaceConsent, MemberModel, UploadModel, utcnow_iso
 from chalicelib.photo.checks import PhotoResult, check_photo, spec_only
 from chalicelib.photo.clean import clean_copy
@@ -253,21 +254,6 @@ def _make_current(d: Deps, member_no: str, data: bytes) -> None:
         m.photo_accepted_at, m.failed_attempts = at, 0
 
     update_member_record(member_no, mutate)
-
-
-def update_member_record(member_no: str, mutate: Callable[[MemberModel], None], attempts: int = 5) -> MemberModel:
-    """Read-modify-write under the member's version; re-read and retry if someone saved first."""
-    for _ in range(attempts):
-        member = MemberModel.get(member_no, consistent_read=True)
-        mutate(member)
-        member.updated_at = utcnow_iso()
-        try:
-            member.save()
-            return member
-        except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
-    raise Conflict("会员记录正被频繁修改,请稍后再试", code="VERSION_CONFLICT")
 
 
 def _reference_bytes(d: Deps, member: MemberModel) -> bytes | None:

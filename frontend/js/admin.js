@@ -21,7 +21,7 @@ const SAMPLE_PHOTO = "/img/sample-photo.svg";
 
 const state = {
   meta: null,
-  list: { filters: { q: "", photo_status: "", complete: "", status: "" }, limit: 20, cursors: [null], page: 0, selected: new Set() },
+  list: { filters: { q: "", photo_status: "", complete: "", status: "" }, limit: 50, cursors: [null], page: 0, selected: new Set() },
   detail: null, // {no, record, version, missing, raw}
 };
 

@@ -5,22 +5,11 @@ import zipfile
 
 import requests
 
-from tests.conftest import FACES
 
 
-def _with_photo(aws, make_member, **kw):
-    m = make_member("110000", **kw)
-    key = f"photos/{m.member_no}.jpg"
-    version = aws.photos.put(key, (FACES / "spec_white" / "hopper_01.jpg").read_bytes())
-    m.refresh()
-    m.photo_key, m.photo_version_id, m.photo_status = key, version, "accepted"
-    m.save()
-    return m
-
-
-def test_bulk_job_reports_progress_and_lists_failures(client, aws, persona, make_member):
-    good = [_with_photo(aws, make_member) for _ in range(12)]
-    incomplete = _with_photo(aws, make_member, complete=False)
+def test_bulk_job_reports_progress_and_lists_failures(client, aws, persona, make_member, with_photo):
+    good = [with_photo(photo="hopper_01") for _ in range(12)]
+    incomplete = with_photo(complete=False, photo="hopper_01")
     no_photo = make_member("110000")
     foreign = make_member("310000")
     bj = persona("association_staff", "110000")
@@ -51,8 +40,8 @@ def test_bulk_job_reports_progress_and_lists_failures(client, aws, persona, make
     assert client.http.get(f"/members/certificates/bulk/{job['job_id']}", headers=sh.headers).status_code == 404
 
 
-def test_bulk_by_filter_takes_complete_members_of_my_association(client, aws, persona, make_member):
-    a = _with_photo(aws, make_member)
+def test_bulk_by_filter_takes_complete_members_of_my_association(client, aws, persona, make_member, with_photo):
+    a = with_photo(photo="hopper_01")
     make_member("110000", complete=False)
     make_member("310000")
     bj = persona("association_staff", "110000")

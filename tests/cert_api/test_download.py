@@ -10,23 +10,8 @@ import pytest
 
 from chalicelib.cert import service as cert_service
 from chalicelib.members.models import AuditModel, MemberModel
-from tests.conftest import FACES
 
 PDF = {"Accept": "application/pdf"}
-
-
-@pytest.fixture()
-def with_photo(aws, make_member):
-    def _make(association="110000", **kw):
-        m = make_member(association, **kw)
-        key = f"photos/{m.member_no}.jpg"
-        version = aws.photos.put(key, (FACES / "spec_white" / "obama_01.jpg").read_bytes())
-        m.refresh()
-        m.photo_key, m.photo_version_id, m.photo_status = key, version, "accepted"
-        m.save()
-        return m
-
-    return _make
 
 
 def _pdf_text(pdf: bytes) -> str:
