@@ -238,7 +238,7 @@ def test_verify_page_shows_valid_certificate(page: Any, stack: Any, shots: Any, 
     shots(page, "invalid")
 
 
-PAGES = ["/", "/admin/", "/lookup/", "/verify/?no=110000000001&c=x"]
+PAGES = ["/", "/admin/", "/lookup/", "/apply/", "/verify/?no=110000000001&c=x"]
 
 
 @pytest.mark.parametrize("viewport", [MOBILE, DESKTOP], ids=["375px", "1440px"])
