@@ -26,7 +26,7 @@ import os
 
 from chalice import Blueprint, CORSConfig, Response
 
-from chalicelib.errors import AppError, BadRequest, Forbidden
+from chalicelib.errors import AppError, BadRequest, Forbidden, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,6 @@ class Api:
                     if allowed is not None:
                         principal = _principal_from_context(request.context)
                         if principal is None:
-                            from chalicelib.errors import Unauthorized
                             raise Unauthorized()
                         if principal.role not in allowed:
                             raise Forbidden()

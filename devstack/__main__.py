@@ -187,7 +187,6 @@ def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     import app as app_module  # after the environment is set (STYLE 10)
-    from chalice.cli.factory import CLIFactory  # noqa: F401 - imported for its side effects on config
     from chalice.config import Config
     from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer
 

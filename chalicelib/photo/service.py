@@ -186,8 +186,6 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
         if result.status == "rejected" and _only_face_failed(result) and attempts_left(d, member) <= 1:
             result = PhotoResult("review", result.checks, result.score, result.engine,
                                  "多次比对未通过,已提交所属注协人工审核")
-        elif result.status == "accepted" and member.failed_attempts >= d.settings.face.max_failed_attempts:
-            pass  # a good photo after many tries still counts: the member did fix it
 
     max_failed = d.settings.face.max_failed_attempts
     if result.status == "accepted":
