@@ -24,7 +24,7 @@ from chalicelib.cert.codes import read_code, sign_code, verification_url
 from chalicelib.errors import Conflict
 from chalicelib.members import audit
 from chalicelib.members.models import MemberModel
-from chalicelib.members.schema import ASSOCIATION_NAMES
+from chalicelib.members.schema import ASSOCIATION_NAMES, MEMBER_STATUS_LABELS
 from chalicelib.members.validation import mask_name, missing_fields
 from chalicelib.members.store import update_member_record
 from chalicelib.photo.service import PhotoMissing, current_photo
@@ -34,7 +34,6 @@ from chalicelib.web import MEMBER, Principal
 log = logging.getLogger(__name__)
 
 BEIJING = timezone(timedelta(hours=8))
-STATUS_LABELS = {"active": "正常", "suspended": "暂停", "cancelled": "注销"}
 
 MSG_INCOMPLETE_MEMBER = "请您先将基础信息中的必填信息补充完整"
 MSG_INCOMPLETE_STAFF = "请将会员必填信息补充完整,再进行下载"
@@ -57,7 +56,7 @@ def today() -> date:
 def check_gates(member: MemberModel, *, for_staff: bool) -> None:
     """Raise the first gate that fails (not active → incomplete → no photo)."""
     if member.status != "active":
-        label = STATUS_LABELS.get(member.status, member.status)
+        label = MEMBER_STATUS_LABELS.get(member.status, member.status)
         raise Conflict(f"会员状态为“{label}”,不能下载会员证", code="NOT_ACTIVE", status_label=label)
     missing = missing_fields(member.fields())
     if missing:
@@ -168,7 +167,7 @@ def verify(d: Deps, member_no: str, code: str) -> dict[str, Any]:
     except DoesNotExist:
         return invalid
     return {"valid": member.status == "active", "status": member.status,
-            "status_label": STATUS_LABELS.get(member.status, member.status),
+            "status_label": MEMBER_STATUS_LABELS.get(member.status, member.status),
             "name_masked": mask_name(member.name), "member_no": member_no,
             "association": ASSOCIATION_NAMES.get(member.association, member.association),
             "issued_on": issued_on.isoformat()}

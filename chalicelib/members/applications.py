@@ -23,15 +23,13 @@ from chalicelib.errors import AppError, BadRequest, Conflict, NotFound, Validati
 from chalicelib.members import access, audit, numbers, store, views
 from chalicelib.members.listing import parse_limit
 from chalicelib.members.models import ApplicationModel, MemberModel, utcnow_iso
-from chalicelib.members.schema import ASSOCIATION_NAMES, FIELDS_BY_KEY
+from chalicelib.members.schema import APPLICATION_REQUIRED, ASSOCIATION_NAMES, FIELDS_BY_KEY, message
 from chalicelib.members.service import check_unique_id, field_error, id_key_of, new_account, text_values
 from chalicelib.members.validation import is_complete, normalize, validate
 from chalicelib.web import Principal, decode_cursor, encode_cursor
 
 log = logging.getLogger(__name__)
 
-# What an application must carry: enough to create the member and to reach the applicant.
-APPLICATION_REQUIRED = ("name", "id_type", "id_number", "email", "mobile", "association")
 _APP_ID = re.compile(r"^[A-Za-z0-9\-]{1,64}$")
 NOT_FOUND = "未找到该申请"
 DECIDED = "该申请已处理,请刷新列表"
@@ -55,7 +53,7 @@ def submit(body: Mapping[str, Any]) -> dict[str, Any]:
                                    "申请"))
     values.pop("member_no", None)
     errors = [e.to_dict() for e in validate(values, {})]
-    errors += [field_error(k, f"{FIELDS_BY_KEY[k].label}为必填项") for k in APPLICATION_REQUIRED
+    errors += [field_error(k, message("application_required", FIELDS_BY_KEY[k].label)) for k in APPLICATION_REQUIRED
                if not values.get(k)]
     if errors:
         raise ValidationFailed(errors=errors)

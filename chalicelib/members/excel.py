@@ -25,7 +25,14 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from chalicelib.members import xlsx
-from chalicelib.members.schema import ASSOCIATION_NAMES, FIELDS, FIELDS_BY_KEY, Field
+from chalicelib.members.schema import (
+    ASSOCIATION_NAMES,
+    FIELDS,
+    FIELDS_BY_KEY,
+    MEMBER_STATUS_LABELS,
+    PHOTO_STATUS_LABELS,
+    Field,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATA_SHEET = "会员信息"
@@ -42,9 +49,6 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _REQUIRED_FONT = Font(bold=True, color="C00000")
 _HEADER_FONT = Font(bold=True)
 
-STATUS_LABELS = {"active": "正常", "suspended": "暂停", "cancelled": "注销"}
-PHOTO_LABELS = {"none": "无照片", "pending": "待核验", "accepted": "已通过", "rejected": "未通过",
-                "review": "待人工审核"}
 
 
 def header_label(f: Field) -> str:
@@ -279,8 +283,8 @@ def build_export(records: Iterable[Mapping[str, Any]], *, exported_by: str, asso
         for f in fields:
             value = rec.get(f.key, "")
             row.append(ASSOCIATION_NAMES.get(value, value) if f.key == "association" else value)
-        row += [STATUS_LABELS.get(rec.get("status", ""), rec.get("status", "")), rec.get("status_reason", ""),
-                PHOTO_LABELS.get(rec.get("photo_status", ""), rec.get("photo_status", "")),
+        row += [MEMBER_STATUS_LABELS.get(rec.get("status", ""), rec.get("status", "")), rec.get("status_reason", ""),
+                PHOTO_STATUS_LABELS.get(rec.get("photo_status", ""), rec.get("photo_status", "")),
                 "是" if rec.get("complete") else "否", rec.get("updated_at", "")]
         ws.append(row)
         count += 1

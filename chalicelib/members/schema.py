@@ -1,8 +1,12 @@
 """The member record's field schema and the associations, as data.
 
 One table drives validation, the completeness check, both pages' forms, the Excel template and
-`GET /meta/fields` (DESIGN section 3). Changing a label, an option list, a required flag or an
-edit right is a one-line change here and nowhere else.
+`GET /meta` (also served as `/meta/fields`). Everything a client needs to agree with the server
+lives here or is served from here: the fields, the fields an application requires, the identity
+fields, the membership, photo and application status values with their Chinese labels, the
+validation patterns with their messages, and the photo spec numbers (owned by
+`chalicelib.photo.spec`). Changing a label, an option list, a required flag, an edit right or a
+pattern is a one-line change here and nowhere else; the pages read it from `/meta`.
 """
 
 from __future__ import annotations
@@ -226,11 +230,109 @@ MEMBER_EDITABLE_KEYS: frozenset[str] = frozenset(f.key for f in FIELDS if f.memb
 # Fields a client may write at all (member_no is generated; association moves are staff-only).
 WRITABLE_KEYS: frozenset[str] = frozenset(f.key for f in FIELDS if f.key != "member_no")
 
+# What a public application must carry: enough to create the member and to reach the applicant.
+APPLICATION_REQUIRED: tuple[str, ...] = ("name", "id_type", "id_number", "email", "mobile", "association")
+
+# The fields that identify a person (one member per identity; the public lookup asks for them).
+IDENTITY_KEYS: tuple[str, ...] = ("name", "id_type", "id_number")
+
+# The fields checked against each other: a resident ID encodes birth date and gender.
+ID_CONSISTENCY_KEYS: tuple[str, ...] = ("id_type", "id_number", "birth_date", "gender")
+
+# -- status values and their labels ------------------------------------------------------------
+
+MEMBER_STATUSES: tuple[tuple[str, str], ...] = (("active", "正常"), ("suspended", "暂停"), ("cancelled", "注销"))
+MEMBER_STATUS_LABELS: dict[str, str] = dict(MEMBER_STATUSES)
+
+PHOTO_STATUSES: tuple[tuple[str, str], ...] = (
+    ("none", "无照片"), ("pending", "核验中"), ("accepted", "照片合格"), ("rejected", "照片不合格"),
+    ("review", "待人工审核"),
+)
+PHOTO_STATUS_LABELS: dict[str, str] = dict(PHOTO_STATUSES)
+
+APPLICATION_STATUSES: tuple[tuple[str, str], ...] = (("pending", "待审核"), ("approved", "已通过"), ("rejected", "已驳回"))
+APPLICATION_STATUS_LABELS: dict[str, str] = dict(APPLICATION_STATUSES)
+
+# -- validation patterns ------------------------------------------------------------------------
+# Written in the common subset of Python `re` and JavaScript `RegExp`: anchored with ^ and $,
+# ASCII classes only. The server matches them with re.fullmatch and re.ASCII (so `\d` is 0-9 and
+# a trailing newline is not accepted, as in JavaScript); the pages compile the same strings.
+# `{label}` in a message is the field's label.
+
+
+@dataclass(frozen=True)
+class Pattern:
+    pattern: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"pattern": self.pattern, "message": self.message}
+
+
+MOBILE_MESSAGE = "{label}应为11位手机号码(境外号码以+国家代码开头)"
+PATTERNS: dict[str, Pattern] = {
+    "mobile_cn": Pattern(r"^1[3-9]\d{9}$", MOBILE_MESSAGE),
+    "mobile_intl": Pattern(r"^\+[1-9]\d{6,14}$", MOBILE_MESSAGE),
+    "phone": Pattern(r"^(?:\+?\d{1,4}[- ]?)?(?:0\d{2,3}[- ]?)?\d{7,8}(?:[- ]?(?:转|-)?\d{1,6})?$",
+                     "{label}格式不正确,例如 010-12345678"),
+    "email": Pattern(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
+                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)+$", "{label}格式不正确"),
+    "postal_code": Pattern(r"^\d{6}$", "{label}应为6位数字"),
+    "qq": Pattern(r"^[1-9]\d{4,11}$", "{label}应为5至12位数字"),
+    "date": Pattern(r"^\d{4}-\d{2}-\d{2}$", "{label}格式应为 YYYY-MM-DD"),
+    "resident_id": Pattern(r"^[1-9]\d{16}[\dX]$", "居民身份证号码无效(应为18位,校验位不正确或出生日期无效)"),
+    "other_id": Pattern(r"^[A-Za-z0-9()\-]{5,30}$", "{label}只能包含字母、数字、括号和连字符,5至30位"),
+}
+# Which pattern(s) check a field type: a value passes when any of them matches.
+TYPE_PATTERNS: dict[str, tuple[str, ...]] = {
+    "mobile": ("mobile_cn", "mobile_intl"),
+    "phone": ("phone",),
+    "email": ("email",),
+    "postal_code": ("postal_code",),
+    "qq": ("qq",),
+}
+# Messages of the checks that are not a single pattern.
+MESSAGES: dict[str, str] = {
+    "required": "请填写{label}",
+    "application_required": "{label}为必填项",
+    "too_long": "{label}不能超过{max_length}个字符",
+    "select": "{label}请从下拉选项中选择",
+    "association": "{label}不是有效的协会代码",
+    "date_invalid": "{label}不是有效日期",
+    "date_future": "{label}不能晚于今天",
+    "birth_mismatch": "出生日期与身份证号码不一致(身份证为{value})",
+    "gender_mismatch": "性别与身份证号码不一致(身份证为{value})",
+}
+
+
+def message(name: str, label: str = "", **values: Any) -> str:
+    """A message from MESSAGES or PATTERNS with its placeholders filled."""
+    template = PATTERNS[name].message if name in PATTERNS else MESSAGES[name]
+    return template.format(label=label, **values)
+
+
+def _pairs(items: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    return [{"value": v, "label": label} for v, label in items]
+
 
 def meta() -> dict[str, Any]:
-    """The body of `GET /meta/fields`."""
+    """The member part of `GET /meta` (the route adds the photo spec, which the photo room owns)."""
     return {
         "fields": [f.to_dict() for f in FIELDS],
         "groups": [{"key": k, "label": v} for k, v in GROUPS],
         "associations": [{"code": c, "name": n} for c, n in ASSOCIATIONS],
+        "application_required": list(APPLICATION_REQUIRED),
+        "identity_fields": list(IDENTITY_KEYS),
+        "id_consistency_fields": list(ID_CONSISTENCY_KEYS),
+        "resident_id_type": RESIDENT_ID,
+        "statuses": {
+            "member": _pairs(MEMBER_STATUSES),
+            "photo": _pairs(PHOTO_STATUSES),
+            "application": _pairs(APPLICATION_STATUSES),
+        },
+        "validation": {
+            "patterns": {k: p.to_dict() for k, p in PATTERNS.items()},
+            "type_patterns": {k: list(v) for k, v in TYPE_PATTERNS.items()},
+            "messages": dict(MESSAGES),
+        },
     }

@@ -1,7 +1,9 @@
 """Validation and completeness, driven by the field schema.
 
-Pure functions: they take plain dicts of field values and return problems as data, so the API,
-the Excel import and the forms' inline checks all agree. Messages are Chinese and name the field.
+Pure functions: they take plain dicts of field values and return problems as data, so the API
+and the Excel import agree. The patterns and messages come from the schema, which `/meta` also
+serves to the pages, so the forms' inline checks agree too (a parity test runs both sides on one
+table of values). Messages are Chinese and name the field.
 """
 
 from __future__ import annotations
@@ -11,18 +13,26 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Mapping
 
-from chalicelib.members.schema import ASSOCIATION_NAMES, FIELDS, FIELDS_BY_KEY, RESIDENT_ID, Field
+from chalicelib.members.schema import (
+    ASSOCIATION_NAMES,
+    FIELDS,
+    FIELDS_BY_KEY,
+    ID_CONSISTENCY_KEYS,
+    PATTERNS,
+    RESIDENT_ID,
+    TYPE_PATTERNS,
+    Field,
+    message,
+)
 
-_MOBILE_CN = re.compile(r"^1[3-9]\d{9}$")
-_MOBILE_INTL = re.compile(r"^\+[1-9]\d{6,14}$")
-_PHONE = re.compile(r"^(?:\+?\d{1,4}[- ]?)?(?:0\d{2,3}[- ]?)?\d{7,8}(?:[- ]?(?:转|-)?\d{1,6})?$")
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)+$")
-_POSTAL = re.compile(r"^\d{6}$")
-_QQ = re.compile(r"^[1-9]\d{4,11}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_RESIDENT_ID = re.compile(r"^[1-9]\d{16}[\dX]$")
-_OTHER_ID = re.compile(r"^[A-Za-z0-9()\-]{5,30}$")
+# The schema's patterns, compiled the way a browser reads them: ASCII classes, whole value.
+_COMPILED: dict[str, re.Pattern[str]] = {k: re.compile(p.pattern, re.ASCII) for k, p in PATTERNS.items()}
+
+
+def matches(pattern: str, value: str) -> bool:
+    """Whether `value` as a whole matches the schema pattern named `pattern`."""
+    return _COMPILED[pattern].fullmatch(value) is not None
+
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -47,7 +57,7 @@ def resident_id_check_digit(first17: str) -> str:
 def parse_resident_id(value: str) -> tuple[date, str] | None:
     """(birth date, gender) encoded in a valid 18-character resident ID, or None if invalid."""
     value = value.upper()
-    if not _RESIDENT_ID.match(value) or resident_id_check_digit(value[:17]) != value[17]:
+    if not matches("resident_id", value) or resident_id_check_digit(value[:17]) != value[17]:
         return None
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
@@ -72,35 +82,32 @@ def normalize(values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _check_value(f: Field, value: str, today: date) -> str | None:
+    label = f.label
     if len(value) > f.max_length:
-        return f"{f.label}不能超过{f.max_length}个字符"
+        return message("too_long", label, max_length=f.max_length)
     if f.type == "select":
-        return None if value in f.options else f"{f.label}请从下拉选项中选择"
+        return None if value in f.options else message("select", label)
     if f.type == "association":
-        return None if value in ASSOCIATION_NAMES else f"{f.label}不是有效的协会代码"
+        return None if value in ASSOCIATION_NAMES else message("association", label)
     if f.type == "date":
-        if not _DATE.match(value):
-            return f"{f.label}格式应为 YYYY-MM-DD"
-        try:
-            d = date.fromisoformat(value)
-        except ValueError:
-            return f"{f.label}不是有效日期"
-        if d > today:
-            return f"{f.label}不能晚于今天"
-        if d.year < 1900:
-            return f"{f.label}不是有效日期"
-        return None
-    if f.type == "mobile":
-        ok = _MOBILE_CN.match(value) or _MOBILE_INTL.match(value)
-        return None if ok else f"{f.label}应为11位手机号码(境外号码以+国家代码开头)"
-    if f.type == "phone":
-        return None if _PHONE.match(value) else f"{f.label}格式不正确,例如 010-12345678"
-    if f.type == "email":
-        return None if _EMAIL.match(value) else f"{f.label}格式不正确"
-    if f.type == "postal_code":
-        return None if _POSTAL.match(value) else f"{f.label}应为6位数字"
-    if f.type == "qq":
-        return None if _QQ.match(value) else f"{f.label}应为5至12位数字"
+        return _check_date(label, value, today)
+    names = TYPE_PATTERNS.get(f.type, ())
+    if names and not any(matches(n, value) for n in names):
+        return message(names[0], label)
+    return None
+
+
+def _check_date(label: str, value: str, today: date) -> str | None:
+    if not matches("date", value):
+        return message("date", label)
+    try:
+        d = date.fromisoformat(value)
+    except ValueError:
+        return message("date_invalid", label)
+    if d > today:
+        return message("date_future", label)
+    if d.year < 1900:
+        return message("date_invalid", label)
     return None
 
 
@@ -122,8 +129,7 @@ def validate(changes: Mapping[str, str], current: Mapping[str, str] | None = Non
         if problem:
             errors.append(FieldError(key, f.label, problem))
     bad = {e.key for e in errors}
-    touched = set(changes) & {"id_type", "id_number", "birth_date", "gender"}
-    if touched and not bad & {"id_number", "birth_date", "gender", "id_type"}:
+    if set(changes) & set(ID_CONSISTENCY_KEYS) and not bad & set(ID_CONSISTENCY_KEYS):
         errors.extend(_check_identity(merged))
     return errors
 
@@ -134,20 +140,20 @@ def _check_identity(record: Mapping[str, str]) -> list[FieldError]:
     if not number:
         return []
     if id_type != RESIDENT_ID:
-        if not _OTHER_ID.match(number):
-            return [FieldError("id_number", label, f"{label}只能包含字母、数字、括号和连字符,5至30位")]
+        if not matches("other_id", number):
+            return [FieldError("id_number", label, message("other_id", label))]
         return []
     parsed = parse_resident_id(number)
     if parsed is None:
-        return [FieldError("id_number", label, "居民身份证号码无效(应为18位,校验位不正确或出生日期无效)")]
+        return [FieldError("id_number", label, message("resident_id", label))]
     born, gender = parsed
     errors = []
     if record.get("birth_date") and record["birth_date"] != born.isoformat():
         errors.append(FieldError("birth_date", FIELDS_BY_KEY["birth_date"].label,
-                                 f"出生日期与身份证号码不一致(身份证为{born.isoformat()})"))
+                                 message("birth_mismatch", value=born.isoformat())))
     if record.get("gender") and record["gender"] != gender:
         errors.append(FieldError("gender", FIELDS_BY_KEY["gender"].label,
-                                 f"性别与身份证号码不一致(身份证为{gender})"))
+                                 message("gender_mismatch", value=gender)))
     return errors
 
 

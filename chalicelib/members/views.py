@@ -10,13 +10,20 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from chalicelib.members.models import ApplicationModel, MemberModel
-from chalicelib.members.schema import ASSOCIATION_NAMES, FIELDS, MEMBER_EDITABLE_KEYS
+from chalicelib.members.schema import (
+    APPLICATION_STATUS_LABELS,
+    ASSOCIATION_NAMES,
+    FIELDS,
+    MEMBER_EDITABLE_KEYS,
+    MEMBER_STATUS_LABELS,
+    PHOTO_STATUS_LABELS,
+)
 from chalicelib.members.validation import is_complete, mask_id_number, missing_fields
 
-STATUSES = ("active", "suspended", "cancelled")
-STATUS_LABELS = {"active": "正常", "suspended": "暂停", "cancelled": "注销"}
-PHOTO_STATUSES = ("none", "pending", "accepted", "rejected", "review")
-APPLICATION_STATUSES = ("pending", "approved", "rejected")
+STATUSES = tuple(MEMBER_STATUS_LABELS)
+STATUS_LABELS = MEMBER_STATUS_LABELS
+PHOTO_STATUSES = tuple(PHOTO_STATUS_LABELS)
+APPLICATION_STATUSES = tuple(APPLICATION_STATUS_LABELS)
 
 # Schema keys in form order, for the member's own edit list.
 EDITABLE_FIELDS: list[str] = [f.key for f in FIELDS if f.key in MEMBER_EDITABLE_KEYS]

@@ -29,6 +29,7 @@ from chalicelib.members.models import FaceConsent, MemberModel, UploadModel, utc
 from chalicelib.photo.checks import PhotoResult, check_photo, spec_only
 from chalicelib.photo.clean import clean_copy
 from chalicelib.photo.prepare import prepare_portrait
+from chalicelib.photo.spec import SPEC
 from chalicelib.storage import PhotoStore
 from chalicelib.web import MEMBER, Principal
 
@@ -40,8 +41,8 @@ CONSENT_TEXT = (
     "人脸信息属于敏感个人信息:比对仅用于本次会员证照片核验,系统不保存人脸特征数据;"
     "照片本身作为会员档案保存在所属注协,仅用于会员证书。您可以不同意,改为联系所属注协人工核验。"
 )
-MIN_BYTES, MAX_BYTES = 10 * 1024, 20 * 1024
-PREPARE_MAX_BYTES = 8 * 1024 * 1024
+MIN_BYTES, MAX_BYTES = SPEC.min_bytes, SPEC.max_bytes
+PREPARE_MAX_BYTES = SPEC.prepare_max_bytes
 FINAL = ("accepted", "rejected", "review")
 
 PHOTO_MISSING = "没有查询到照片信息"

@@ -76,6 +76,12 @@ class PhotoSpec:
     def size_text(self) -> str:
         return f"{self.min_bytes // 1024}–{self.max_bytes // 1024} KB"
 
+    def public(self) -> dict[str, int | float]:
+        """The numbers a client shows or enforces before upload (served by `GET /meta`)."""
+        return {"width": self.width, "height": self.height, "min_bytes": self.min_bytes,
+                "max_bytes": self.max_bytes, "min_dpi": self.min_dpi,
+                "source_max_bytes": self.prepare_max_bytes}
+
 
 SPEC = PhotoSpec()
 

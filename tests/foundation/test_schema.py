@@ -1,4 +1,4 @@
-"""The field schema is complete, labelled as DESIGN section 3 says, and served by /meta/fields."""
+"""The field schema is complete, labelled as the design says, and served by /meta and /meta/fields."""
 
 from chalicelib.members import schema
 
@@ -74,3 +74,38 @@ def test_meta_fields_route(client):
 def test_health(client):
     r = client.http.get("/health")
     assert r.status_code == 200 and r.json_body == {"ok": True}
+
+
+def test_meta_serves_every_shared_list(client):
+    from chalicelib.photo.spec import SPEC
+
+    body = client.http.get("/meta").json_body
+    assert body == client.http.get("/meta/fields").json_body
+    assert body["application_required"] == list(schema.APPLICATION_REQUIRED)
+    assert set(body["application_required"]) <= {f["key"] for f in body["fields"]}
+    assert body["identity_fields"] == ["name", "id_type", "id_number"]
+    assert body["statuses"]["member"] == [{"value": "active", "label": "正常"},
+                                          {"value": "suspended", "label": "暂停"},
+                                          {"value": "cancelled", "label": "注销"}]
+    assert [s["value"] for s in body["statuses"]["photo"]] == ["none", "pending", "accepted", "rejected", "review"]
+    assert [s["value"] for s in body["statuses"]["application"]] == ["pending", "approved", "rejected"]
+    assert all(s["label"] for group in body["statuses"].values() for s in group)
+    spec = body["photo_spec"]
+    assert (spec["width"], spec["height"], spec["min_bytes"], spec["max_bytes"]) == (
+        SPEC.width, SPEC.height, SPEC.min_bytes, SPEC.max_bytes)
+    assert spec["min_dpi"] == 96 and spec["source_max_bytes"] == SPEC.prepare_max_bytes
+    patterns = body["validation"]["patterns"]
+    for name in ("mobile_cn", "phone", "email", "postal_code", "qq", "date", "resident_id", "other_id"):
+        assert patterns[name]["pattern"].startswith("^") and patterns[name]["pattern"].endswith("$")
+        assert patterns[name]["message"]
+    for names in body["validation"]["type_patterns"].values():
+        assert set(names) <= set(patterns)
+
+
+def test_status_labels_have_one_source():
+    from chalicelib.cert import service as cert_service
+    from chalicelib.members import excel, views
+
+    for module in (views, excel, cert_service):
+        assert schema.MEMBER_STATUS_LABELS is getattr(module, "MEMBER_STATUS_LABELS", schema.MEMBER_STATUS_LABELS)
+    assert not hasattr(excel, "PHOTO_LABELS") and not hasattr(cert_service, "STATUS_LABELS")
