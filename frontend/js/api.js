@@ -180,11 +180,14 @@ export class Api {
   patch(path, json, opts = {}) { return this.request("PATCH", path, { ...opts, json }); }
 }
 
-/** Field schema and associations, fetched once per page. */
+/**
+ * GET /meta, fetched once per page: the field schema, associations, status values with labels,
+ * the fields an application requires, validation rules and the photo spec numbers.
+ */
 let metaPromise = null;
 export function loadMeta(api) {
   if (!metaPromise) {
-    metaPromise = api.get("/meta/fields", { auth: false }).catch((e) => { metaPromise = null; throw e; });
+    metaPromise = api.get("/meta", { auth: false }).catch((e) => { metaPromise = null; throw e; });
   }
   return metaPromise;
 }

@@ -1,25 +1,24 @@
 /**
- * Public membership application (/apply/): the member schema from /meta/fields (without the
+ * Public membership application (/apply/): the member schema from /meta (without the
  * system-generated member number), the association to apply to, a captcha, then
  * POST /public/applications. Only what the application needs is required here; the other
  * fields the certificate needs may be filled now or completed after admission.
  */
 import { Api, ApiError, loadMeta, messageFor } from "./api.js";
 import { captchaField } from "./auth.js";
-import { RecordForm, RESIDENT_ID, parseResidentId } from "./forms.js";
+import { RecordForm } from "./forms.js";
+import { parseResidentId } from "./rules.js";
 import { $, alertBox, busy, clear, h, setMessage } from "./ui.js";
 
 const api = new Api("public");
 
-/** Mirrors APPLICATION_REQUIRED in chalicelib/members/applications.py. */
-const APPLY_REQUIRED = ["name", "id_type", "id_number", "email", "mobile", "association"];
 const LATER_NOTE = "可稍后补充(领取电子证书前需填写)";
 const EXCLUDED = new Set(["member_no"]);
 
 /** The schema as the applicant sees it: `*` only on what applying needs, a note on the rest. */
 function applicationMeta(meta) {
   const fields = meta.fields.filter((f) => !EXCLUDED.has(f.key)).map((f) => {
-    const needed = APPLY_REQUIRED.includes(f.key);
+    const needed = meta.application_required.includes(f.key);
     if (needed || !f.required) return { ...f, required: needed };
     return { ...f, required: false, hint: f.hint ? `${f.hint};${LATER_NOTE}` : LATER_NOTE };
   });
@@ -69,7 +68,8 @@ async function main() {
   }
 
   const idTypeField = meta.fields.find((f) => f.key === "id_type");
-  const defaults = idTypeField && (idTypeField.options || []).includes(RESIDENT_ID) ? { id_type: RESIDENT_ID } : {};
+  const residentId = meta.resident_id_type;
+  const defaults = idTypeField && (idTypeField.options || []).includes(residentId) ? { id_type: residentId } : {};
   const record = new RecordForm(meta, { values: defaults, requireAll: true, idPrefix: "ap-" });
   const captcha = captchaField(api);
   const msg = h("div", { class: "form-message", hidden: true });
@@ -84,8 +84,8 @@ async function main() {
   // A valid resident ID gives the birth date and gender: fill them in when still empty.
   const idNumber = record.control("id_number");
   idNumber.addEventListener("change", () => {
-    if (record.control("id_type").value !== RESIDENT_ID) return;
-    const parsed = parseResidentId(idNumber.value.trim());
+    if (record.control("id_type").value !== residentId) return;
+    const parsed = parseResidentId(meta, idNumber.value.trim());
     if (!parsed) return;
     for (const [key, value] of [["birth_date", parsed.birth], ["gender", parsed.gender]]) {
       const c = record.control(key);

@@ -1,93 +1,9 @@
 /**
- * Forms generated from GET /meta/fields, and the client-side mirror of the simple server checks
- * (required, select options, dates, mobile, phone, e-mail, postal code, QQ, resident ID). The
- * server stays the authority: its 422 errors are placed next to the same fields.
+ * Forms generated from GET /meta (groups, `*` on required fields, staff-only fields read-only),
+ * with inline checks from rules.js; the server's 422 errors are placed next to the same fields.
  */
+import { checkValue, formatMessage, identityErrors, todayIso } from "./rules.js";
 import { h } from "./ui.js";
-
-const RE = {
-  mobileCn: /^1[3-9]\d{9}$/,
-  mobileIntl: /^\+[1-9]\d{6,14}$/,
-  phone: /^(?:\+?\d{1,4}[- ]?)?(?:0\d{2,3}[- ]?)?\d{7,8}(?:[- ]?(?:转|-)?\d{1,6})?$/,
-  email: /^[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)+$/,
-  postal: /^\d{6}$/,
-  qq: /^[1-9]\d{4,11}$/,
-  date: /^\d{4}-\d{2}-\d{2}$/,
-  residentId: /^[1-9]\d{16}[\dX]$/,
-  otherId: /^[A-Za-z0-9()\-]{5,30}$/,
-};
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const ID_CHECK = "10X98765432";
-export const RESIDENT_ID = "居民身份证";
-
-function todayIso() {
-  const d = new Date();
-  const p = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-}
-
-/** {birth: "YYYY-MM-DD", gender} from a valid resident ID, or null. */
-export function parseResidentId(value) {
-  const v = String(value || "").toUpperCase();
-  if (!RE.residentId.test(v)) return null;
-  const sum = ID_WEIGHTS.reduce((acc, w, i) => acc + w * Number(v[i]), 0);
-  if (ID_CHECK[sum % 11] !== v[17]) return null;
-  const birth = `${v.slice(6, 10)}-${v.slice(10, 12)}-${v.slice(12, 14)}`;
-  const d = new Date(birth + "T00:00:00Z");
-  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== birth) return null;
-  if (Number(v.slice(6, 10)) < 1900 || birth > todayIso()) return null;
-  return { birth, gender: Number(v[16]) % 2 ? "男" : "女" };
-}
-
-/** The problem with one value of a field, or "" (empty values are handled by `required`). */
-export function checkValue(field, value, associations = []) {
-  if (value.length > (field.max_length || 100)) return `${field.label}不能超过${field.max_length}个字符`;
-  switch (field.type) {
-    case "select":
-      return (field.options || []).includes(value) ? "" : `${field.label}请从下拉选项中选择`;
-    case "association":
-      return associations.some((a) => a.code === value) ? "" : `${field.label}不是有效的协会代码`;
-    case "date": {
-      if (!RE.date.test(value)) return `${field.label}格式应为 YYYY-MM-DD`;
-      const d = new Date(value + "T00:00:00Z");
-      if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value || d.getUTCFullYear() < 1900) {
-        return `${field.label}不是有效日期`;
-      }
-      return value > todayIso() ? `${field.label}不能晚于今天` : "";
-    }
-    case "mobile":
-      return RE.mobileCn.test(value) || RE.mobileIntl.test(value) ? "" : `${field.label}应为11位手机号码(境外号码以+国家代码开头)`;
-    case "phone":
-      return RE.phone.test(value) ? "" : `${field.label}格式不正确,例如 010-12345678`;
-    case "email":
-      return RE.email.test(value) ? "" : `${field.label}格式不正确`;
-    case "postal_code":
-      return RE.postal.test(value) ? "" : `${field.label}应为6位数字`;
-    case "qq":
-      return RE.qq.test(value) ? "" : `${field.label}应为5至12位数字`;
-    default:
-      return "";
-  }
-}
-
-/** Identity consistency (resident ID check digit, birth date and gender), as the server does. */
-function identityErrors(values) {
-  const number = values.id_number || "";
-  if (!number) return {};
-  if (values.id_type !== RESIDENT_ID) {
-    return RE.otherId.test(number) ? {} : { id_number: "证件号码只能包含字母、数字、括号和连字符,5至30位" };
-  }
-  const parsed = parseResidentId(number);
-  if (!parsed) return { id_number: "居民身份证号码无效(应为18位,校验位不正确或出生日期无效)" };
-  const errors = {};
-  if (values.birth_date && values.birth_date !== parsed.birth) {
-    errors.birth_date = `出生日期与身份证号码不一致(身份证为${parsed.birth})`;
-  }
-  if (values.gender && values.gender !== parsed.gender) {
-    errors.gender = `性别与身份证号码不一致(身份证为${parsed.gender})`;
-  }
-  return errors;
-}
 
 /**
  * A form for the member record, grouped as the schema says.
@@ -224,16 +140,16 @@ export class RecordForm {
       const v = values[key] || "";
       const before = this.values[key] == null ? "" : String(this.values[key]);
       if (!v) {
-        if (f.required && (this.opts.requireAll || before)) errors[key] = `请填写${f.label}`;
+        if (f.required && (this.opts.requireAll || before)) errors[key] = formatMessage(this.meta, "required", { label: f.label });
         continue;
       }
-      const p = checkValue(f, v, this.meta.associations);
+      const p = checkValue(this.meta, f, v);
       if (p) errors[key] = p;
     }
     const merged = { ...this.values, ...values };
-    const idKeys = ["id_type", "id_number", "birth_date", "gender"];
+    const idKeys = this.meta.id_consistency_fields;
     if (idKeys.some((k) => k in values && values[k] !== (this.values[k] || "")) && !idKeys.some((k) => errors[k])) {
-      for (const [k, m] of Object.entries(identityErrors(merged))) {
+      for (const [k, m] of Object.entries(identityErrors(this.meta, merged))) {
         if (this.editableKeys().includes(k)) errors[k] = m;
       }
     }
