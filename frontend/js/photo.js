@@ -1,20 +1,37 @@
 /**
  * Photo upload helpers shared by the member page and the staff dialog: the spec in plain
- * Chinese (DESIGN §4), the presigned POST to S3 with upload progress, polling the check result,
- * and the check report.
+ * Chinese (its numbers from GET /meta's photo_spec), the presigned POST to S3 with upload
+ * progress, polling the check result, and the check report.
  */
 import { ApiError } from "./api.js";
 import { h, sleep } from "./ui.js";
 
-export const MAX_SOURCE_BYTES = 8 * 1024 * 1024;
 export const ACCEPT = "image/jpeg,image/png,image/heic,image/heif,.jpg,.jpeg,.png,.heic,.heif";
 
-export const REQUIREMENTS = [
-  "近期(一年内)一寸免冠正面证件照,白色背景,照片清晰、完整;",
-  "JPEG 格式,文件大小 10–20 KB;",
-  "尺寸 178 × 220 像素(宽 × 高),分辨率不低于 96 × 96 dpi;",
-  "头肩部正面构图,照片中只能有本人;不得使用生活照、全身照。",
-];
+/** "10–20 KB" from a spec's byte limits. */
+export function sizeRange(spec) { return `${Math.round(spec.min_bytes / 1024)}–${Math.round(spec.max_bytes / 1024)} KB`; }
+
+/** The largest photo file the automatic processing reads, in MB. */
+export function sourceLimitMb(spec) { return Math.round(spec.source_max_bytes / (1024 * 1024)); }
+
+export function tooLargeMessage(spec) { return `照片文件过大,请选择不超过 ${sourceLimitMb(spec)} MB 的照片`; }
+
+/** width and height attributes of a certificate photo. */
+export function photoSize(spec) { return { width: String(spec.width), height: String(spec.height) }; }
+
+export function requirements(spec) {
+  return [
+    "近期(一年内)一寸免冠正面证件照,白色背景,照片清晰、完整;",
+    `JPEG 格式,文件大小 ${sizeRange(spec)};`,
+    `尺寸 ${spec.width} × ${spec.height} 像素(宽 × 高),分辨率不低于 ${spec.min_dpi} × ${spec.min_dpi} dpi;`,
+    "头肩部正面构图,照片中只能有本人;不得使用生活照、全身照。",
+  ];
+}
+
+/** The one-line summary shown in the staff photo dialog. */
+export function requirementsLine(spec) {
+  return `照片要求:白色背景一寸免冠正面证件照,JPEG,${sizeRange(spec)},${spec.width} × ${spec.height} 像素,不低于 ${spec.min_dpi} dpi。`;
+}
 
 /** What to do when a rule fails (shown under the server's own message). */
 export const RULE_HELP = {
@@ -37,8 +54,8 @@ export function mimeOf(file) {
     || "application/octet-stream";
 }
 
-export function requirementsList() {
-  return h("ul", { class: "requirements" }, REQUIREMENTS.map((t) => h("li", {}, t)));
+export function requirementsList(spec) {
+  return h("ul", { class: "requirements" }, requirements(spec).map((t) => h("li", {}, t)));
 }
 
 /** The report: one row per rule, passed or not, with what to do for failures. */
@@ -71,7 +88,7 @@ export function postPresigned(presigned, blob, filename, onProgress) {
       else {
         const tooBig = /EntityTooLarge|EntityTooSmall/.test(xhr.responseText || "");
         reject(new ApiError(xhr.status, { code: "UPLOAD_FAILED",
-          message: tooBig ? "照片文件大小不符合要求(应为 10–20 KB)" : "照片上传失败,请重试" }));
+          message: tooBig ? `照片文件大小不符合要求(应为 ${sizeRange(presigned)})` : "照片上传失败,请重试" }));
       }
     };
     xhr.onerror = () => reject(new ApiError(0, { code: "NETWORK_ERROR", message: "照片上传失败,请检查网络后重试" }));
@@ -97,10 +114,10 @@ export async function pollUpload(api, path, { onTick, timeoutMs = 120000, interv
 }
 
 /** An <img> for an authenticated image route; resolves to {img, ok, error}. */
-export async function authImage(api, path, alt, query) {
+export async function authImage(api, spec, path, alt, query) {
   try {
     const { blob } = await api.get(path, { accept: "image/jpeg", query });
-    const img = h("img", { src: URL.createObjectURL(blob), alt, class: "photo", width: "178", height: "220" });
+    const img = h("img", { src: URL.createObjectURL(blob), alt, class: "photo", ...photoSize(spec) });
     return { img, ok: true };
   } catch (error) {
     return { img: null, ok: false, error };

@@ -161,25 +161,26 @@ export function ask(title, { prompt, reasonLabel, confirmLabel = "确定", dange
   });
 }
 
-export const PHOTO_STATUS = {
-  none: "无照片", pending: "核验中", accepted: "照片合格", rejected: "照片不合格", review: "待人工审核",
-};
-export const MEMBER_STATUS = { active: "正常", suspended: "暂停", cancelled: "注销" };
+/** {value: label} for one of GET /meta's status lists: "member", "photo" or "application". */
+export function statusLabels(meta, group) {
+  return Object.fromEntries(meta.statuses[group].map((s) => [s.value, s.label]));
+}
 
 export function badge(kind, text) { return h("span", { class: `badge badge-${kind}` }, text); }
 
-export function photoBadge(status) {
+export function photoBadge(meta, status) {
   const kind = { accepted: "ok", none: "muted", pending: "info", rejected: "bad", review: "warn" }[status] || "muted";
-  return badge(kind, PHOTO_STATUS[status] || status || "无照片");
+  const labels = statusLabels(meta, "photo");
+  return badge(kind, labels[status || "none"] || status);
 }
 
 export function completeBadge(complete) {
   return complete ? badge("ok", "信息完整") : badge("warn", "信息不完整");
 }
 
-export function statusBadge(status) {
+export function statusBadge(meta, status) {
   const kind = { active: "ok", suspended: "warn", cancelled: "bad" }[status] || "muted";
-  return badge(kind, MEMBER_STATUS[status] || status || "");
+  return badge(kind, statusLabels(meta, "member")[status] || status || "");
 }
 
 /** "2026-05-01T08:30:00Z" → "2026-05-01 16:30" in the browser's zone. */

@@ -6,7 +6,6 @@ import { Api, ApiError, messageFor } from "./api.js";
 import { $, clear, h } from "./ui.js";
 
 const api = new Api("public");
-const STATUS = { active: "正常", suspended: "暂停", cancelled: "注销" };
 
 function row(label, value) {
   return h("div", { class: "kv-row" }, h("dt", {}, label), h("dd", {}, value || "—"));
@@ -25,15 +24,15 @@ async function main() {
     const res = await api.get(`/public/verify/${encodeURIComponent(no)}`, { query: { c: code }, auth: false });
     const valid = Boolean(res.valid);
     const known = Boolean(res.name_masked);
-    const reason = valid ? "" : known && STATUS[res.status] && res.status !== "active"
-      ? `该会员的会籍状态为「${res.status_label || STATUS[res.status]}」,会员证已失效。`
+    const reason = valid ? "" : known && res.status !== "active"
+      ? `该会员的会籍状态为「${res.status_label}」,会员证已失效。`
       : "未能验证该会员证:验证码不正确,或链接不完整。请重新扫描会员证上的二维码。";
     const facts = known ? h("dl", { class: "kv verify-facts" },
       row("姓名", res.name_masked),
       row("会员证书编号", res.member_no),
-      row("所属协会", res.association_name || res.association),
+      row("所属协会", res.association),
       row("发证日期", res.issued_on),
-      row("会籍状态", res.status_label || STATUS[res.status] || res.status)) : null;
+      row("会籍状态", res.status_label)) : null;
     clear(slot, verdict(valid, reason, facts));
   } catch (err) {
     if (err instanceof ApiError && (err.status === 404 || err.status === 400 || err.status === 422)) {

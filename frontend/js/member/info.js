@@ -1,0 +1,85 @@
+/**
+ * Completing the record: the member-editable fields (marked *), the others read-only with whom to
+ * contact, "保存并提交信息".
+ */
+import { ApiError, messageFor } from "../api.js";
+import { RecordForm } from "../forms.js";
+import { $, alertBox, busy, clear, h, setMessage, showView } from "../ui.js";
+import { renderCert } from "./home.js";
+import { api, state } from "./state.js";
+
+// ---------------------------------------------------------------------------------------------
+// completing the record
+
+export function showInfo(missingHint) {
+  const me = state.me;
+  const missing = (me.completeness && me.completeness.missing) || missingHint || [];
+  const editable = new Set(me.editable_fields || state.meta.fields.filter((f) => f.member_editable).map((f) => f.key));
+  const form = new RecordForm(state.meta, {
+    values: me.member,
+    canEdit: (f) => editable.has(f.key),
+    lockedNote: "请联系所属注协修改",
+    requireAll: true,
+    idPrefix: "me-",
+  });
+  form.markMissing(missing.map((x) => x.key));
+  const msg = h("div", { class: "form-message", "aria-live": "polite" });
+  const save = h("button", { type: "submit", class: "btn btn-primary btn-block", id: "save-info" }, "保存并提交信息");
+  const el = h("form", { class: "card info-form", novalidate: true, "aria-label": "基础信息" });
+  if (missing.length) {
+    const staffOnly = missing.filter((x) => !editable.has(x.key));
+    el.append(alertBox("warning", "请您先将基础信息中的必填信息补充完整",
+      h("p", {}, "尚未填写:"),
+      h("ul", { class: "missing-list" }, missing.map((x) => h("li", {},
+        editable.has(x.key)
+          ? h("a", { href: `#me-${x.key}`, onclick: (e) => { e.preventDefault(); form.focus(x.key); } }, x.label)
+          : h("span", {}, x.label, "(请联系所属注协修改)")))),
+      staffOnly.length ? h("p", {}, "标注“请联系所属注协修改”的信息由所属注协维护,您无法自行修改。") : null));
+  } else {
+    el.append(h("p", { class: "muted" }, "带 * 的为必填信息。灰色虚线框内的信息由所属注协维护。"));
+  }
+  el.append(msg, form.node, h("div", { class: "actions sticky-actions" }, save),
+    h("button", { type: "button", class: "btn btn-block back-button", onclick: () => renderCert() }, "返回"));
+  el.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    setMessage(msg, null, "");
+    if (!form.validate()) {
+      setMessage(msg, "error", "填写的信息有误,请按提示修改");
+      return;
+    }
+    const changes = form.changes();
+    if (!Object.keys(changes).length && !missing.length) { renderCert(); return; }
+    await busy(save, "正在保存…", async () => {
+      try {
+        await api.patch("/me", { version: me.member.version, changes });
+        state.me = await api.get("/me");
+        state.notice = alertBox("success", null, state.me.completeness && !state.me.completeness.complete
+          ? "信息已保存,但仍有必填信息未填写" : "信息已保存");
+        await renderCert();
+      } catch (err) {
+        if (err instanceof ApiError && err.code === "SESSION_EXPIRED") return;
+        if (err instanceof ApiError && err.code === "VALIDATION_FAILED") {
+          const orphans = form.showServerErrors(err.body.errors || []);
+          setMessage(msg, "error", orphans.length ? orphans.map((o) => o.message).join(";") : messageFor(err));
+          return;
+        }
+        if (err instanceof ApiError && err.code === "VERSION_CONFLICT") {
+          clear(msg, alertBox("error", "您的信息已在其他地方被修改",
+            h("p", {}, "请刷新后重新填写。"),
+            h("button", { type: "button", class: "btn", onclick: async () => { state.me = await api.get("/me"); showInfo(); } }, "刷新")));
+          msg.hidden = false;
+          return;
+        }
+        if (err instanceof ApiError && err.code === "FIELD_NOT_EDITABLE") {
+          setMessage(msg, "error", `${messageFor(err)}(请联系所属注协修改)`);
+          return;
+        }
+        setMessage(msg, "error", messageFor(err));
+      }
+    });
+  });
+  clear($("#info-slot"), el);
+  showView("info");
+  const first = missing.find((x) => editable.has(x.key));
+  if (first) form.focus(first.key);
+}

@@ -1,0 +1,198 @@
+/**
+ * The photo upload: consent, choosing a photo, the automatic fitting, the upload with its check
+ * and comparison, and the result.
+ */
+import { ApiError, messageFor } from "../api.js";
+import {
+  ACCEPT, checkReport, mimeOf, photoSize, pollUpload, postPresigned, requirementsList, sourceLimitMb, tooLargeMessage,
+} from "../photo.js";
+import { $, alertBox, busy, clear, dataUrlToBlob, h, progress, showView } from "../ui.js";
+import { renderCert } from "./home.js";
+import { api, state } from "./state.js";
+
+// ---------------------------------------------------------------------------------------------
+// photo upload
+
+export function showUpload() {
+  const photo = state.me.photo;
+  const slot = $("#upload-slot");
+  clear(slot);
+  showView("upload");
+
+  slot.append(h("section", { class: "card", id: "requirements-card" },
+    h("h2", { class: "card-title" }, "照片要求"), requirementsList(state.meta.photo_spec),
+    h("p", { class: "muted small" }, `您可以直接选择手机或电脑中的照片(JPEG、PNG 或 HEIC,不超过 ${sourceLimitMb(state.meta.photo_spec)} MB),系统会自动裁剪并压缩为符合规格的候选照片供您确认;系统不会修改照片背景。`)));
+
+  if (photo.status === "review") {
+    slot.append(alertBox("info", "已提交所属注协人工审核", h("p", {}, "您的照片正在由所属注协人工审核,审核通过后即可下载会员证。")),
+      h("button", { type: "button", class: "btn btn-block", onclick: () => renderCert() }, "返回"));
+    return;
+  }
+
+  const work = h("section", { class: "card", "aria-labelledby": "upload-step-title" });
+  slot.append(work);
+  const consented = Boolean(photo.consent);
+  if (!consented) renderConsent(work);
+  else renderChooser(work);
+  slot.append(h("button", { type: "button", class: "btn btn-block", onclick: () => renderCert() }, "返回"));
+}
+
+export function attemptsLine() {
+  const left = state.me.photo && state.me.photo.attempts_left;
+  if (left === undefined || left === null) return null;
+  return h("p", { class: "attempts" }, "剩余人脸比对次数:", h("strong", {}, String(left)), " 次。",
+    h("span", { class: "muted small" }, "多次比对未通过时,照片将提交所属注协人工审核。"));
+}
+
+export async function renderConsent(work) {
+  clear(work, h("p", { class: "muted" }, h("span", { class: "spinner", "aria-hidden": "true" }), " 正在加载授权说明…"));
+  let consent = { text_version: "", text: "" };
+  try {
+    consent = await api.get("/me/photo/consent");
+  } catch (e) {
+    if (e instanceof ApiError && e.code === "SESSION_EXPIRED") return;
+    clear(work, alertBox("error", "授权说明加载失败", h("p", {}, messageFor(e))),
+      h("button", { type: "button", class: "btn", onclick: () => renderConsent(work) }, "重试"));
+    return;
+  }
+  const box = h("input", { type: "checkbox", id: "consent-check" });
+  const err = h("p", { class: "field-error", id: "consent-err", hidden: true });
+  const btn = h("button", { type: "button", class: "btn btn-primary btn-block", id: "consent-submit" }, "同意并继续");
+  const paragraphs = String(consent.text || "").split(/\n+/).filter(Boolean);
+  clear(work,
+    h("h2", { class: "card-title", id: "upload-step-title" }, "人脸信息处理告知"),
+    h("div", { class: "consent-text", id: "consent-text" }, paragraphs.map((t) => h("p", {}, t))),
+    h("div", { class: "checkbox-row" }, box,
+      h("label", { for: "consent-check" }, "我已阅读并同意上述人脸信息处理规则")),
+    err, btn);
+  box.setAttribute("aria-describedby", "consent-text consent-err");
+  box.addEventListener("change", () => { err.hidden = true; });
+  btn.addEventListener("click", async () => {
+    if (!box.checked) { err.textContent = "请先勾选同意人脸信息处理规则"; err.hidden = false; box.focus(); return; }
+    await busy(btn, "正在提交…", async () => {
+      try {
+        await api.post("/me/photo/consent", { text_version: consent.text_version });
+        state.me.photo = { ...state.me.photo, consent: true };
+        renderChooser(work);
+      } catch (e) {
+        if (e instanceof ApiError && e.code === "SESSION_EXPIRED") return;
+        err.textContent = messageFor(e); err.hidden = false;
+      }
+    });
+  });
+}
+
+export function renderChooser(work, notice) {
+  const input = h("input", { type: "file", id: "photo-file", accept: ACCEPT, class: "file-input" });
+  const err = h("p", { class: "field-error", id: "photo-file-err", hidden: true, role: "alert" });
+  input.setAttribute("aria-describedby", "photo-file-err");
+  const out = h("div", { class: "prepare-result", "aria-live": "polite" });
+  clear(work,
+    h("h2", { class: "card-title", id: "upload-step-title" }, "选择照片"),
+    notice || null,
+    attemptsLine(),
+    h("div", { class: "file-picker" },
+      h("label", { for: "photo-file", class: "btn btn-secondary btn-block file-label" }, "选择照片(拍照或从相册 / 电脑中选择)"),
+      input),
+    err, out);
+  input.addEventListener("change", () => {
+    const file = input.files && input.files[0];
+    if (!file) return;
+    err.hidden = true;
+    if (file.size > state.meta.photo_spec.source_max_bytes) {
+      err.textContent = tooLargeMessage(state.meta.photo_spec); err.hidden = false; input.value = ""; return;
+    }
+    prepare(work, file, out, err);
+  });
+}
+
+export async function prepare(work, file, out, err) {
+  const p = progress("正在自动处理照片(裁剪、压缩、检查规格)…");
+  clear(out, p.node);
+  try {
+    const res = await api.request("POST", "/me/photo/prepare", { body: file, contentType: mimeOf(file) });
+    renderCandidate(work, out, res);
+  } catch (e) {
+    clear(out);
+    if (e instanceof ApiError && e.code === "SESSION_EXPIRED") return;
+    const msg = e instanceof ApiError && e.status === 413 ? tooLargeMessage(state.meta.photo_spec) : messageFor(e);
+    err.textContent = msg; err.hidden = false;
+    const input = $("#photo-file"); if (input) { input.value = ""; input.focus(); }
+  }
+}
+
+export function renderCandidate(work, out, res) {
+  const report = res.report || {};
+  const checks = report.checks || [];
+  const allOk = Boolean(res.image) && (checks.length ? checks.every((c) => c.ok) : report.status !== "rejected");
+  const confirm = h("button", { type: "button", class: "btn btn-primary btn-block", id: "confirm-upload", disabled: !allOk }, "确认上传");
+  clear(out,
+    h("div", { class: "candidate" },
+      res.image ? h("figure", { class: "photo-frame" },
+        h("img", { src: res.image, alt: "自动处理后的候选照片", ...photoSize(state.meta.photo_spec), id: "candidate-img" }),
+        h("figcaption", {}, `候选照片(${state.meta.photo_spec.width} × ${state.meta.photo_spec.height})`))
+        : h("div", { class: "photo-empty" }, "未能生成候选照片"),
+      h("div", { class: "candidate-report" },
+        h("h3", {}, "规格检查结果"), checkReport(checks),
+        allOk ? h("p", { class: "ok-text" }, "照片符合规格。确认上传后,系统将与您的全科合格电子照片进行人脸比对。")
+          : alertBox("warning", "照片不符合要求", h("p", {}, "请按提示重新拍摄或选择照片后再上传。")))),
+    h("div", { class: "actions" }, confirm,
+      h("button", { type: "button", class: "btn btn-block", onclick: () => { const i = $("#photo-file"); i.value = ""; i.click(); } }, "重新选择照片")));
+  confirm.addEventListener("click", () => upload(work, res.image));
+  (allOk ? confirm : out.querySelector(".btn:not([disabled])")).focus();
+}
+
+export async function upload(work, dataUrl) {
+  const p = progress("正在上传照片…");
+  clear(work, h("h2", { class: "card-title", id: "upload-step-title" }, "照片核验中"),
+    h("div", { class: "upload-progress" }, p.node),
+    h("p", { class: "muted small" }, "请勿关闭页面。核验包括照片规格检查和人脸比对,通常需要几秒钟。"));
+  try {
+    const presigned = await api.post("/me/photo/uploads", {});
+    await postPresigned(presigned, dataUrlToBlob(dataUrl), "photo.jpg", (f) => p.set(f * 0.5, `正在上传照片…${Math.round(f * 100)}%`));
+    p.set(0.5, "正在核验照片并进行人脸比对…");
+    const result = await pollUpload(api, `/me/photo/uploads/${encodeURIComponent(presigned.upload_id)}`, {
+      onTick: (s) => p.set(Math.min(0.95, 0.5 + s / 60), `正在核验照片并进行人脸比对…(已用时 ${Math.round(s)} 秒)`),
+    });
+    p.set(1, "核验完成");
+    await showResult(work, result);
+  } catch (e) {
+    if (e instanceof ApiError && e.code === "SESSION_EXPIRED") return;
+    if (e instanceof ApiError && e.code === "CONSENT_REQUIRED") { renderConsent(work); return; }
+    renderChooser(work, alertBox("error", "上传失败", h("p", {}, messageFor(e))));
+  }
+}
+
+export async function showResult(work, result) {
+  try { state.me = await api.get("/me"); } catch (e) { /* keep the old state; the result still shows */ }
+  if (result.attempts_left !== undefined && state.me.photo) {
+    // the fresher of the two (the member record is updated just after the upload's result)
+    state.me.photo.attempts_left = Math.min(result.attempts_left, state.me.photo.attempts_left ?? result.attempts_left);
+  }
+  const req = $("#requirements-card");
+  if (req) req.hidden = result.status !== "rejected";
+  if (result.status === "accepted") {
+    clear(work,
+      alertBox("success", "比对成功", h("p", {}, "照片已通过规格检查和人脸比对,可以下载会员证了。")),
+      h("button", { type: "button", class: "btn btn-primary btn-block", id: "after-success", onclick: () => renderCert() }, "去下载会员证"));
+    $("#after-success").focus();
+    return;
+  }
+  if (result.status === "review") {
+    clear(work,
+      alertBox("info", "已提交所属注协人工审核",
+        h("p", {}, result.message || "您的照片多次比对未通过,已提交所属注协人工审核。审核通过后即可下载会员证,请耐心等待。")),
+      checkReport(result.checks || []));
+    return;
+  }
+  const failed = (result.checks || []).filter((c) => !c.ok);
+  const left = state.me.photo ? state.me.photo.attempts_left : result.attempts_left;
+  clear(work,
+    alertBox("error", "比对失败",
+      !failed.length && result.message ? h("p", {}, result.message) : null,
+      failed.length ? h("p", {}, "未通过的项目及处理办法:") : null,
+      failed.length ? checkReport(failed) : null,
+      left !== undefined && left !== null ? h("p", {}, `您还可以上传 ${left} 次。`, left === 0 ? "照片已提交所属注协人工审核。" : "") : null),
+    h("button", { type: "button", class: "btn btn-primary btn-block", id: "retry-upload", onclick: () => renderChooser(work) }, "重新选择照片"));
+  $("#retry-upload").focus();
+}
