@@ -7,12 +7,15 @@ const api = new Api("public");
 
 async function main() {
   const slot = $("#lookup-slot");
-  let idTypes = ["居民身份证", "港澳居民来往内地通行证", "台湾居民来往大陆通行证", "港澳台居民居住证", "外国人永久居留身份证", "护照", "其他"];
+  let meta;
   try {
-    const meta = await loadMeta(api);
-    const f = meta.fields.find((x) => x.key === "id_type");
-    if (f && f.options && f.options.length) idTypes = f.options;
-  } catch (e) { /* the built-in list is the schema's list */ }
+    meta = await loadMeta(api);
+  } catch (err) {
+    clear(slot, alertBox("error", "页面加载失败", h("p", {}, messageFor(err)),
+      h("button", { type: "button", class: "btn", onclick: () => window.location.reload() }, "重新加载")));
+    return;
+  }
+  const idTypes = meta.fields.find((x) => x.key === "id_type").options;
 
   const form = h("form", { class: "stack", novalidate: true, "aria-label": "会员证书编号查询" });
   const msg = h("div", { class: "form-message", hidden: true });

@@ -7,9 +7,6 @@ import { $, alertBox, ask, badge, busy, clear, formatTime, h, modal, progress, s
 import { showPasswordOnce } from "./edit.js";
 import { api, isExpired, pageHead, state, toast } from "./state.js";
 
-// ---------------------------------------------------------------------------------------------
-// applications
-
 export let appFilter = "pending";
 
 export async function showApplications() {

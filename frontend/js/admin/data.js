@@ -5,9 +5,6 @@ import { ApiError, messageFor } from "../api.js";
 import { $, alertBox, busy, clear, filePicker, h, progress, saveBlob, setMessage, showView } from "../ui.js";
 import { api, isExpired, pageHead, toast, XLSX } from "./state.js";
 
-// ---------------------------------------------------------------------------------------------
-// import / export / bulk
-
 export function showData() {
   const view = $('[data-view="data"]');
   const picker = filePicker("import-file", "选择 Excel 文件", { accept: ".xlsx," + XLSX, describedBy: "import-file-err" });

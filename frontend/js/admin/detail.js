@@ -12,9 +12,6 @@ import { editForm, initialPassword, statusDialog } from "./edit.js";
 import { photoDialog } from "./photo-dialog.js";
 import { api, assocName, isExpired, state } from "./state.js";
 
-// ---------------------------------------------------------------------------------------------
-// member detail
-
 /** GET and PATCH /members/{no} answer the full record, with `version` and `missing`. */
 export function detailOf(record) {
   return { record, version: record.version, missing: record.missing };

@@ -8,8 +8,6 @@ import { $, alertBox, ask, busy, clear, h, modal, setMessage, showView, statusLa
 import { detailOf, fetchDetail, renderDetail } from "./detail.js";
 import { api, isExpired, pageHead, state, toast } from "./state.js";
 
-// ---- editing
-
 export function editForm(focusKey, unsaved) {
   const { record, missing } = state.detail;
   const form = new RecordForm(state.meta, {

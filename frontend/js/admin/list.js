@@ -8,9 +8,6 @@ import {
 } from "../ui.js";
 import { api, assocName, isExpired, PAGE_SIZES, pageHead, state, toast, XLSX } from "./state.js";
 
-// ---------------------------------------------------------------------------------------------
-// member list
-
 export function listQuery(cursor) {
   const f = state.list.filters;
   return { limit: state.list.limit, cursor: cursor || undefined, q: f.q, photo_status: f.photo_status, complete: f.complete, status: f.status };

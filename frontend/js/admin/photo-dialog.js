@@ -10,8 +10,6 @@ import { alertBox, busy, clear, dataUrlToBlob, h, modal, progress, setMessage } 
 import { showDetail } from "./detail.js";
 import { api, isExpired, SAMPLE_PHOTO, state } from "./state.js";
 
-// ---- photo dialog
-
 export function photoDialog() {
   const { no, record } = state.detail;
   let changed = false;

@@ -6,9 +6,6 @@ import { authImage, checkReport, scoreText } from "../photo.js";
 import { $, alertBox, ask, clear, formatTime, h, progress, setMessage, showView } from "../ui.js";
 import { api, isExpired, pageHead, state } from "./state.js";
 
-// ---------------------------------------------------------------------------------------------
-// photo review queue
-
 export async function showReviews() {
   const view = $('[data-view="reviews"]');
   const list = h("div", { class: "review-list", "aria-live": "polite" }, progress("正在加载待审核照片…").node);

@@ -8,9 +8,6 @@ import { showInfo } from "./info.js";
 import { api, session, state } from "./state.js";
 import { showUpload } from "./upload.js";
 
-// ---------------------------------------------------------------------------------------------
-// home: the certificate card
-
 export async function loadHome() {
   showView("loading");
   try {

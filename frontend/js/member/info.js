@@ -8,9 +8,6 @@ import { $, alertBox, busy, clear, h, setMessage, showView } from "../ui.js";
 import { renderCert } from "./home.js";
 import { api, state } from "./state.js";
 
-// ---------------------------------------------------------------------------------------------
-// completing the record
-
 export function showInfo(missingHint) {
   const me = state.me;
   const missing = (me.completeness && me.completeness.missing) || missingHint || [];

@@ -10,9 +10,6 @@ import { $, alertBox, busy, clear, dataUrlToBlob, h, progress, showView } from "
 import { renderCert } from "./home.js";
 import { api, state } from "./state.js";
 
-// ---------------------------------------------------------------------------------------------
-// photo upload
-
 export function showUpload() {
   const photo = state.me.photo;
   const slot = $("#upload-slot");
