@@ -1,5 +1,8 @@
 """The field schema is complete, labelled as the design says, and served by /meta and /meta/fields."""
 
+import re
+from pathlib import Path
+
 from chalicelib.members import schema
 
 DESIGN_KEYS = """name gender id_type id_number qualification_method qualification_no approval_doc_no
@@ -102,10 +105,18 @@ def test_meta_serves_every_shared_list(client):
         assert set(names) <= set(patterns)
 
 
-def test_status_labels_have_one_source():
-    from chalicelib.cert import service as cert_service
-    from chalicelib.members import excel, views
+# A status value mapped to a short Chinese label, in Python or JavaScript: `"suspended": "暂停"`.
+_LABEL_PAIR = re.compile(r"""["']?\b(active|suspended|cancelled|none|pending|accepted|rejected|review|approved)\b["']?"""
+                         r"""\s*:\s*["'][\u4e00-\u9fff]{1,6}["']""")
+# The photo check's outcome words in its audit entry ("照片检测:比对成功") are not status labels.
+_NOT_LABELS = ("_STATUS_LABEL = ",)
 
-    for module in (views, excel, cert_service):
-        assert schema.MEMBER_STATUS_LABELS is getattr(module, "MEMBER_STATUS_LABELS", schema.MEMBER_STATUS_LABELS)
-    assert not hasattr(excel, "PHOTO_LABELS") and not hasattr(cert_service, "STATUS_LABELS")
+
+def test_status_labels_are_written_only_in_the_schema():
+    root = Path(__file__).resolve().parents[2]
+    files = [*(root / "chalicelib").rglob("*.py"), root / "app.py", *(root / "frontend").rglob("*.js")]
+    copies = [f"{path.relative_to(root)}:{n}: {line.strip()}"
+              for path in files if path.name != "schema.py"
+              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+              if _LABEL_PAIR.search(line) and not line.strip().startswith(_NOT_LABELS)]
+    assert not copies, "\n".join(copies)
