@@ -25,7 +25,7 @@ from chalicelib.errors import Conflict
 from chalicelib.members import audit
 from chalicelib.members.models import MemberModel
 from chalicelib.members.schema import ASSOCIATION_NAMES, MEMBER_STATUS_LABELS
-from chalicelib.members.validation import mask_name, missing_fields
+from chalicelib.members.validation import is_member_no, mask_name, missing_fields
 from chalicelib.members.store import update_member_record
 from chalicelib.photo.service import PhotoMissing, current_photo
 from chalicelib.storage import PhotoStore
@@ -157,7 +157,7 @@ def verify(d: Deps, member_no: str, code: str) -> dict[str, Any]:
     """What the public may learn from a scanned QR code, and nothing more (DESIGN section 5)."""
     invalid = {"valid": False, "status": "unknown", "name_masked": "", "member_no": member_no,
                "association": "", "issued_on": None}
-    if not (member_no.isdigit() and len(member_no) == 12):
+    if not is_member_no(member_no):
         return invalid
     issued_on = read_code(d.settings.verify_key, member_no, code or "")
     if issued_on is None:

@@ -281,6 +281,7 @@ PATTERNS: dict[str, Pattern] = {
     "qq": Pattern(r"^[1-9]\d{4,11}$", "{label}应为5至12位数字"),
     "date": Pattern(r"^\d{4}-\d{2}-\d{2}$", "{label}格式应为 YYYY-MM-DD"),
     "resident_id": Pattern(r"^[1-9]\d{16}[\dX]$", "居民身份证号码无效(应为18位,校验位不正确或出生日期无效)"),
+    "member_no": Pattern(r"^\d{12}$", "会员证书编号应为12位数字"),
     "other_id": Pattern(r"^[A-Za-z0-9()\-]{5,30}$", "{label}只能包含字母、数字、括号和连字符,5至30位"),
 }
 # Which pattern(s) check a field type: a value passes when any of them matches.

@@ -34,6 +34,11 @@ def matches(pattern: str, value: str) -> bool:
     return _COMPILED[pattern].fullmatch(value) is not None
 
 
+def is_member_no(value: object) -> bool:
+    """A member number: 12 digits (the association code, then a sequence)."""
+    return isinstance(value, str) and matches("member_no", value)
+
+
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 

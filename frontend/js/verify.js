@@ -2,7 +2,8 @@
  * Public certificate verification (/verify/?no=<member_no>&c=<code>): calls
  * GET /public/verify/{no}?c=… and shows plainly valid / not valid with the masked data only.
  */
-import { Api, ApiError, messageFor } from "./api.js";
+import { Api, ApiError, loadMeta, messageFor } from "./api.js";
+import { matches } from "./rules.js";
 import { $, clear, h } from "./ui.js";
 
 const api = new Api("public");
@@ -16,7 +17,15 @@ async function main() {
   const params = new URLSearchParams(window.location.search);
   const no = (params.get("no") || "").trim();
   const code = (params.get("c") || "").trim();
-  if (!/^\d{12}$/.test(no) || !code) {
+  let meta;
+  try {
+    meta = await loadMeta(api);
+  } catch (err) {
+    clear(slot, h("div", { class: "card" }, h("h1", {}, "暂时无法验证"), h("p", {}, messageFor(err)),
+      h("button", { type: "button", class: "btn", onclick: () => window.location.reload() }, "重试")));
+    return;
+  }
+  if (!matches(meta, "member_no", no) || !code) {
     clear(slot, verdict(false, "链接不完整或格式不正确,请重新扫描会员证上的二维码。"));
     return;
   }

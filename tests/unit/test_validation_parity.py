@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from chalicelib.members import schema
-from chalicelib.members.validation import validate
+from chalicelib.members.validation import matches, validate
 from chalicelib.meta import body as meta_body
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,6 +86,31 @@ def test_js_and_python_agree_on_every_value() -> None:
             disagreements.append({"case": case["note"], "expected_valid": case["valid"],
                                   "python": py_errors, "js": js_errors})
     assert not disagreements, json.dumps(disagreements, ensure_ascii=False, indent=1)
+
+
+PATTERN_SCRIPT = """
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+const input = JSON.parse(readFileSync(0, "utf8"));
+const rules = await import(pathToFileURL(input.rules).href);
+const out = {};
+for (const name of Object.keys(input.meta.validation.patterns)) {
+  out[name] = input.probes.map((v) => rules.matches(input.meta, name, v));
+}
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def test_js_and_python_read_every_pattern_alike() -> None:
+    probes = TABLE["pattern_probes"]
+    payload = {"rules": str(RULES_JS), "meta": meta_body(), "probes": probes}
+    done = subprocess.run([_node(), "--input-type=module", "-e", PATTERN_SCRIPT], input=json.dumps(payload),
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    js = json.loads(done.stdout)
+    py = {name: [matches(name, v) for v in probes] for name in schema.PATTERNS}
+    assert js == py
+    assert any(py["member_no"]) and not all(py["member_no"])
 
 
 def test_a_pattern_changed_on_one_side_is_caught() -> None:
