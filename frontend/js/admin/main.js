@@ -12,9 +12,9 @@ import { showDetail } from "./detail.js";
 import { showCreate } from "./edit.js";
 import { showMembers } from "./list.js";
 import { showReviews } from "./reviews.js";
-import { api, session, state } from "./state.js";
+import { api, state } from "./state.js";
 
-export const shell = sessionShell(api, {
+const shell = sessionShell(api, {
   userTypes: ["staff"],
   acceptLogin: ({ user }) => {
     if (user && user.role === "member") {
@@ -27,9 +27,8 @@ export const shell = sessionShell(api, {
   onCancelChange: () => route(),
   onLogout: () => { window.location.hash = ""; },
 });
-Object.assign(session, shell);
 
-export async function start(message) {
+async function start(message) {
   state.flash = message ? alertBox("success", null, message) : null;
   const u = api.user || {};
   $("#header-name").textContent = `${u.display_name || u.username || ""}${u.association_name ? " · " + u.association_name : ""}`;
@@ -48,7 +47,7 @@ export async function start(message) {
 }
 
 /** Hash routes: #/members (landing), #/members/new, #/members/<no>, #/applications, … */
-export const ROUTES = {
+const ROUTES = {
   members: (arg) => (arg === "new" ? showCreate() : arg ? showDetail(decodeURIComponent(arg)) : showMembers()),
   applications: () => showApplications(),
   reviews: () => showReviews(),
@@ -56,7 +55,7 @@ export const ROUTES = {
   password: () => shell.showChangePassword(false),
 };
 
-export function route() {
+function route() {
   if (!api.token) { shell.showLogin(); return; }
   if (!state.meta) { start(); return; }
   const [section, arg] = window.location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);

@@ -1,6 +1,6 @@
 /**
  * What every view of the staff admin page shares: the API client, the page state (the loaded
- * /meta, the list's filters and paging, the member on screen), the session shell and a few helpers.
+ * /meta, the list's filters and paging, the member on screen) and a few helpers.
  */
 import { Api, ApiError } from "../api.js";
 import { $, clear, h } from "../ui.js";
@@ -16,9 +16,6 @@ export const state = {
   detail: null, // {no, record, version, missing}
   flash: null, // a success notice shown at the top of the next view
 };
-
-/** The page's session shell (login, password, logout), set by main.js. */
-export const session = {};
 
 export function pageHead(title, ...extra) {
   const head = h("div", { class: "page-head" }, h("h1", {}, title), h("div", { class: "page-head-extra" }, ...extra));

@@ -8,9 +8,9 @@ import { alertBox } from "../ui.js";
 import { loadHome, renderCert } from "./home.js";
 import { api, session, state } from "./state.js";
 
-export const staffApi = new Api("staff");
+const staffApi = new Api("staff");
 
-export const shell = sessionShell(api, {
+const shell = sessionShell(api, {
   userTypes: ["member", "staff"],
   acceptLogin: ({ token, user, userType }) => {
     if (userType === "staff" || (user && user.role && user.role !== "member")) {
