@@ -227,8 +227,6 @@ FIELDS: tuple[Field, ...] = (
 FIELDS_BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
 REQUIRED_KEYS: tuple[str, ...] = tuple(f.key for f in FIELDS if f.required)
 MEMBER_EDITABLE_KEYS: frozenset[str] = frozenset(f.key for f in FIELDS if f.member_editable)
-# Fields a client may write at all (member_no is generated; association moves are staff-only).
-WRITABLE_KEYS: frozenset[str] = frozenset(f.key for f in FIELDS if f.key != "member_no")
 
 # What a public application must carry: enough to create the member and to reach the applicant.
 APPLICATION_REQUIRED: tuple[str, ...] = ("name", "id_type", "id_number", "email", "mobile", "association")
