@@ -3,7 +3,7 @@
 `aws` gives each test a fresh in-process moto account with every resource provisioned exactly
 as the local stack provisions it; `client` is Chalice's test client on the real app, so the
 token authorizer runs as it does behind API Gateway. Helpers make members and tokens without
-going through login (login itself is tested in tests/auth).
+going through login (login itself is tested in tests/integration/auth).
 """
 
 from __future__ import annotations

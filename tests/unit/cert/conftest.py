@@ -18,7 +18,7 @@ from PIL import Image
 from chalicelib.cert.codes import sign_code, verification_url
 from chalicelib.cert.render import BEIJING, CertificateData, render_certificate
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PHOTO = ROOT / "tests" / "fixtures" / "faces" / "spec_white" / "obama_01.jpg"
 VERIFY_KEY = "cert-test-verify-key-0123456789abcdef"
 SITE = "https://ecert.example.com"

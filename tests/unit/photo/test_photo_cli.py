@@ -12,7 +12,7 @@ from PIL import Image
 
 from chalicelib.photo.__main__ import main
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FACES = ROOT / "tests" / "fixtures" / "faces"
 
 
