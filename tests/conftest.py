@@ -1,9 +1,10 @@
 """Shared test set-up: the environment comes first, then `app` is imported (STYLE 10).
 
 `aws` gives each test an empty in-process moto account with every resource provisioned exactly
-as the local stack provisions it (provisioned once per worker, emptied before every test); `client` is Chalice's test client on the real app, so the
-token authorizer runs as it does behind API Gateway. Helpers make members and tokens without
-going through login (login itself is tested in tests/integration/auth).
+as the local stack provisions it (provisioned once per process, emptied before every test);
+`client` is Chalice's test client on the real app, so the token authorizer runs as it does behind
+API Gateway. Helpers make members and tokens without going through login (login itself is tested
+in tests/integration/auth).
 """
 
 from __future__ import annotations
