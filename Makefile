@@ -28,8 +28,12 @@ system-deps:
 run: $(STAMP)
 	$(PY) -m devstack
 
+# Unit, integration and deploy tests share nothing between processes (in-process moto, temporary
+# folders), so they run in parallel, one test file per worker (module fixtures run once). The
+# end-to-end tests drive one local stack and one browser per session: run serially after.
 test: $(STAMP) system-deps
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile tests/unit tests/integration tests/deploy
+	$(PY) -m pytest tests/e2e
 
 bench: $(STAMP)
 	$(PY) -m bench

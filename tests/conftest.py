@@ -1,9 +1,10 @@
 """Shared test set-up: the environment comes first, then `app` is imported (STYLE 10).
 
-`aws` gives each test a fresh in-process moto account with every resource provisioned exactly
-as the local stack provisions it; `client` is Chalice's test client on the real app, so the
-token authorizer runs as it does behind API Gateway. Helpers make members and tokens without
-going through login (login itself is tested in tests/auth).
+`aws` gives each test an empty in-process moto account with every resource provisioned exactly
+as the local stack provisions it (provisioned once per process, emptied before every test);
+`client` is Chalice's test client on the real app, so the token authorizer runs as it does behind
+API Gateway. Helpers make members and tokens without going through login (login itself is tested
+in tests/integration/auth).
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ os.environ.pop("CAPTCHA_TEST_CODE", None)
 
 import botocore.loaders  # noqa: E402
 import pytest  # noqa: E402
-from moto import mock_aws  # noqa: E402
 
 # Every fresh `aws` fixture makes new botocore sessions (boto3 clients, one per PynamoDB model),
 # and each new session re-parses botocore's large JSON data files: about 2-3 s per test on this
@@ -81,17 +81,106 @@ def password_hash() -> str:
     return hash_password(DEMO_PASSWORD)
 
 
-@pytest.fixture()
-def aws() -> Iterator[Any]:
-    from chalicelib import bootstrap
-    from devstack.provision import provision
+class MotoAccount:
+    """One in-process moto account per test process, provisioned by the first test that needs it.
 
-    with mock_aws():
-        bootstrap.reset()
-        d = bootstrap.deps()
-        provision(d.settings)
-        yield d
+    Creating the seven tables (with their indexes), the bucket, the queues and the mail identity
+    cost more than most test bodies, so they are created once and only their contents are emptied
+    before each test: every item, object version, queued message and sent e-mail, and every other
+    moto service is reset. Between tests the mock is stopped (its data kept), so tests that do not
+    ask for `aws` never talk to moto by accident.
+    """
+
+    # Services whose provisioned resources are kept between tests (their contents are emptied).
+    KEPT = frozenset({"dynamodb", "s3", "sqs", "ses"})
+
+    def __init__(self) -> None:
+        from moto import mock_aws
+
+        self.mock = mock_aws()
+        self.provisioned = False
+
+    def start(self) -> None:
+        self.mock.start(reset=not self.provisioned)
+
+    def prepare(self, settings: Any) -> None:
+        """Provision on first use (or if another mock reset moto meanwhile), else empty."""
+        from devstack.provision import provision
+
+        if self.provisioned and self.intact(settings):
+            self.empty(settings)
+        else:
+            self.mock.reset()
+            provision(settings)
+            self.provisioned = True
+
+    def intact(self, settings: Any) -> bool:
+        from moto.core import DEFAULT_ACCOUNT_ID as account
+        from moto.dynamodb.models import dynamodb_backends
+        from moto.s3.models import s3_backends
+        from moto.sqs.models import sqs_backends
+
+        tables = set(dynamodb_backends[account][settings.region].tables)
+        return (set(vars(settings.tables).values()) <= tables
+                and settings.photo_bucket in s3_backends[account]["aws"].buckets
+                and settings.photo_queue in sqs_backends[account][settings.region].queues)
+
+    def stop(self) -> None:
+        self.mock.stop(remove_data=False)
+
+    def empty(self, settings: Any) -> None:
+        from moto.core import DEFAULT_ACCOUNT_ID as account
+        from moto.core.base_backend import BackendDict
+        from moto.dynamodb.models import dynamodb_backends
+        from moto.s3.models import s3_backends
+        from moto.s3.notifications import send_test_event
+        from moto.ses.models import ses_backends
+        from moto.sqs.models import sqs_backends
+
+        for backends in list(BackendDict._instances):
+            if backends.service_name not in self.KEPT:
+                for account_backends in backends.values():
+                    account_backends.reset()
+                backends.clear()
+        for table in dynamodb_backends[account][settings.region].tables.values():
+            table.items.clear()
+        for queue in sqs_backends[account][settings.region].queues.values():
+            queue._messages = []
+            queue._pending_messages = set()
+        for mail in ses_backends[account].values():
+            mail.sent_messages.clear()
+            mail.sent_message_count = 0
+        s3 = s3_backends[account]["aws"]
+        bucket = s3.get_bucket(settings.photo_bucket)
+        while True:
+            versions, _, markers, _, _ = s3.list_object_versions(bucket.name)
+            if not versions and not markers:
+                break
+            for version in [*versions, *markers]:
+                s3.delete_object(bucket.name, version.name, version_id=version.version_id, bypass=True)
+        bucket.multiparts.clear()
+        # A freshly configured notification queues an s3:TestEvent; consumers must meet it too.
+        send_test_event(account, bucket)
+
+
+@pytest.fixture(scope="session")
+def _moto_account() -> MotoAccount:
+    return MotoAccount()
+
+
+@pytest.fixture()
+def aws(_moto_account: MotoAccount) -> Iterator[Any]:
+    from chalicelib import bootstrap
+
+    _moto_account.start()
     bootstrap.reset()
+    d = bootstrap.deps()
+    _moto_account.prepare(d.settings)
+    try:
+        yield d
+    finally:
+        bootstrap.reset()
+        _moto_account.stop()
 
 
 @pytest.fixture()

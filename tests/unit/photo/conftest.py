@@ -14,7 +14,7 @@ from chalicelib.config import FaceSettings
 from chalicelib.photo.faces import FaceBox, FaceScan, MatchOutcome
 from chalicelib.photo.imaging import Photo
 
-FACES = Path(__file__).resolve().parents[1] / "fixtures" / "faces"
+FACES = Path(__file__).resolve().parents[2] / "fixtures" / "faces"
 NAMES = ("biden_01", "collins_01", "hopper_01", "obama_01", "obama_02", "obama_03")
 
 

@@ -19,7 +19,7 @@ from chalicelib.config import FaceSettings
 from chalicelib.photo import SPEC_RULES, check_photo, clean_copy, inspect_upload, prepare_portrait, spec_only
 from chalicelib.photo.faces import FaceBox, FaceScan, MatchOutcome
 
-FACES = Path(__file__).resolve().parents[1] / "fixtures" / "faces"
+FACES = Path(__file__).resolve().parents[2] / "fixtures" / "faces"
 BASELINE = (FACES / "spec_white" / "obama_01.jpg").read_bytes()
 _buf = io.BytesIO()
 Image.open(FACES / "spec_white" / "hopper_01.jpg").save(_buf, "JPEG", quality=90, progressive=True, dpi=(96, 96))

@@ -11,7 +11,7 @@ from fpdf import FPDF
 from chalicelib.cert.fontpack import BODY_FONT, body_font
 from chalicelib.cert.fpdf_compat import missing_glyphs, preload_image, register_font
 from chalicelib.cert.seal import sample_seal
-from tests.cert.conftest import pdf_text
+from tests.unit.cert.conftest import pdf_text
 
 
 def _page(fonts: str, text: str, image: bytes | None = None, preload: bool = False) -> bytes:

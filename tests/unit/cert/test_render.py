@@ -13,7 +13,7 @@ from chalicelib.cert.fontpack import GlyphMissing
 from chalicelib.cert.render import (BEIJING, CertificateDataInvalid, PhotoInvalid, render_certificate,
                                     render_certificate_naive)
 from chalicelib.cert.seal import sample_seal
-from tests.cert.conftest import CREATED, ISSUED, SITE, VERIFY_KEY, member, pdf_text, rasterise, url_for
+from tests.unit.cert.conftest import CREATED, ISSUED, SITE, VERIFY_KEY, member, pdf_text, rasterise, url_for
 
 
 def test_text_has_every_field(certificate: bytes) -> None:
