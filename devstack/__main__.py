@@ -175,6 +175,10 @@ def main() -> int:
 
     from moto.server import ThreadedMotoServer
 
+    from devstack.atomic import serialize_dynamodb
+
+    serialize_dynamodb()
+
     moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
     moto.start()
 

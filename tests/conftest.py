@@ -97,6 +97,9 @@ class MotoAccount:
     def __init__(self) -> None:
         from moto import mock_aws
 
+        from devstack.atomic import serialize_dynamodb
+
+        serialize_dynamodb()  # DynamoDB applies each conditional write atomically; moto needs a lock
         self.mock = mock_aws()
         self.provisioned = False
 
