@@ -30,7 +30,10 @@ Component({
 
     refreshCaptcha() {
       return api.get("/auth/captcha", { auth: false }).then((c) => {
-        this.setData({ captchaId: c.captcha_id, captchaImage: c.image, captchaCode: "", "errors.captchaCode": "" });
+        const update = { captchaId: c.captcha_id, captchaImage: c.image, captchaCode: "" };
+        // a "could not load" note goes with the new image; the API's verdict on the last code stays
+        if (this.data.errors.captchaCode === meta.t("captcha_failed")) update["errors.captchaCode"] = "";
+        this.setData(update);
       }, () => {
         this.setData({ captchaImage: "", "errors.captchaCode": meta.t("captcha_failed") });
       });

@@ -87,9 +87,11 @@ function httpTransport() {
     log,
     async request(opts) {
       const body = opts.method === "GET" ? null : toBuffer(opts.data);
-      log.push({ kind: "request", method: opts.method, url: opts.url });
+      const entry = { kind: "request", method: opts.method || "GET", url: opts.url, path: new URL(opts.url).pathname };
+      log.push(entry);
       const res = await httpCall(opts.url, { method: opts.method || "GET", headers: opts.header || {}, body });
-      return { status: res.status, body: decodeBody(res), headers: res.headers };
+      Object.assign(entry, { status: res.status, body: decodeBody(res) });
+      return { status: res.status, body: entry.body, headers: res.headers };
     },
     async upload(opts, onProgress) {
       const boundary = "----WxFormBoundary" + crypto.randomBytes(8).toString("hex");
@@ -101,14 +103,14 @@ function httpTransport() {
       parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${opts.name}"; filename="${path.basename(opts.filePath)}"\r\nContent-Type: image/jpeg\r\n\r\n`));
       parts.push(file, Buffer.from(`\r\n--${boundary}--\r\n`));
       const body = Buffer.concat(parts);
-      log.push({ kind: "upload", method: "POST", url: opts.url, bytes: file.length });
+      log.push({ kind: "upload", method: "POST", url: opts.url, path: new URL(opts.url).pathname, bytes: file.length });
       const res = await httpCall(opts.url, { method: "POST",
         headers: { ...(opts.header || {}), "Content-Type": `multipart/form-data; boundary=${boundary}` }, body });
       if (onProgress) onProgress(100);
       return { status: res.status, body: res.raw.toString("utf8"), headers: res.headers };
     },
     async download(opts) {
-      log.push({ kind: "download", method: "GET", url: opts.url, header: opts.header });
+      log.push({ kind: "download", method: "GET", url: opts.url, path: new URL(opts.url).pathname, header: opts.header });
       const res = await httpCall(opts.url, { method: "GET", headers: opts.header || {} });
       return { status: res.status, body: res.raw, headers: res.headers };
     },
