@@ -18,6 +18,7 @@ TEXTS: dict[str, Any] = {
     "logged_out": "您已安全退出",
     "member_no_hint": "会员证书编号即登录用户名。如不知道编号,可通过姓名和证件号码查询。",
     # login, captcha, passwords
+    "member_no_placeholder": "12位会员证书编号",
     "enter_member_no": "请输入会员证书编号",
     "enter_password": "请输入密码",
     "enter_captcha": "请输入验证码",

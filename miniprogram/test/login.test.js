@@ -44,3 +44,62 @@ test("login sends the member's credentials and shows the API's message as given"
   assert.equal(callsTo(log, "GET /auth/captcha").length, 2, "a new captcha after a failure");
   assert.deepEqual(wx.__calls.navigate, []);
 });
+
+test("a successful login keeps the session and opens 首页", async () => {
+  const { wx, log } = fakeApi({
+    "POST /auth/login": () => ({ token: "t9", expires_in: 1800, user: { username: "110000000002", role: "member", must_change_password: false } }),
+  });
+  const page = renderPage("login", wx);
+  await page.instance.onLoad({});
+  await type(page, "#username", " 110000000002 ");
+  await type(page, "#password", "Demo#2026");
+  await type(page, "#captcha", "abcd");
+  await tap(page, "#login");
+  await until(() => wx.__calls.navigate.length);
+  assert.equal(callsTo(log, "POST /auth/login")[0].data.username, "110000000002");
+  assert.equal(wx.getStorageSync("ecert.session").token, "t9");
+  assert.deepEqual(wx.__calls.navigate, [{ how: "reLaunch", url: "/pages/home/home" }]);
+});
+
+test("a first login with the initial password goes to 修改密码", async () => {
+  const { wx } = fakeApi({
+    "POST /auth/login": () => ({ token: "t9", expires_in: 1800, user: { must_change_password: true } }),
+  });
+  const page = renderPage("login", wx);
+  await page.instance.onLoad({});
+  await type(page, "#username", "110000000002");
+  await type(page, "#password", "Init#2026");
+  await type(page, "#captcha", "abcd");
+  await page.instance.submit();
+  assert.deepEqual(wx.__calls.navigate, [{ how: "redirectTo", url: "/pages/password/password?forced=1" }]);
+});
+
+test("a wrong captcha shows the API's message next to the captcha, with a new image", async () => {
+  const { wx, log } = fakeApi({
+    "POST /auth/login": () => ({ status: 400, body: { code: "CAPTCHA_INVALID", message: "验证码错误或已过期,请重新输入" } }),
+  });
+  const page = renderPage("login", wx);
+  await page.instance.onLoad({});
+  await type(page, "#username", "110000000002");
+  await type(page, "#password", "x");
+  await type(page, "#captcha", "zz");
+  await page.instance.submit();
+  assert.equal(textOf(page, "#captcha-error"), "验证码错误或已过期,请重新输入");
+  assert.equal(has(page, "#login-message"), false);
+  assert.equal(callsTo(log, "GET /auth/captcha").length, 2);
+  await tap(page, "#captcha-image");
+  await until(() => callsTo(log, "GET /auth/captcha").length === 3, { what: "tap refreshes the captcha" });
+});
+
+test("returning after an expired session or a logout says why; the links open 忘记密码 and 会员编号查询", async () => {
+  const { wx, texts } = fakeApi();
+  const page = renderPage("login", wx);
+  await page.instance.onLoad({ reason: "expired" });
+  assert.equal(textOf(page, "#login-message"), texts.session_expired);
+  const again = renderPage("login", wx);
+  await again.instance.onLoad({ reason: "logout" });
+  assert.equal(textOf(again, "#login-message"), texts.logged_out);
+  await tap(again, "#to-forgot");
+  await tap(again, "#to-lookup");
+  assert.deepEqual(wx.__calls.navigate.map((n) => n.url), ["/pages/forgot/forgot", "/pages/lookup/lookup"]);
+});

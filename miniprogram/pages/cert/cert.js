@@ -1,6 +1,6 @@
 /**
  * 下载会员证: the member confirms the details and the photo, then the PDF is fetched with
- * wx.downloadFile (Authorization header, Accept: application/pdf) and opened with
+ * wx.downloadFile, with the Authorization header and Accept: application/pdf, and opened with
  * wx.openDocument, whose menu (showMenu) saves or forwards it. The gates answer with the same
  * words as on the web page.
  */

@@ -54,3 +54,25 @@ function callsTo(log, route) {
 }
 
 module.exports = { fakeApi, callsTo, realMeta };
+
+/** Put a valid session into the shim's storage, as a login would. */
+function signIn(wx, user = {}) {
+  wx.setStorageSync("ecert.session", { token: "tok-1", user: { role: "member", ...user }, expiresAt: Date.now() + 600000 });
+}
+
+/** A GET /me body; `over` replaces parts of it. */
+function me(over = {}) {
+  const base = {
+    member: { name: "李示例", gender: "男", birth_date: "1980-01-01", member_no: "110000000002", association: "110000",
+      association_name: "北京注协", approval_date: "2010-05-01", approval_doc_no: "京注协〔2010〕1号", status: "active",
+      status_label: "正常", mobile: "13800138000", email: "", version: 3 },
+    completeness: { complete: true, missing: [] },
+    photo: { status: "none", has_photo: false, has_reference: true, failed_attempts: 0, attempts_left: 5, consent: true },
+    editable_fields: ["mobile", "email", "address", "postal_code", "employment_status"],
+    status: "active", status_reason: "",
+  };
+  return { ...base, ...over, member: { ...base.member, ...(over.member || {}) }, photo: { ...base.photo, ...(over.photo || {}) } };
+}
+
+module.exports.signIn = signIn;
+module.exports.me = me;
