@@ -56,3 +56,11 @@ test("every page shows the support contact", () => {
   }
   assert.match(fs.readFileSync(path.join(ROOT, "config.js"), "utf8"), /supportPhone: "010-88250337\/0338"/);
 });
+
+test("every WXML and WXSS file compiles with WeChat's own compilers (wcc / wcsc, as DevTools does)", () => {
+  const compiler = require("miniprogram-compiler");
+  const wxml = compiler.wxmlToJs(ROOT);
+  for (const p of PAGES) assert.ok(wxml.includes(`pages/${p}/${p}.wxml`), p);
+  const wxss = compiler.wxssToJs(ROOT);
+  for (const p of PAGES) assert.ok(wxss.includes(`pages/${p}/${p}.wxss`), p);
+});
