@@ -87,3 +87,19 @@ test("a network failure says so in the API's shared words", async () => {
   wx.setStorageSync(meta.TEXTS_KEY, texts);
   await assert.rejects(api.get("/meta/fields", { auth: false }), (e) => e.code === "NETWORK_ERROR" && e.message === texts.network_error);
 });
+
+test("a gateway 403 without a code ends the session only when the token no longer stands", async () => {
+  let sessionOk = true;
+  const { wx, log } = install({
+    "GET /members": () => ({ status: 403, body: { Message: "User is not authorized to access this resource" } }),
+    "GET /auth/session": () => (sessionOk ? { user: {} } : { status: 403, body: { Message: "denied" } }),
+  });
+  signIn(wx);
+  await assert.rejects(api.get("/members"), (e) => e.status === 403 && e.code === "HTTP_403");
+  assert.equal(callsTo(log, "GET /auth/session").length, 1);
+  assert.deepEqual(wx.__calls.navigate, []);
+  sessionOk = false;
+  await assert.rejects(api.get("/members"), (e) => e.code === "SESSION_EXPIRED");
+  assert.equal(wx.getStorageSync("ecert.session"), "");
+  assert.equal(wx.__calls.navigate.at(-1).url, "/pages/login/login?reason=expired");
+});

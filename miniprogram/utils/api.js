@@ -7,7 +7,7 @@
  * - The session (token, user, expiry) lives in storage; an expired session is dropped before a
  *   call is made, so no request goes out with a token the server would refuse.
  * - Errors reject with an ApiError carrying the server's {"code", "message"} as given. A 401 (or a
- *   gateway refusal without our "code") ends the session and returns to the login page.
+ *   gateway refusal of a token that no longer stands) ends the session and returns to 登录.
  */
 const config = require("../config.js");
 
@@ -97,15 +97,39 @@ function expiredError() {
   return new ApiError(401, { code: "SESSION_EXPIRED", message: textOf("session_expired") || "" });
 }
 
-/** The error for a non-2xx answer; ends the session where the server says it is over. */
+/**
+ * The error for a non-2xx answer; ends the session where the server says it is over. A 401 is
+ * always the session. A 403 without our "code" comes from the gateway: a revoked or expired
+ * token, or a route the gateway does not know; GET /auth/session tells the two apart.
+ */
 function failure(status, body, hadToken) {
   const b = body && typeof body === "object" ? body : {};
-  const gatewayRefusal = !b.code && (status === 401 || status === 403);
-  if (hadToken && (status === 401 || gatewayRefusal)) {
+  if (hadToken && status === 401) {
     toLogin("expired");
-    return expiredError();
+    return Promise.resolve(expiredError());
   }
-  return new ApiError(status, b);
+  if (hadToken && status === 403 && !b.code) {
+    return sessionStands().then((stands) => {
+      if (stands) return new ApiError(status, b);
+      toLogin("expired");
+      return expiredError();
+    });
+  }
+  return Promise.resolve(new ApiError(status, b));
+}
+
+function sessionStands() {
+  const s = session();
+  if (!s) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    wx.request({
+      url: url("/auth/session"),
+      method: "GET",
+      header: { Accept: "application/json", Authorization: "Bearer " + s.token },
+      success: (res) => resolve(res.statusCode >= 200 && res.statusCode < 300),
+      fail: () => resolve(true), // cannot tell: keep the session, report the refusal
+    });
+  });
 }
 
 function authHeader(opts) {
@@ -157,7 +181,7 @@ function request(method, path, opts = {}) {
       success: (res) => {
         const body = parseJson(res.data);
         if (res.statusCode >= 200 && res.statusCode < 300) resolve(body);
-        else reject(failure(res.statusCode, body, auth.had));
+        else failure(res.statusCode, body, auth.had).then(reject);
       },
       fail: () => reject(new ApiError(0, null)),
     });
@@ -185,7 +209,7 @@ function uploadFile(path, filePath, opts = {}) {
       success: (res) => {
         const body = parseJson(res.data);
         if (res.statusCode >= 200 && res.statusCode < 300) resolve(body);
-        else reject(failure(res.statusCode, body, auth.had));
+        else failure(res.statusCode, body, auth.had).then(reject);
       },
       fail: () => reject(new ApiError(0, null)),
     });
@@ -221,7 +245,7 @@ function downloadFile(path, opts = {}) {
       timeout: opts.timeout || 60000,
       success: (res) => {
         if (res.statusCode >= 200 && res.statusCode < 300) resolve(res.tempFilePath);
-        else reject(failure(res.statusCode, errorBodyOf(res.tempFilePath), auth.had));
+        else failure(res.statusCode, errorBodyOf(res.tempFilePath), auth.had).then(reject);
       },
       fail: () => reject(new ApiError(0, null)),
     });
