@@ -105,7 +105,8 @@ Component({
       this.setData({ chooseError: "", notice: "" });
       return new Promise((resolve) => {
         wx.chooseMedia({
-          count: 1, mediaType: ["image"], sourceType: ["camera", "album"], sizeType: ["original"], camera: "front",
+          // compressed: a phone original can pass 8 MB, and the auto-fit output is 178 × 220 anyway
+          count: 1, mediaType: ["image"], sourceType: ["camera", "album"], sizeType: ["compressed"],
           success: (res) => resolve(this.prepare(res.tempFiles[0])),
           fail: () => resolve(), // cancelled
         });
