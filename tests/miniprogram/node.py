@@ -1,7 +1,7 @@
 """Run the mini-program's Node tests from pytest, so `make test` runs them with everything else.
 
 The packages come from miniprogram/package-lock.json (`npm ci`, exact versions) when
-node_modules is missing. A failing Node test fails the pytest test with Node's own output.
+node_modules is missing or older than the lock file. A failing Node test fails the pytest test with Node's own output.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ MINI = ROOT / "miniprogram"
 def ensure_node_modules() -> None:
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.fail("Node.js 20 and npm are needed for the mini-program tests")
-    if (MINI / "node_modules" / ".package-lock.json").exists():
+    installed = MINI / "node_modules" / ".package-lock.json"
+    if installed.exists() and installed.stat().st_mtime >= (MINI / "package-lock.json").stat().st_mtime:
         return
     run = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=MINI, capture_output=True, text=True,
                          timeout=600)
