@@ -1,7 +1,7 @@
 const { test } = require("node:test");
 const assert = require("node:assert/strict");
 const { renderPage, until, text, type, tap, textOf, has } = require("./helpers/sim.js");
-const { fakeApi, callsTo } = require("./helpers/fakeapi.js");
+const { fakeApi, callsTo, signIn } = require("./helpers/fakeapi.js");
 
 test("login renders the manual's fields, the captcha image and the support contact", async () => {
   const { wx, texts } = fakeApi();
@@ -102,4 +102,13 @@ test("returning after an expired session or a logout says why; the links open �
   await tap(again, "#to-forgot");
   await tap(again, "#to-lookup");
   assert.deepEqual(wx.__calls.navigate.map((n) => n.url), ["/pages/forgot/forgot", "/pages/lookup/lookup"]);
+});
+
+test("opening 登录 with a live session goes straight to 首页", async () => {
+  const { wx, log } = fakeApi();
+  signIn(wx);
+  const page = renderPage("login", wx);
+  await page.instance.onLoad({});
+  assert.deepEqual(wx.__calls.navigate, [{ how: "reLaunch", url: "/pages/home/home" }]);
+  assert.equal(callsTo(log, "POST /auth/login").length, 0);
 });

@@ -17,6 +17,11 @@ Component({
   methods: {
     onLoad(query) {
       const notice = NOTICES[(query && query.reason) || ""];
+      if (!notice && api.signedIn()) {
+        // opened again with a live session (e.g. from the WeChat menu): straight to 首页
+        wx.reLaunch({ url: "/pages/home/home" });
+        return Promise.resolve();
+      }
       return withMeta(this).catch(() => {}).then(() => {
         if (notice) this.setData({ messageKind: notice[0], message: meta.t(notice[1]) });
         return this.refreshCaptcha();
