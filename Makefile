@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # download its own browser here), CJK fonts so Chinese renders in screenshots, poppler for PDFs.
 DEB_PACKAGES := chromium fonts-noto-cjk poppler-utils
 
-.PHONY: run test bench system-deps font clean
+.PHONY: run test bench system-deps font clean miniprogram-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,14 @@ run: $(STAMP)
 # Unit, integration and deploy tests share nothing between processes (in-process moto, temporary
 # folders), so they run in parallel, one test file per worker (module fixtures run once). The
 # end-to-end tests drive one local stack and one browser per session: run serially after.
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps miniprogram-deps
 	$(PY) -m pytest -n auto --dist loadfile tests/unit tests/integration tests/deploy
 	$(PY) -m pytest tests/e2e
+
+# The mini-program's test packages, exactly as miniprogram/package-lock.json pins them.
+miniprogram-deps: miniprogram/node_modules/.package-lock.json
+miniprogram/node_modules/.package-lock.json: miniprogram/package-lock.json
+	cd miniprogram && npm ci --no-audit --no-fund
 
 bench: $(STAMP)
 	$(PY) -m bench
@@ -43,4 +48,4 @@ font: $(STAMP)
 	$(PY) scripts/build_font.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache out test-artifacts
+	rm -rf $(VENV) .pytest_cache out test-artifacts miniprogram/node_modules

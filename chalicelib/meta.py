@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib import client_text
 from chalicelib.members import schema
 from chalicelib.photo.spec import SPEC
 from chalicelib.web import Api, Request
@@ -33,3 +34,8 @@ def meta(req: Request) -> dict[str, Any]:
 @api.route("/meta/fields")
 def fields(req: Request) -> dict[str, Any]:
     return body()
+
+
+@api.route("/meta/messages")
+def messages(req: Request) -> dict[str, Any]:
+    return client_text.messages()

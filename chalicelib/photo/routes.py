@@ -8,7 +8,7 @@ from chalice import Response
 
 from chalicelib.auth.authorizer import token_authorizer
 from chalicelib.bootstrap import deps
-from chalicelib.photo import service
+from chalicelib.photo import direct_upload, service
 from chalicelib.web import MEMBER, STAFF, Api, Request
 
 api = Api(__name__, authorizer=token_authorizer)
@@ -41,6 +41,12 @@ def prepare_mine(req: Request) -> dict[str, Any]:
 @api.route("/me/photo/uploads", methods=["POST"], roles=(MEMBER,))
 def start_my_upload(req: Request) -> dict[str, Any]:
     return service.start_upload(deps(), req.principal)
+
+
+@api.route("/me/photo/direct-uploads", methods=["POST"], roles=(MEMBER,),
+           content_types=direct_upload.CONTENT_TYPES)
+def direct_upload_mine(req: Request) -> dict[str, Any]:
+    return direct_upload.upload(deps(), req.principal, req.headers.get("content-type", ""), req.raw_body())
 
 
 @api.route("/me/photo/uploads/{upload_id}", roles=(MEMBER,))

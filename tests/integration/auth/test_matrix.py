@@ -43,7 +43,8 @@ from chalicelib.web import ANY_SIGNED_IN, ASSOCIATION_STAFF, MEMBER, NATIONAL_ST
 
 # Routes anyone may call. Everything under /public/ is public by design (DESIGN section 9).
 PUBLIC_ROUTES = {
-    ("GET", "/health"), ("GET", "/meta"), ("GET", "/meta/fields"), ("GET", "/auth/captcha"), ("POST", "/auth/login"),
+    ("GET", "/health"), ("GET", "/meta"), ("GET", "/meta/fields"), ("GET", "/meta/messages"),
+    ("GET", "/auth/captcha"), ("POST", "/auth/login"),
     ("POST", "/auth/password/forgot"), ("POST", "/auth/password/reset"),
 }
 PUBLIC_PREFIX = "/public/"

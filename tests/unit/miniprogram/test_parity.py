@@ -1,0 +1,162 @@
+"""Both member clients say the same thing from one source.
+
+The texts both clients show live in `chalicelib/client_text.py`, served at `GET /meta/messages`:
+- the web page shows each of them verbatim (checked here, so the table and the page cannot drift);
+- the mini-program reads them from the API and carries no copy: no message-like literal of its
+  sources (a sentence of four or more Chinese characters, or seven or more) may appear in the web page's sources,
+  in the table, or among the API's own messages (which it shows as given);
+- every text key the mini-program uses exists in the table.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from chalicelib.client_text import DERIVED, TEXTS
+
+ROOT = Path(__file__).resolve().parents[3]
+MINI = ROOT / "miniprogram"
+WEB = ROOT / "frontend"
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+SENTENCE = re.compile(r"[,。;:?!]")
+JS_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"|\'((?:[^\'\\\n]|\\.)*)\'|`((?:[^`\\]|\\.)*)`')
+TEXT_KEY = re.compile(r"\bt\.([a-z_][a-z0-9_.]*)")
+META_T = re.compile(r"meta\.t\(\s*\"([a-z_][a-z0-9_.]*)\"")
+META_T_PREFIX = re.compile(r"meta\.t\(\s*\"([a-z_][a-z0-9_]*)\.\"\s*\+")
+
+
+def flatten(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from flatten(v)
+    else:
+        for v in value:
+            yield from flatten(v)
+
+
+def web_source() -> str:
+    files = sorted(WEB.glob("js/**/*.js")) + sorted(WEB.glob("**/*.html"))
+    return "\n".join(p.read_text(encoding="utf-8") for p in files)
+
+
+def as_web_pattern(text: str) -> re.Pattern[str]:
+    """A table text with {placeholders} as it appears in a JS template literal (${...})."""
+    return re.compile(re.sub(r"\\\{\w+\\\}", r"\\$\\{[^}]+\\}", re.escape(text)))
+
+
+def strip_js_comments(src: str) -> str:
+    src = re.sub(r"/\*.*?\*/", "", src, flags=re.S)
+    return re.sub(r"(?m)^\s*//.*$|\s//\s.*$", "", src)
+
+
+def wxml_literals(src: str) -> Iterator[str]:
+    src = re.sub(r"<!--.*?-->", "", src, flags=re.S)
+    for chunk in re.split(r"\{\{.*?\}\}", src, flags=re.S):
+        for piece in re.split(r"<[^>]*>|\"|=", chunk):
+            yield piece.strip()
+    for expr in re.findall(r"\{\{(.*?)\}\}", src, flags=re.S):
+        for m in JS_STRING.finditer(expr):
+            yield next(g for g in m.groups() if g is not None)
+
+
+def js_literals(src: str) -> Iterator[str]:
+    for m in JS_STRING.finditer(strip_js_comments(src)):
+        yield next(g for g in m.groups() if g is not None)
+
+
+def mini_sources() -> list[Path]:
+    return [p for p in MINI.rglob("*") if p.suffix in (".js", ".wxml") and "node_modules" not in p.parts
+            and "test" not in p.parts]
+
+
+def mini_literals() -> Iterator[tuple[Path, str]]:
+    for path in mini_sources():
+        src = path.read_text(encoding="utf-8")
+        for lit in (wxml_literals(src) if path.suffix == ".wxml" else js_literals(src)):
+            if CJK.search(lit):
+                yield path, lit.strip()
+
+
+def message_like(text: str) -> bool:
+    """A sentence or a long label; short words ("登录", "次。") are the UI's own."""
+    n = len(CJK.findall(text))
+    return n >= 7 or (n >= 4 and bool(SENTENCE.search(text)))
+
+
+def api_messages() -> set[str]:
+    out: set[str] = set()
+    for path in (ROOT / "chalicelib").rglob("*.py"):
+        if path.name == "client_text.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and CJK.search(node.value):
+                out.add(node.value)
+    return out
+
+
+def copies(literals: list[tuple[Path, str]], web: str, table: set[str], api: set[str]) -> list[str]:
+    """Message-like mini-program literals that are copies of a web, table or API text."""
+    found = []
+    for path, lit in literals:
+        if not message_like(lit):
+            continue
+        if lit in web or lit in table or any(lit in m for m in api if message_like(m)):
+            found.append(f"{path.relative_to(ROOT)}: {lit!r}")
+    return found
+
+
+def test_every_shared_text_is_what_the_web_page_shows() -> None:
+    web = web_source()
+    own = {k: v for k, v in TEXTS.items() if k not in DERIVED}  # the rest the web reads from /meta
+    missing = [t for t in flatten(own) if not as_web_pattern(t).search(web)]
+    assert not missing, "texts in /meta/messages that the web page does not show verbatim:\n" + "\n".join(missing)
+
+
+def test_the_mini_program_carries_no_copy_of_a_shared_or_api_text() -> None:
+    literals = list(mini_literals())
+    assert len(literals) > 20, "the extractor found too few literals to be trusted"
+    found = copies(literals, web_source(), set(flatten(TEXTS)), api_messages())
+    assert not found, "read these from /meta/messages or show the API's message instead:\n" + "\n".join(found)
+
+
+def test_the_check_would_catch_a_copy() -> None:
+    fake = [(MINI / "pages" / "x.js", "请您先将基础信息中的必填信息补充完整"), (MINI / "pages" / "x.js", "用户名或密码错误")]
+    found = copies(fake, web_source(), set(flatten(TEXTS)), api_messages())
+    assert len(found) == 2
+
+
+def _lookup(key: str) -> Any:
+    value: Any = TEXTS
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def test_every_text_key_the_mini_program_uses_exists() -> None:
+    used: set[str] = set()
+    prefixes: set[str] = set()
+    for path in mini_sources():
+        src = path.read_text(encoding="utf-8")
+        used.update(TEXT_KEY.findall(src) if path.suffix == ".wxml" else [])
+        used.update(k for k in META_T.findall(src) if not k.endswith("."))
+        prefixes.update(META_T_PREFIX.findall(src))
+    assert len(used) > 30
+    unknown = sorted(k for k in used if _lookup(k) is None)
+    assert not unknown, f"text keys not in chalicelib/client_text.py: {unknown}"
+    assert all(isinstance(_lookup(p), dict) for p in prefixes), prefixes
+
+
+@pytest.mark.parametrize("key", ["match_success", "match_failed", "review_title", "info_incomplete",
+                                 "photo_missing", "photo_unavailable", "confirm_and_download", "save_and_submit"])
+def test_the_manual_words_are_in_the_table(key: str) -> None:
+    assert isinstance(TEXTS[key], str) and TEXTS[key]
