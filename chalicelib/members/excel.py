@@ -206,7 +206,7 @@ def _cell_text(f: Field, raw: Any) -> tuple[str, str]:
 
 def parse(data: bytes, *, max_rows: int) -> ParsedSheet:
     """The member rows of the first sheet whose header row (within the first rows) has the
-    ID-number column; reading is `xlsx.Workbook` (values only, streaming)."""
+    ID-number column; reading is `xlsx.Workbook` (archive and sheet bounds checked first, then values)."""
     try:
         wb = xlsx.Workbook(data)
         sheets = [s for s in wb.sheets if s[0] not in (OPTIONS_SHEET, HELP_SHEET)]
@@ -220,7 +220,7 @@ def parse(data: bytes, *, max_rows: int) -> ParsedSheet:
                 if FIELDS_BY_KEY["id_number"].label in labels:
                     return _read_rows(labels, rows, max_rows)
     except xlsx.XlsxError as exc:
-        raise WorkbookError("文件无法读取,请使用导入模板(.xlsx 格式)填写后上传") from exc
+        raise WorkbookError(exc.message) from exc
     raise WorkbookError("未找到标题行:请使用导入模板,保留第一行的列名(至少包含“证件类型”“证件号码”)")
 
 
