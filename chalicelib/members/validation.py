@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any, Iterable, Mapping
 
 from chalicelib.members.schema import ASSOCIATION_NAMES, FIELDS, FIELDS_BY_KEY, RESIDENT_ID, Field
+from chalicelib.spreadsheet_safety import formula_problem
 
 _MOBILE_CN = re.compile(r"^1[3-9]\d{9}$")
 _MOBILE_INTL = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -72,6 +73,9 @@ def normalize(values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _check_value(f: Field, value: str, today: date) -> str | None:
+    formula = formula_problem(f.label, value)
+    if formula:
+        return formula
     if len(value) > f.max_length:
         return f"{f.label}不能超过{f.max_length}个字符"
     if f.type == "select":
