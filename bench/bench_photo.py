@@ -16,6 +16,10 @@ photo interactively. The figures, all medians:
   warm after the first run; this measures process cold start, not disk (target ≤ 800 ms).
 - ``photo_prepare_p50_ms``: ``prepare_portrait`` of a 3000×4000 JPEG phone-sized portrait
   (a fixture original cropped to 3:4 and upscaled), warm.
+- ``prepare_worst_png_s`` / ``prepare_worst_jpeg_s``: the slowest ``prepare_portrait`` (real dlib
+  engine, warm) over hostile inputs: small PNGs of huge solid or greyscale images (7071×7071, the
+  case that once took 35 s), the largest PNG still accepted (4000×4000, decoded in full, no face,
+  so every detection attempt runs) and a 50 Mpx JPEG without a face. Target ≤ 3 s.
 
 Run: ``.venv/bin/python bench/bench_photo.py`` (or through ``make bench``). Keep the machine
 otherwise idle; on 2 shared cores the numbers move by ~10 %.
@@ -135,16 +139,49 @@ def measure_prepare() -> float:
     return statistics.median(_ms(lambda: prepare_portrait(photo, engine)) for _ in range(PREPARE_ROUNDS))
 
 
+def _hostile_inputs() -> dict[str, tuple[str, bytes]]:
+    from PIL import Image
+
+    def encode(image: "Image.Image", fmt: str) -> bytes:
+        buf = io.BytesIO()
+        image.save(buf, fmt, **({"compress_level": 1} if fmt == "PNG" else {"quality": 80}))
+        return buf.getvalue()
+
+    ramp = Image.linear_gradient("L").resize((4000, 4000))
+    return {
+        "solid_7071_png": ("png", encode(Image.new("RGB", (7071, 7071), (200, 210, 220)), "PNG")),
+        "grey_7071_png": ("png", encode(Image.linear_gradient("L").resize((7071, 7071)), "PNG")),
+        "ramp_4000_png": ("png", encode(Image.merge("RGB", (ramp, ramp.transpose(Image.Transpose.ROTATE_90), ramp)), "PNG")),
+        "solid_8160x6120_jpeg": ("jpeg", encode(Image.new("RGB", (8160, 6120), (200, 210, 220)), "JPEG")),
+    }
+
+
+def measure_hostile() -> dict[str, float]:
+    from chalicelib.config import FaceSettings
+    from chalicelib.photo import get_engine, prepare_portrait
+
+    engine = get_engine(FaceSettings(engine="dlib"))
+    worst: dict[str, float] = {"png": 0.0, "jpeg": 0.0}
+    for name, (kind, data) in _hostile_inputs().items():
+        seconds = max(_ms(lambda: prepare_portrait(data, engine)) for _ in range(3)) / 1000.0
+        print(f"# prepare {name} {len(data) // 1024} KB {seconds:.2f} s", file=sys.stderr, flush=True)
+        worst[kind] = max(worst[kind], seconds)
+    return worst
+
+
 def run() -> list[tuple[str, float, str]]:
     cold = measure_cold()  # first, before this process's own imports warm anything shared
     check_ms, floor_ms = measure_warm()
     prepare_ms = measure_prepare()
+    hostile = measure_hostile()
     return [
         ("photo_check_p50_ms", round(check_ms, 1), "ms"),
         ("photo_dlib_floor_p50_ms", round(floor_ms, 1), "ms"),
         ("photo_check_ratio", round(check_ms / floor_ms, 3), "ratio"),
         ("photo_cold_ms", round(cold, 1), "ms"),
         ("photo_prepare_p50_ms", round(prepare_ms, 1), "ms"),
+        ("prepare_worst_png_s", round(hostile["png"], 2), "s"),
+        ("prepare_worst_jpeg_s", round(hostile["jpeg"], 2), "s"),
     ]
 
 

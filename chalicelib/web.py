@@ -75,7 +75,10 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def error_response(err: AppError) -> Response:
-    return json_response(err.body(), status=err.status)
+    # A throttled answer (429) also carries the standard Retry-After header.
+    retry = err.extra.get("retry_after")
+    return json_response(err.body(), status=err.status,
+                         headers={"Retry-After": str(int(retry))} if retry is not None else None)
 
 
 def internal_error() -> Response:

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO, Callable, Iterable, Union
 
+from chalicelib.spreadsheet_safety import csv_text
+
 REPORT_NAME = "report.csv"
 _SAFE_NO = re.compile(r"[^0-9A-Za-z_-]")
 # Fixed timestamp for entries: the archive depends only on its contents (and ZIP cannot store
@@ -78,8 +80,9 @@ def _coerce(item: BulkItem) -> BulkSuccess | BulkFailure:
 
 
 def _excel_safe(value: str) -> str:
-    """Neutralise spreadsheet formulas in member-supplied text (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """Neutralise spreadsheet formulas in member-supplied text (CSV injection), also behind
+    leading spaces, which spreadsheet programs may trim."""
+    return csv_text(value)
 
 
 def write_zip(

@@ -26,6 +26,8 @@ few hundred drawing operations.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
@@ -44,7 +46,7 @@ BEIJING = timezone(timedelta(hours=8), "CST")
 
 #: Part of any cache key for rendered certificates: bump it whenever the layout, the wording or
 #: the bundled fonts change, so that cached PDFs of the old design are not served again.
-LAYOUT_VERSION = "2026.11-1"
+LAYOUT_VERSION = "2026.11-2"
 
 PAGE_W, PAGE_H = 297.0, 210.0
 CRIMSON = (146, 22, 30)
@@ -78,11 +80,20 @@ class CertificateData:
     approval_date: date
     approval_doc_no: str
     association_name: str
+    #: The body named on the issuer line and the seal; the association itself when empty.
+    #: Overseas members belong to the national institute, which issues their certificates.
+    issuer_name: str = ""
+    #: A member category printed among the fields (e.g. overseas members); none when empty.
+    member_category: str = ""
 
     def __post_init__(self) -> None:
         empty = []
+        if not self.issuer_name:
+            object.__setattr__(self, "issuer_name", self.association_name)
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "member_category" and not value:
+                continue
             if isinstance(value, str):
                 value = " ".join(value.split())  # no stray newlines/tabs in a printed field
                 if f.name in ("birth_date", "approval_date") and value:
@@ -182,19 +193,36 @@ class _Texts:
             (wording.ISSUER, wording.TITLE, wording.SUBTITLE, wording.SUBTITLE_EN))
 
 
+_FULL_WIDTH = str.maketrans({"(": "（", ")": "）", ",": "，", ":": "：", ";": "；", "!": "！", "?": "？"})
+_CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+_CJK_SPACE = re.compile(rf"(?<=[{_CJK}]) +| +(?=[{_CJK}])")
+
+
+def chinese_text(text: str) -> str:
+    """Full-width punctuation and no ASCII spaces next to Chinese characters, in a text that
+    contains Chinese (data typed with half-width brackets, e.g. 中注协(2020)12号); other text
+    (Latin names, numbers) is left as it is."""
+    if not re.search(r"[\u3400-\u9fff]", text):
+        return text
+    return _CJK_SPACE.sub("", text.translate(_FULL_WIDTH))
+
+
 def _texts(data: CertificateData, issued_on: date) -> _Texts:
+    fields_ = [
+        (wording.LABEL_NAME, data.name),
+        (wording.LABEL_GENDER, data.gender),
+        (wording.LABEL_BIRTH, format_date(data.birth_date)),
+        (wording.LABEL_MEMBER_NO, data.member_no),
+        (wording.LABEL_APPROVAL_DATE, format_date(data.approval_date)),
+        (wording.LABEL_APPROVAL_DOC, chinese_text(data.approval_doc_no)),
+        (wording.LABEL_ASSOCIATION, chinese_text(data.association_name)),
+    ]
+    if data.member_category:
+        fields_.append((wording.LABEL_CATEGORY, chinese_text(data.member_category)))
     return _Texts(
-        fields=(
-            (wording.LABEL_NAME, data.name),
-            (wording.LABEL_GENDER, data.gender),
-            (wording.LABEL_BIRTH, format_date(data.birth_date)),
-            (wording.LABEL_MEMBER_NO, data.member_no),
-            (wording.LABEL_APPROVAL_DATE, format_date(data.approval_date)),
-            (wording.LABEL_APPROVAL_DOC, data.approval_doc_no),
-            (wording.LABEL_ASSOCIATION, data.association_name),
-        ),
+        fields=tuple(fields_),
         statement=wording.STATEMENT.format(name=data.name),
-        signature=(data.association_name, f"{wording.LABEL_ISSUED}：{format_date(issued_on)}"),
+        signature=(chinese_text(data.issuer_name), f"{wording.LABEL_ISSUED}：{format_date(issued_on)}"),
     )
 
 
@@ -208,7 +236,7 @@ def _render(data: CertificateData, photo: bytes, issued_on: date, *, qr_url: str
     pdf.set_lang("zh-CN")
     pdf.set_title(f"{wording.ISSUER}{wording.TITLE} {data.member_no}")
     pdf.set_subject(wording.SUBTITLE)
-    pdf.set_author(data.association_name)
+    pdf.set_author(texts.signature[0])
     pdf.set_creator("中国注册会计师协会非执业会员电子证书系统")
     fonts(pdf, texts.body, texts.display)
     pdf.add_page()
@@ -218,7 +246,7 @@ def _render(data: CertificateData, photo: bytes, issued_on: date, *, qr_url: str
     _draw_photo(pdf, photo)
     _draw_fields(pdf, texts)
     _draw_qr_block(pdf, qr_url)
-    _draw_signature(pdf, texts, seal if seal is not None else sample_seal(data.association_name))
+    _draw_signature(pdf, texts, seal if seal is not None else sample_seal(texts.signature[0]))
     _draw_footnote(pdf)
 
     dropped = missing_glyphs(pdf)
@@ -355,14 +383,18 @@ def _draw_photo(pdf: FPDF, photo: bytes) -> None:
 
 LABEL_PT, VALUE_PT, NAME_PT = 10.5, 13.0, 17.0
 COLS = ((88.0, 170.0), (181.0, 262.0))  # (label x, end of the value rule) per column
-LABEL_W = 23.0
+# Labels are justified to one width; it leaves the longest (会员证书编号) about 1 mm between
+# characters, so that no label looks cramped next to the others.
+LABEL_W = 28.0
 ROWS = (92.0, 105.0, 118.0, 131.0)
 
 
 def _draw_fields(pdf: FPDF, texts: _Texts) -> None:
     # (row, column, spans both columns)
-    places = ((0, 0, False), (0, 1, False), (1, 0, False), (1, 1, False), (2, 0, False), (2, 1, False),
-              (3, 0, True))
+    places = [(0, 0, False), (0, 1, False), (1, 0, False), (1, 1, False), (2, 0, False), (2, 1, False),
+              (3, 0, True)]
+    if len(texts.fields) == 8:  # a member category: association and category share the last row
+        places[-1:] = [(3, 0, False), (3, 1, False)]
     for (label, value), (row, col, wide) in zip(texts.fields, places, strict=True):
         x, end = COLS[col]
         if wide:

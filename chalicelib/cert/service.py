@@ -24,7 +24,7 @@ from chalicelib.cert.codes import read_code, sign_code, verification_url
 from chalicelib.errors import Conflict
 from chalicelib.members import audit
 from chalicelib.members.models import MemberModel
-from chalicelib.members.schema import ASSOCIATION_NAMES, MEMBER_STATUS_LABELS
+from chalicelib.members.schema import ASSOCIATION_NAMES, MEMBER_STATUS_LABELS, NATIONAL_CODE
 from chalicelib.members.validation import is_member_no, mask_name, missing_fields
 from chalicelib.members.store import update_member_record
 from chalicelib.photo.service import PhotoMissing, current_photo
@@ -69,11 +69,17 @@ def check_gates(member: MemberModel, *, for_staff: bool) -> None:
 def _data(member: MemberModel) -> Any:
     from chalicelib.cert.render import CertificateData  # fpdf2 is imported only when rendering
 
+    from chalicelib.cert import wording
+
     f = member.fields()
+    overseas = member.association == NATIONAL_CODE
+    # Overseas members belong to the national institute itself: it is their association and
+    # their certificate's issuer; "overseas" is their category, printed among the fields.
+    association_name = wording.ISSUER if overseas else ASSOCIATION_NAMES.get(member.association, member.association)
     return CertificateData(name=f["name"], gender=f["gender"], birth_date=f["birth_date"],
                            member_no=member.member_no, approval_date=f["approval_date"],
-                           approval_doc_no=f["approval_doc_no"],
-                           association_name=ASSOCIATION_NAMES.get(member.association, member.association))
+                           approval_doc_no=f["approval_doc_no"], association_name=association_name,
+                           member_category=wording.OVERSEAS_CATEGORY if overseas else "")
 
 
 def _seal(d: Deps, association: str) -> tuple[bytes | None, str]:

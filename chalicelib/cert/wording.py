@@ -23,9 +23,12 @@ LABEL_APPROVAL_DATE = "批准日期"
 LABEL_APPROVAL_DOC = "批准文号"
 LABEL_ASSOCIATION = "所属协会"
 LABEL_ISSUED = "发证日期"
+LABEL_CATEGORY = "会员类别"  # printed only for members whose category is not implied (overseas)
 
-# Set in the body face: the sentence embeds the member's name.
-STATEMENT = "经审核批准，{name} 为中国注册会计师协会非执业会员，特发此证。"
+# Set in the body face: the sentence embeds the member's name. Chinese text takes no space
+# between a name and the words around it; punctuation is full-width throughout.
+STATEMENT = "经审核批准，{name}为中国注册会计师协会非执业会员，特发此证。"
+OVERSEAS_CATEGORY = "海外非执业会员"
 ISSUED_BY = "发证单位"
 QR_CAPTION = "扫码核验证书真伪"
 FOOTNOTE = "本证书为电子证书，可打印使用；证书真伪及会员状态以扫描二维码核验结果为准。"
@@ -44,7 +47,9 @@ DISPLAY_STRINGS: tuple[str, ...] = (
     LABEL_APPROVAL_DOC,
     LABEL_ASSOCIATION,
     LABEL_ISSUED,
+    LABEL_CATEGORY,
 )
 
 #: Fixed text set in the body face (the build script makes sure these are in the body font).
-BODY_STRINGS: tuple[str, ...] = (STATEMENT, ISSUED_BY, QR_CAPTION, FOOTNOTE, "0123456789年月日男女·")
+BODY_STRINGS: tuple[str, ...] = (STATEMENT, ISSUED_BY, QR_CAPTION, FOOTNOTE, OVERSEAS_CATEGORY,
+                                 "0123456789年月日男女·")

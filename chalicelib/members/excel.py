@@ -7,6 +7,8 @@ Pure: bytes in, bytes or plain values out; nothing here knows about DynamoDB or 
   every option column (the lists live on a hidden sheet: an inline list is limited to 255
   characters), every column formatted as text (18-digit ID numbers, leading zeros and dates stay
   as typed) and an instructions sheet (说明).
+- Export cells are string cells; member text that a spreadsheet would run as a formula is
+  escaped (see chalicelib/spreadsheet_safety.py), and the escape is undone on re-import.
 - Parsing finds the header row by its labels (with or without "*", in any order, extra columns
   ignored), so an export can be edited and imported again. Real Excel dates are accepted.
 """
@@ -19,6 +21,7 @@ from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -33,6 +36,7 @@ from chalicelib.members.schema import (
     PHOTO_STATUS_LABELS,
     Field,
 )
+from chalicelib.spreadsheet_safety import unescape_import, xlsx_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATA_SHEET = "会员信息"
@@ -192,7 +196,8 @@ def _label(raw: Any) -> str:
 def _cell_text(f: Field, raw: Any) -> tuple[str, str]:
     kind = type(raw)
     if kind is str:
-        return raw.strip(), ""
+        # Our own export escapes formula-like text with a quote; validation then refuses it.
+        return unescape_import(raw.strip()), ""
     if raw is None:
         return "", ""
     if kind is datetime:
@@ -210,7 +215,7 @@ def _cell_text(f: Field, raw: Any) -> tuple[str, str]:
 
 def parse(data: bytes, *, max_rows: int) -> ParsedSheet:
     """The member rows of the first sheet whose header row (within the first rows) has the
-    ID-number column; reading is `xlsx.Workbook` (values only, streaming)."""
+    ID-number column; reading is `xlsx.Workbook` (archive and sheet bounds checked first, then values)."""
     try:
         wb = xlsx.Workbook(data)
         sheets = [s for s in wb.sheets if s[0] not in (OPTIONS_SHEET, HELP_SHEET)]
@@ -224,7 +229,7 @@ def parse(data: bytes, *, max_rows: int) -> ParsedSheet:
                 if FIELDS_BY_KEY["id_number"].label in labels:
                     return _read_rows(labels, rows, max_rows)
     except xlsx.XlsxError as exc:
-        raise WorkbookError("文件无法读取,请使用导入模板(.xlsx 格式)填写后上传") from exc
+        raise WorkbookError(exc.message) from exc
     raise WorkbookError("未找到标题行:请使用导入模板,保留第一行的列名(至少包含“证件类型”“证件号码”)")
 
 
@@ -266,6 +271,15 @@ EXPORT_EXTRA = (("status", "会籍状态"), ("status_reason", "状态原因"), (
                 ("complete", "信息是否完整"), ("updated_at", "最后更新时间"))
 
 
+def _inert_cell(ws: Any, value: Any) -> Any:
+    """Text as a string cell (never a formula cell), formula-like text escaped with a quote."""
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(ws, value=xlsx_text(value))
+    cell.data_type = "s"
+    return cell
+
+
 def build_export(records: Iterable[Mapping[str, Any]], *, exported_by: str, association: str,
                  filters: str, exported_at: str) -> tuple[bytes, int]:
     """(xlsx bytes, row count): every field of each record, marked 内部资料."""
@@ -286,7 +300,7 @@ def build_export(records: Iterable[Mapping[str, Any]], *, exported_by: str, asso
         row += [MEMBER_STATUS_LABELS.get(rec.get("status", ""), rec.get("status", "")), rec.get("status_reason", ""),
                 PHOTO_STATUS_LABELS.get(rec.get("photo_status", ""), rec.get("photo_status", "")),
                 "是" if rec.get("complete") else "否", rec.get("updated_at", "")]
-        ws.append(row)
+        ws.append([_inert_cell(ws, value) for value in row])
         count += 1
     info = wb.create_sheet(HELP_SHEET)
     for line in (

@@ -24,6 +24,7 @@ from chalicelib.members.schema import (
     Field,
     message,
 )
+from chalicelib.spreadsheet_safety import formula_problem
 
 # The schema's patterns, compiled the way a browser reads them: ASCII classes, whole value.
 _COMPILED: dict[str, re.Pattern[str]] = {k: re.compile(p.pattern, re.ASCII) for k, p in PATTERNS.items()}
@@ -88,6 +89,9 @@ def normalize(values: Mapping[str, Any]) -> dict[str, str]:
 
 def _check_value(f: Field, value: str, today: date) -> str | None:
     label = f.label
+    formula = formula_problem(label, value)
+    if formula:
+        return formula
     if len(value) > f.max_length:
         return message("too_long", label, max_length=f.max_length)
     if f.type == "select":

@@ -216,17 +216,47 @@ def _register_heif() -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class ShapeLimits:
+    """Header-level limits on an image's shape, checked before any pixel is decoded.
+
+    ``full_decode_pixels`` applies to formats that cannot be decoded at reduced scale (PNG,
+    HEIC): their cost grows with every pixel, whatever size the caller needs afterwards.
+    """
+
+    max_side: int
+    max_aspect: float
+    full_decode_pixels: int
+
+
+def check_shape(width: int, height: int, limits: ShapeLimits, *, full_decode: bool) -> None:
+    """Refuse empty, absurdly long or thin images, and over-large images that must be decoded
+    in full, with a message the member can act on."""
+    if width <= 0 or height <= 0:
+        raise DecodeError("图片文件未声明图像尺寸,无法解码", "no_size")
+    if max(width, height) > limits.max_side or max(width, height) > limits.max_aspect * min(width, height):
+        raise DecodeError(
+            f"图像尺寸异常({width}×{height}),请上传正常比例的人像照片", "absurd_shape"
+        )
+    if full_decode and width * height > limits.full_decode_pixels:
+        raise DecodeError(
+            f"图像像素尺寸过大({width}×{height}),请缩小后上传,或另存为 JPG 格式", "too_many_pixels"
+        )
+
+
 def decode_portrait(
     data: bytes,
     *,
     max_bytes: int = SPEC.prepare_max_bytes,
     max_pixels: int = SPEC.prepare_max_pixels,
     long_side: int | None = None,
+    shape: ShapeLimits | None = None,
 ) -> Photo:
     """Decode an ordinary portrait (JPEG, PNG or HEIC from a phone) for the auto-fix or as a
     reference photo: upright RGB, optionally reduced so its long side is about ``long_side``.
 
-    The pixel cap is checked on the header-only open, before any pixel data is decoded.
+    The pixel cap (and ``shape``, when given) is checked on the header-only open, before any
+    pixel data is decoded.
     """
     if not data:
         raise DecodeError("文件为空,请重新选择照片", "empty")
@@ -234,6 +264,9 @@ def decode_portrait(
         raise DecodeError(f"文件超过 {max_bytes // (1024 * 1024)} MB,请选择较小的照片", "too_big")
     kind = sniff(data)
     if kind == "JPEG":
+        if shape is not None:
+            header = parse_jpeg(data)
+            check_shape(header.width, header.height, shape, full_decode=False)
         decoded = decode_jpeg(data, max_pixels=max_pixels, allow_cmyk=True, draft_long_side=long_side)
         photo = decoded.photo
     elif kind in ("PNG", "HEIF"):
@@ -242,6 +275,8 @@ def decode_portrait(
         try:
             with Image.open(io.BytesIO(data), formats=[kind]) as im:
                 w, h = im.size
+                if shape is not None:
+                    check_shape(w, h, shape, full_decode=True)
                 if w * h > max_pixels or w == 0 or h == 0:
                     raise DecodeError(f"图像像素尺寸过大({w}×{h}),拒绝解码", "too_many_pixels")
                 im.load()
@@ -263,6 +298,13 @@ def decode_portrait(
         # Box reduction by a whole factor: fast, and the result keeps at least long_side.
         photo = Photo(photo.image.reduce(max(photo.image.size) // long_side))
     return photo
+
+
+def reduced_copy(image: Image.Image, long_side: int) -> Image.Image:
+    """``image`` box-reduced by the smallest whole factor that brings its long side to at most
+    ``long_side`` (the image itself when it already fits): fast, and never above the cap."""
+    factor = -(-max(image.size) // long_side)  # ceiling division
+    return image if factor <= 1 else image.reduce(factor)
 
 
 def _in_srgb(photo: Photo) -> Photo:

@@ -11,9 +11,11 @@ It never paints, blurs or replaces the background (reviewers reject edited photo
 rotates a tilted head and never pads with invented pixels: whatever the crop cannot fix (a
 coloured wall, a face too close to the edge, a blurred original) is reported, not hidden.
 
-Speed: a 12 Mpx JPEG is decoded at 1/2–1/8 scale by libjpeg (``draft``), faces are looked for on
-a ~640 px copy, and only when the face is small in the frame is the full resolution decoded
-for the crop.
+Speed (and resistance to hostile files): a 12 Mpx JPEG is decoded at 1/2–1/8 scale by libjpeg
+(``draft``); PNG and HEIC, which cannot be decoded at reduced scale, are accepted up to 16 Mpx and
+reduced right after decoding; absurd shapes are refused from the header. Faces are looked for on
+a ~640 px copy, then on a copy of at most 900 px, never on anything larger; only when the face is
+small in the frame is the JPEG decoded again, at the scale the crop needs.
 """
 
 from __future__ import annotations
@@ -26,13 +28,22 @@ from chalicelib.errors import AppError
 
 from .checks import SPEC_RULES, Check, PhotoResult, spec_only
 from .faces import FaceBox, FaceEngine, FaceServiceUnavailable
-from .imaging import DecodeError, Photo, decode_portrait, encode_in_band, sniff
+from .imaging import DecodeError, Photo, ShapeLimits, decode_portrait, encode_in_band, reduced_copy, sniff
 from .spec import SPEC, PhotoSpec
 
 log = logging.getLogger(__name__)
 
 WORK_LONG_SIDE = 1200  # decode target for the crop: ≥ 2.5× oversampling for a typical portrait
 DETECT_LONG_SIDE = 640  # HOG finds faces ≥ 80 px (≥ 40 px with its upsampling fallback)
+# The detector's cost grows with its input's area (×4 again when it falls back to upsampling):
+# ~0.7 s for a 640² image and ~2.3 s for a 1200² one on a busy 2-core machine. No image handed
+# to it is longer than this, whatever was uploaded; a face too small to be found at this size
+# is too small for a certificate crop anyway.
+DETECT_MAX_LONG_SIDE = 900
+
+
+def shape_limits(spec: PhotoSpec = SPEC) -> ShapeLimits:
+    return ShapeLimits(spec.prepare_max_side, spec.prepare_max_aspect, spec.prepare_max_full_decode_pixels)
 
 
 def crop_box(box: FaceBox, size: tuple[int, int], spec: PhotoSpec = SPEC) -> tuple[float, float, float, float]:
@@ -75,13 +86,14 @@ def _failure(engine: FaceEngine, rule: str, message: str, decoded: bool) -> Phot
 
 
 def _find_face(engine: FaceEngine, work: Photo) -> FaceBox | None:
-    """The largest face, looked for on a small copy first, then on the working image."""
-    long_side = max(work.image.size)
-    factor = long_side // DETECT_LONG_SIDE
-    attempts = []
-    if factor >= 2:
-        attempts.append((Photo(work.image.reduce(factor)), float(factor)))
-    attempts.append((work, 1.0))
+    """The largest face, looked for on a small copy first, then on a larger (capped) one."""
+    attempts: list[tuple[Photo, float]] = []
+    for cap in (DETECT_LONG_SIDE, DETECT_MAX_LONG_SIDE):
+        image = reduced_copy(work.image, cap)
+        if attempts and image.size == attempts[-1][0].image.size:
+            continue
+        photo = work if image is work.image else Photo(image)
+        attempts.append((photo, work.image.width / image.width))
     for photo, scale in attempts:
         try:
             scan = engine.scan(photo)
@@ -107,11 +119,14 @@ def prepare_portrait(data: bytes, engine: FaceEngine, spec: PhotoSpec = SPEC) ->
     try:
         kind = sniff(data)
         try:
+            # Every format is reduced to about WORK_LONG_SIDE before any face work: JPEGs while
+            # decoding (DCT scaling), PNG and HEIC right after (under a lower pixel cap).
             work = decode_portrait(
                 data,
                 max_bytes=spec.prepare_max_bytes,
                 max_pixels=spec.prepare_max_pixels,
-                long_side=WORK_LONG_SIDE if kind == "JPEG" else None,
+                long_side=WORK_LONG_SIDE,
+                shape=shape_limits(spec),
             )
         except DecodeError as exc:
             return b"", _failure(engine, "format", exc.message, decoded=False)
@@ -123,8 +138,11 @@ def prepare_portrait(data: bytes, engine: FaceEngine, spec: PhotoSpec = SPEC) ->
         source = work.image
         if kind == "JPEG" and (region[2] - region[0]) < 2 * spec.width:
             # A small face in a large photo: the draft-decoded copy has too few pixels for a sharp
-            # crop, so decode at full resolution (rare: costs ~10× the draft decode).
-            full = decode_portrait(data, max_bytes=spec.prepare_max_bytes, max_pixels=spec.prepare_max_pixels)
+            # crop, so decode at the scale that gives the crop 2× the output width (never more:
+            # a 50 Mpx JPEG decoded in full costs seconds).
+            needed = max(work.image.size) * 2 * spec.width / max(region[2] - region[0], 1.0)
+            full = decode_portrait(data, max_bytes=spec.prepare_max_bytes, max_pixels=spec.prepare_max_pixels,
+                                   long_side=int(needed) + 1)
             if full.image.width > source.width:
                 factor = full.image.width / source.width
                 region = crop_box(_scale_box(face, factor), full.image.size, spec)

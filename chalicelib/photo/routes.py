@@ -35,6 +35,7 @@ def give_consent(req: Request) -> dict[str, Any]:
 
 @api.route("/me/photo/prepare", methods=["POST"], roles=(MEMBER,), content_types=IMAGE_TYPES)
 def prepare_mine(req: Request) -> dict[str, Any]:
+    service.prepare_allowed(req.principal)
     return service.prepare(deps(), req.raw_body())
 
 
@@ -73,6 +74,7 @@ def prepare_for_member(req: Request, member_no: str) -> dict[str, Any]:
     from chalicelib.members.access import get_member
 
     get_member(req.principal, member_no)
+    service.prepare_allowed(req.principal)
     return service.prepare(deps(), req.raw_body())
 
 

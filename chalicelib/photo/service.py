@@ -22,7 +22,8 @@ from urllib.parse import unquote_plus
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.bootstrap import Deps
-from chalicelib.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from chalicelib.auth import throttle
+from chalicelib.errors import Conflict, NotFound, PayloadTooLarge, TooManyRequests, ValidationFailed
 from chalicelib.members import access, audit
 from chalicelib.members.store import update_member_record
 from chalicelib.members.models import FaceConsent, MemberModel, UploadModel, utcnow_iso
@@ -43,6 +44,9 @@ CONSENT_TEXT = (
 )
 MIN_BYTES, MAX_BYTES = SPEC.min_bytes, SPEC.max_bytes
 PREPARE_MAX_BYTES = SPEC.prepare_max_bytes
+# A member trying photos needs a handful of auto-fixes; 20 in 10 minutes leaves room for that.
+PREPARE_PER_WINDOW = 20
+PREPARE_WINDOW_SECONDS = 600
 FINAL = ("accepted", "rejected", "review")
 
 PHOTO_MISSING = "没有查询到照片信息"
@@ -294,6 +298,17 @@ def member_photo(d: Deps, principal: Principal, member_no: str, kind: str) -> by
 
 
 # -- auto-fix -----------------------------------------------------------------------------------
+
+def prepare_allowed(principal: Principal) -> None:
+    """The auto-fix costs up to a few CPU seconds a call: each signed-in user (member or staff)
+    gets a fixed number of calls per window, counted before any work, so one account cannot keep
+    the function busy. 429 with Retry-After when exhausted."""
+    wait = throttle.hit("photo-prepare", f"{principal.role}#{principal.actor}",
+                        limit=PREPARE_PER_WINDOW, window_seconds=PREPARE_WINDOW_SECONDS)
+    if wait:
+        raise TooManyRequests(f"照片处理过于频繁,请{wait}秒后再试", code="PREPARE_RATE_LIMITED",
+                              retry_after=wait)
+
 
 def prepare(d: Deps, data: bytes) -> dict[str, Any]:
     if len(data) > PREPARE_MAX_BYTES:

@@ -39,6 +39,15 @@ class PhotoSpec:
     upload_max_pixels: int = 1_000_000
     upload_max_bytes: int = 8 * 1024 * 1024
     prepare_max_pixels: int = 50_000_000
+    # PNG and HEIC have no reduced-scale decoding: every pixel is inflated, converted and then
+    # thrown away again, ~0.3 s per 10 Mpx here (a solid 7071×7071 PNG is 160 KB and 2 s). Phones
+    # save HEIC at 12 Mpx and screenshots are smaller, so 16 Mpx covers them; larger PNG/HEIC
+    # files are refused with a hint to send a JPEG (which is decoded at 1/2–1/8 scale).
+    prepare_max_full_decode_pixels: int = 16_000_000
+    # Absurd shapes are refused from the header before anything is decoded: no camera makes a
+    # side over 10,000 px, and a portrait is never more than 4× as long as it is wide.
+    prepare_max_side: int = 10_000
+    prepare_max_aspect: float = 4.0
     prepare_max_bytes: int = 8 * 1024 * 1024
     reference_max_pixels: int = 50_000_000
 

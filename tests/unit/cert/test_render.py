@@ -48,7 +48,7 @@ def test_names_outside_gb2312_render_and_extract_back(photo: bytes, name: str) -
     data = member(name=name)
     text = pdf_text(render_certificate(data, photo, ISSUED, qr_url=url_for(data)))
     assert name in text
-    assert f"经审核批准，{name} 为中国注册会计师协会非执业会员" in text
+    assert f"经审核批准，{name}为中国注册会计师协会非执业会员" in text  # no space around the name
 
 
 def test_the_rare_names_really_are_outside_gb2312() -> None:

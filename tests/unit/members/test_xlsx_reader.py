@@ -5,7 +5,9 @@ runs, namespace prefixes, 1904 dates, ISO dates, missing cell references), and i
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 from datetime import datetime
 
 import pytest
@@ -16,10 +18,29 @@ NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ' \
      'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 
 
+CONTENT_TYPES = (
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet2.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '</Types>')
+
+PACKAGE_RELS = (
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Target="xl/workbook.xml" Type="http://schemas.openxmlformats.org/'
+    'officeDocument/2006/relationships/officeDocument"/></Relationships>')
+
+
 def book(sheet_xml: str, shared: str | None = None, styles: str | None = None, date1904: bool = False,
          extra: dict[str, bytes] | None = None) -> bytes:
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", CONTENT_TYPES)
+        z.writestr("_rels/.rels", PACKAGE_RELS)
         pr = '<workbookPr date1904="1"/>' if date1904 else ""
         z.writestr("xl/workbook.xml", f'<workbook {NS}>{pr}<sheets>'
                    f'<sheet name="说明" sheetId="2" r:id="rId2"/><sheet name="会员信息" sheetId="1" r:id="rId1"/>'
@@ -48,7 +69,8 @@ def rows(data: bytes) -> list[tuple[int, list[object]]]:
 
 def test_sheet_order_and_targets():
     wb = xlsx.Workbook(book(f'<worksheet {NS}><sheetData/></worksheet>'))
-    assert wb.sheets == [("说明", "xl/worksheets/sheet2.xml"), ("会员信息", "xl/worksheets/sheet1.xml")]
+    # In workbook order (not part order); the second element is what rows() takes.
+    assert wb.sheets == [("说明", "说明"), ("会员信息", "会员信息")]
 
 
 def test_shared_rich_and_phonetic_strings_numbers_booleans_and_errors():
@@ -84,10 +106,16 @@ def test_dates_by_style_both_epochs_and_iso():
 
 def test_prefixed_namespaces_and_missing_references():
     sheet = ('<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
-             '<x:row><x:c t="inlineStr"><x:is><x:t>甲</x:t></x:is></x:c><x:c><x:v>2</x:v></x:c></x:row>'
-             '<x:row><x:c r="B2"><x:v>3</x:v></x:c></x:row>'
+             '<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>甲</x:t></x:is></x:c><x:c r="B1"><x:v>2</x:v></x:c></x:row>'
+             '<x:row r="2"><x:c r="B2"><x:v>3</x:v></x:c></x:row>'
              '</x:sheetData></x:worksheet>')
     assert rows(book(sheet)) == [(1, ["甲", 2]), (2, [None, 3])]
+    # A cell without its reference could only be placed by counting, which a hostile file abuses
+    # (thousands of empty cells before one value): refused with a way out for staff.
+    unplaced = sheet.replace('<x:c r="B1">', "<x:c>")
+    with pytest.raises(xlsx.XlsxError) as err:
+        rows(book(unplaced))
+    assert "另存为" in err.value.message
 
 
 def test_refuses_dtds_and_oversized_or_broken_archives(monkeypatch):
@@ -97,8 +125,14 @@ def test_refuses_dtds_and_oversized_or_broken_archives(monkeypatch):
         rows(book(bomb))
     with pytest.raises(xlsx.XlsxError):
         xlsx.Workbook(b"PK\x03\x04 broken")
+    whole = zipfile.ZipFile(io.BytesIO(book(f'<worksheet {NS}/>')))
+    without_workbook = io.BytesIO()
+    with zipfile.ZipFile(without_workbook, "w") as z:
+        for info in whole.infolist():
+            if info.filename != "xl/workbook.xml":
+                z.writestr(info, whole.read(info))
     with pytest.raises(xlsx.XlsxError):
-        xlsx.Workbook(book(f'<worksheet {NS}/>', extra={}).replace(b"xl/workbook.xml", b"xl/workbook.xmX"))
+        xlsx.Workbook(without_workbook.getvalue())
     monkeypatch.setattr(xlsx, "MAX_PART_BYTES", 100)
     with pytest.raises(xlsx.XlsxError):
         rows(book(f'<worksheet {NS}><sheetData>' + "<row/>" * 100 + '</sheetData></worksheet>'))
@@ -117,3 +151,91 @@ def test_reads_what_openpyxl_writes_including_shared_strings():
     reader = xlsx.Workbook(buf.getvalue())
     assert list(reader.rows(dict(reader.sheets)["会员信息"])) == [
         (1, ["姓名", "出生日期", "移动电话"]), (2, ["李四", datetime(1990, 1, 2), 13900000000])]
+
+
+# -- hostile archives: refused from the zip directory and the raw XML, before any parsing --------
+
+def _far_column_sheet(rows_count: int) -> str:
+    body = "".join(f'<row r="{i}"><c r="ZZZ{i}" t="inlineStr"><is><t>x</t></is></c></row>'
+                   for i in range(1, rows_count + 1))
+    return f'<worksheet {NS}><sheetData>{body}</sheetData></worksheet>'
+
+
+def test_amplifying_far_column_is_refused_with_a_chinese_message():
+    data = book(_far_column_sheet(20_000))
+    assert len(data) < 200 * 1024  # cheap to send; a rectangular reader would build 365 M cells
+    with pytest.raises(xlsx.XlsxError) as err:
+        xlsx.Workbook(data)
+    assert "超过 64 列" in err.value.message
+    from chalicelib.members import excel
+
+    with pytest.raises(excel.WorkbookError) as werr:
+        excel.parse(data, max_rows=20_000)
+    assert "导入上限" in werr.value.message
+
+
+def test_columns_up_to_the_cap_are_read():
+    sheet = (f'<worksheet {NS}><sheetData><row r="1"><c r="A1"><v>1</v></c>'
+             f'<c r="BL1"><v>2</v></c></row></sheetData></worksheet>')
+    ((number, values),) = rows(book(sheet))
+    assert number == 1 and len(values) == xlsx.MAX_COLUMNS and values[0] == 1 and values[-1] == 2
+    with pytest.raises(xlsx.XlsxError):
+        rows(book(sheet.replace("BL1", "BM1")))
+
+
+def test_far_rows_and_too_many_cells_are_refused(monkeypatch):
+    far = f'<worksheet {NS}><sheetData><row r="1048576"><c r="A1048576"><v>1</v></c></row></sheetData></worksheet>'
+    with pytest.raises(xlsx.XlsxError, match=""):
+        xlsx.Workbook(book(far))
+    monkeypatch.setattr(xlsx, "MAX_CELLS", 10)
+    many = f'<worksheet {NS}><sheetData><row r="1">' + "".join(
+        f'<c r="A{i}"><v>1</v></c>' for i in range(1, 12)) + '</row></sheetData></worksheet>'
+    with pytest.raises(xlsx.XlsxError) as err:
+        xlsx.Workbook(book(many))
+    assert "单元格过多" in err.value.message
+
+
+def test_zip_bomb_is_refused_from_its_declared_size():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("xl/sharedStrings.xml", b"<sst>" + b" " * (xlsx.MAX_PART_BYTES + 1) + b"</sst>")
+    with pytest.raises(xlsx.XlsxError) as err:
+        xlsx.Workbook(buf.getvalue())
+    assert "解压后过大" in err.value.message
+
+
+def test_lying_declared_size_is_caught_by_inflating():
+    # The directory says 100 bytes; the deflate stream really holds 10 MB (CRC made to match the
+    # first 100 bytes, so a reader that trusts the header and checks CRC on what it read agrees).
+    payload = b"<a>" + b" " * (10 * 1024 * 1024)
+    real = book(f'<worksheet {NS}><sheetData/></worksheet>', extra={"xl/pad.xml": payload})
+    archive = zipfile.ZipFile(io.BytesIO(real))
+    info = archive.getinfo("xl/pad.xml")
+    data = bytearray(real)
+    fake_size = struct.pack("<I", 100)
+    fake_crc = struct.pack("<I", zlib.crc32(payload[:100]))
+    for offset in (info.header_offset + 14,):  # local header: crc, compressed size, size
+        data[offset:offset + 4] = fake_crc
+        data[offset + 8:offset + 12] = fake_size
+    # and the part's entry in the central directory
+    name = b"xl/pad.xml"
+    pos = bytes(data).find(b"PK\x01\x02", info.header_offset)
+    while pos >= 0 and bytes(data[pos + 46:pos + 46 + len(name)]) != name:
+        pos = bytes(data).find(b"PK\x01\x02", pos + 4)
+    assert pos >= 0
+    data[pos + 16:pos + 20] = fake_crc
+    data[pos + 24:pos + 28] = fake_size
+    with pytest.raises(xlsx.XlsxError) as err:
+        xlsx.Workbook(bytes(data))
+    assert "与声明不符" in err.value.message
+
+
+@pytest.mark.parametrize("cell", ['<c s="0" r="ZZZ2">', '<c\nr="ZZZ2">', '<c t="n"\tr="A40001">'])
+def test_far_references_in_any_attribute_layout_are_refused(cell):
+    sheet = (f'<worksheet {NS}><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+             f'<row r="2">{cell}<v>2</v></c></row></sheetData></worksheet>')
+    with pytest.raises(xlsx.XlsxError) as err:
+        xlsx.Workbook(book(sheet))
+    assert "导入上限" in err.value.message
+    fine = sheet.replace("ZZZ2", "B2").replace("A40001", "B2")
+    assert rows(book(fine))[-1] == (2, [None, 2])

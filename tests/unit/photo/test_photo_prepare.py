@@ -149,3 +149,98 @@ def test_phone_sized_photo(load, dlib_engine) -> None:  # type: ignore[no-untype
     assert_fitted(candidate)
     assert report.check("exactly_one_face").ok and report.check("sharpness").ok
     assert elapsed < 2.0, elapsed  # ~0.1 s here; generous for a shared CI machine
+
+
+# -- hostile inputs: every format is reduced (or refused) before any face work ---------------------
+
+class _RecordingEngine:
+    """Records the size of every image handed to the detector; finds a face only if told to."""
+
+    name = "dlib"
+
+    def __init__(self, inner: object | None = None) -> None:
+        self.inner = inner
+        self.sizes: list[tuple[int, int]] = []
+
+    def scan(self, photo):  # type: ignore[no-untyped-def]
+        from chalicelib.photo.faces import FaceScan
+
+        self.sizes.append(photo.image.size)
+        if self.inner is None:
+            return FaceScan((), photo.image.size, state=None)
+        return self.inner.scan(photo)  # type: ignore[attr-defined]
+
+    def compare(self, probe, probe_photo, reference):  # type: ignore[no-untyped-def]
+        raise AssertionError("prepare never compares faces")
+
+
+def _png(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "PNG", compress_level=1)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def hostile_pngs() -> dict[str, bytes]:
+    return {
+        "solid-7071": _png(Image.new("RGB", (7071, 7071), (200, 210, 220))),
+        "grey-7071": _png(Image.linear_gradient("L").resize((7071, 7071))),
+    }
+
+
+@pytest.mark.parametrize("name", ["solid-7071", "grey-7071"])
+def test_huge_pngs_are_refused_from_the_header_before_any_face_work(name, hostile_pngs) -> None:  # type: ignore[no-untyped-def]
+    data = hostile_pngs[name]
+    assert len(data) < 1024 * 1024  # small files: the cost would be in the pixels, not the bytes
+    engine = _RecordingEngine()
+    candidate, report = prepare_portrait(data, engine)
+    assert candidate == b"" and engine.sizes == []
+    message = report.check("format").message
+    assert "7071×7071" in message and "JPG" in message
+
+
+@pytest.mark.parametrize("size", [(20000, 600), (600, 3000), (12000, 9000)])
+def test_absurd_shapes_are_refused(size) -> None:  # type: ignore[no-untyped-def]
+    # A PNG header claims the size; the refusal comes before any pixel is inflated.
+    width, height = size
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    engine = _RecordingEngine()
+    candidate, report = prepare_portrait(data, engine)
+    assert candidate == b"" and engine.sizes == []
+    assert "图像尺寸异常" in report.check("format").message
+
+
+def test_large_png_under_the_cap_is_reduced_before_the_face_scan() -> None:
+    from chalicelib.photo.prepare import DETECT_MAX_LONG_SIDE
+
+    engine = _RecordingEngine()  # finds no face: every detection attempt runs
+    candidate, report = prepare_portrait(_png(Image.linear_gradient("L").resize((3000, 4000))), engine)
+    assert candidate == b"" and "未检测到人脸" in report.check("exactly_one_face").message
+    assert engine.sizes and max(max(s) for s in engine.sizes) <= DETECT_MAX_LONG_SIDE
+
+
+def test_huge_jpeg_is_draft_decoded_and_scanned_small(fake_engine_cls) -> None:  # type: ignore[no-untyped-def]
+    from chalicelib.photo.prepare import DETECT_MAX_LONG_SIDE
+
+    buf = io.BytesIO()
+    Image.new("RGB", (6000, 8000), (200, 210, 220)).save(buf, "JPEG", quality=80)
+    missing = _RecordingEngine()
+    prepare_portrait(buf.getvalue(), missing)
+    assert missing.sizes and max(max(s) for s in missing.sizes) <= DETECT_MAX_LONG_SIDE
+    found = _RecordingEngine(fake_engine_cls())
+    candidate, _ = prepare_portrait(buf.getvalue(), found)
+    assert candidate and max(max(s) for s in found.sizes) <= DETECT_MAX_LONG_SIDE
+
+
+def test_pillow_bomb_guard_stays_on_and_above_our_caps() -> None:
+    from chalicelib.photo.spec import SPEC
+
+    # Our header checks refuse far earlier; Pillow's own guard remains as a second line.
+    assert Image.MAX_IMAGE_PIXELS is not None
+    assert SPEC.prepare_max_pixels < Image.MAX_IMAGE_PIXELS
+    assert SPEC.prepare_max_full_decode_pixels < SPEC.prepare_max_pixels
