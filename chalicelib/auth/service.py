@@ -389,6 +389,36 @@ def reset_to_initial_password(account_id: str) -> str:
     return initial
 
 
+def issue_member_initial_password(member_no: str, association: str, display_name: str) -> str:
+    """A new random initial password for a member's account (created if missing, e.g. after an
+    import); shown once, must be changed at first sign-in, and every earlier token dies at once,
+    including one issued in this very second."""
+    account_id = AccountModel.key("member", member_no)
+    account = _load_account(account_id)
+    initial = passwords.generate_initial_password()
+    if account is None:
+        now = utcnow_iso()
+        member_account(member_no, association, display_name, passwords.hash_password(initial), now,
+                       tokens_valid_after=cutoff_now()).save()
+    else:
+        account.update(actions=[
+            AccountModel.password_hash.set(passwords.hash_password(initial)),
+            AccountModel.must_change_password.set(True),
+            AccountModel.tokens_valid_after.set(cutoff_now()),
+            AccountModel.updated_at.set(utcnow_iso()),
+        ])
+    return initial
+
+
+def member_account(member_no: str, association: str, name: str, password_hash: str, now: str,
+                   *, tokens_valid_after: int = 0) -> AccountModel:
+    """A new member account item, for callers that write it together with the member record."""
+    return AccountModel(AccountModel.key("member", member_no), user_type="member", username=member_no,
+                        role=MEMBER, association=association, member_no=member_no, display_name=name,
+                        password_hash=password_hash, must_change_password=True,
+                        tokens_valid_after=tokens_valid_after, created_at=now, updated_at=now)
+
+
 def set_disabled(account_id: str, disabled: bool) -> None:
     account = _load_account(account_id)
     if account is None:

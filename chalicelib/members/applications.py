@@ -19,12 +19,13 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from chalicelib.auth import captcha
 from chalicelib.auth.passwords import generate_initial_password, hash_password
 from chalicelib.bootstrap import deps
+from chalicelib.auth import service as accounts
 from chalicelib.errors import AppError, BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.members import access, audit, numbers, store, views
 from chalicelib.members.listing import parse_limit
 from chalicelib.members.models import ApplicationModel, MemberModel, utcnow_iso
 from chalicelib.members.schema import ASSOCIATION_NAMES, FIELDS_BY_KEY
-from chalicelib.members.service import check_unique_id, field_error, id_key_of, new_account, text_values
+from chalicelib.members.service import check_unique_id, field_error, id_key_of, text_values
 from chalicelib.members.validation import is_complete, normalize, validate
 from chalicelib.web import Principal, decode_cursor, encode_cursor
 
@@ -164,7 +165,7 @@ def approve(principal: Principal, app_id: str) -> dict[str, Any]:
     member = MemberModel(member_no, association=app.association, name=values["name"], profile=values,
                          id_key=id_key_of(values), complete=is_complete(values), status="active",
                          created_at=now, updated_at=now)
-    account = new_account(member_no, app.association, values["name"], hash_password(password), now)
+    account = accounts.member_account(member_no, app.association, values["name"], hash_password(password), now)
     app.status, app.decided_at, app.decided_by, app.member_no = "approved", now, principal.actor, member_no
     try:
         with store.transaction() as tx:

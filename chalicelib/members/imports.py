@@ -36,11 +36,12 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
+from chalicelib.auth import service as accounts
 from chalicelib.errors import AppError, PayloadTooLarge, ValidationFailed
 from chalicelib.members import access, audit, excel, numbers, store
 from chalicelib.members.models import AuditModel, MemberModel, utcnow_iso
 from chalicelib.members.schema import FIELDS_BY_KEY
-from chalicelib.members.service import id_key_of, new_account
+from chalicelib.members.service import id_key_of
 from chalicelib.members.validation import is_complete, normalize, validate
 from chalicelib.web import Principal
 
@@ -226,7 +227,7 @@ def commit(principal: Principal, association: str, result: Plan) -> dict[str, An
                                      id_key=id_key_of(values), complete=is_complete(values), status="active",
                                      photo_status="none", failed_attempts=0,
                                      created_at=now, updated_at=now, version=1))
-            items.append(new_account(member_no, association, values["name"], NO_PASSWORD, now))
+            items.append(accounts.member_account(member_no, association, values["name"], NO_PASSWORD, now))
             # The created record itself holds the initial values; the entry says where they came from.
             items.append(_audit_item(member_no, principal, now, [], {"row": item.row, "kind": "create"}))
             new_members.append({"row": item.row, "member_no": member_no, "name": values["name"]})

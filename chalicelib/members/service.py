@@ -19,11 +19,11 @@ accepted too (merged into `changes`). `status`/`status_reason` are staff-only.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any, Mapping
 
 from pynamodb.exceptions import PutError
 
+from chalicelib.auth import service as accounts
 from chalicelib.auth.passwords import generate_initial_password, hash_password
 from chalicelib.bootstrap import deps
 from chalicelib.errors import BadRequest, Conflict, Forbidden, PayloadTooLarge, ValidationFailed
@@ -197,19 +197,12 @@ def create_member(principal: Principal, body: Mapping[str, Any]) -> dict[str, An
     member = MemberModel(member_no, association=association, name=values["name"], profile=values,
                          id_key=id_key_of(values), complete=views.completeness(values)["complete"],
                          status="active", created_at=now, updated_at=now)
-    account = new_account(member_no, association, values["name"], hash_password(password), now)
+    account = accounts.member_account(member_no, association, values["name"], hash_password(password), now)
     with store.transaction() as tx:
         tx.save(member, condition=MemberModel.member_no.does_not_exist())
         tx.save(account, condition=AccountModel.account_id.does_not_exist())
     audit.record(member_no, principal, "create", changes=audit.diff({}, {**values, "member_no": member_no}))
     return {"member_no": member_no, "initial_password": password, "member": views.record(member)}
-
-
-def new_account(member_no: str, association: str, name: str, password_hash: str, now: str) -> AccountModel:
-    return AccountModel(AccountModel.key("member", member_no), user_type="member", username=member_no,
-                        role=MEMBER, association=association, member_no=member_no, display_name=name,
-                        password_hash=password_hash, must_change_password=True,
-                        created_at=now, updated_at=now)
 
 
 def update_member(principal: Principal, member_no: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -240,17 +233,7 @@ def issue_initial_password(principal: Principal, member_no: str) -> dict[str, An
     """
     access.managed_association(principal)
     member = access.get_member(principal, member_no)
-    password = generate_initial_password()
-    now = utcnow_iso()
-    try:
-        account = AccountModel.get(AccountModel.key("member", member.member_no), consistent_read=True)
-    except AccountModel.DoesNotExist:
-        account = new_account(member.member_no, member.association, member.name, "", now)
-    account.password_hash = hash_password(password)
-    account.must_change_password = True
-    account.tokens_valid_after = int(time.time())
-    account.updated_at = now
-    account.save()
+    password = accounts.issue_member_initial_password(member.member_no, member.association, member.name)
     audit.record(member.member_no, principal, "password", detail={"what": "重置初始密码"})
     return {"member_no": member.member_no, "initial_password": password}
 
