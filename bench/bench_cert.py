@@ -215,7 +215,8 @@ def measure_cached_download(repeats: int = 30) -> float | None:
     from chalicelib import bootstrap
     from chalicelib.auth import tokens
     from chalicelib.members import numbers
-    from chalicelib.members.models import AccountModel, MemberModel
+    from chalicelib.auth.models import AccountModel
+    from chalicelib.members.models import MemberModel
     from devstack.fake import person
     from devstack.provision import provision
 

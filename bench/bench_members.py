@@ -82,7 +82,8 @@ def _env() -> Any:
 
 def _members(rng: random.Random, first_seq: int, count: int) -> Iterator[dict[str, Any]]:
     """Raw DynamoDB items for `count` members numbered from `first_seq` (fake people)."""
-    from chalicelib.members.models import MemberModel, utcnow_iso
+    from chalicelib.db import utcnow_iso
+    from chalicelib.members.models import MemberModel
     from chalicelib.members.validation import is_complete
     from devstack.fake import person
 
@@ -227,7 +228,8 @@ def _pages(tables: dict[str, tuple[str, int]], rounds: int, seed: int) -> dict[s
     on the same table (PynamoDB rebuilds its table connection when the table name changes).
     """
     from chalicelib.members import service
-    from chalicelib.web import Principal, encode_cursor
+    from chalicelib.principal import Principal
+    from chalicelib.cursor import encode_cursor
 
     staff = Principal("bench_staff", "association_staff", ASSOCIATION)
     rng = random.Random(seed)
@@ -308,7 +310,7 @@ def _workbook(rows: int) -> bytes:
 def bench_import(report: Callable[[str, float, str], None]) -> None:
     from chalicelib.members import imports
     from chalicelib.members.models import MemberModel
-    from chalicelib.web import Principal
+    from chalicelib.principal import Principal
 
     data = _workbook(IMPORT_ROWS)
     staff = Principal("bench_staff", "association_staff", ASSOCIATION)

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
 
-from chalicelib import aws
+from chalicelib import aws, db
 from chalicelib.config import Settings, get_settings
 from chalicelib.mail import Mailer
-from chalicelib.members import models
 from chalicelib.storage import PhotoStore
 
 
@@ -30,6 +29,13 @@ class Deps:
         return Mailer(aws.client("ses", self.settings.region), self.settings.mail_sender)
 
     @cached_property
+    def members(self) -> Any:
+        """The members room's door (`chalicelib.members.records`), for auth."""
+        from chalicelib.members import records
+
+        return records
+
+    @cached_property
     def face_engine(self) -> Any:
         from chalicelib.photo.faces import get_engine  # heavy: only the photo paths need it
 
@@ -42,7 +48,7 @@ class Deps:
 @lru_cache(maxsize=1)
 def deps() -> Deps:
     settings = get_settings()
-    models.bind(settings)
+    db.bind(settings)
     return Deps(settings)
 
 

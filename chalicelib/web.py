@@ -14,27 +14,22 @@ principal as an argument; this module only decides who may call a route at all.
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import logging
-import uuid
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable
-
 import os
+import uuid
+from typing import Any, Callable, Iterable
 
 from chalice import Blueprint, CORSConfig, Response
 
 from chalicelib.errors import AppError, BadRequest, Forbidden, Unauthorized
+from chalicelib.principal import ANY_SIGNED_IN, ASSOCIATION_STAFF, MEMBER, NATIONAL_STAFF, STAFF, Principal
+
+__all__ = ["ANY_SIGNED_IN", "ASSOCIATION_STAFF", "MEMBER", "NATIONAL_STAFF", "STAFF", "Api", "Principal",
+           "Request", "json_response"]
 
 log = logging.getLogger(__name__)
-
-MEMBER = "member"
-ASSOCIATION_STAFF = "association_staff"
-NATIONAL_STAFF = "national_staff"
-STAFF = (ASSOCIATION_STAFF, NATIONAL_STAFF)
-ANY_SIGNED_IN = (MEMBER, ASSOCIATION_STAFF, NATIONAL_STAFF)
 
 def _cors() -> CORSConfig:
     """Browsers call the API from the static site's origin (SITE_URL); auth is a bearer token,
@@ -46,27 +41,6 @@ def _cors() -> CORSConfig:
 
 
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling, as established by the token authorizer."""
-
-    username: str
-    role: str
-    association: str
-    member_no: str = ""
-    must_change_password: bool = False
-    jti: str = ""
-    exp: int = 0
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF
-
-    @property
-    def actor(self) -> str:
-        return self.member_no if self.role == MEMBER else self.username
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -195,22 +169,3 @@ class Request:
 
     def wants(self, content_type: str) -> bool:
         return content_type in (self.raw.headers.get("accept") or "")
-
-
-def encode_cursor(key: dict[str, Any] | None) -> str | None:
-    if not key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    if not cursor:
-        return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(value, dict):
-            raise ValueError
-        return value
-    except Exception as exc:
-        raise BadRequest("分页参数无效,请从第一页重新查询", code="INVALID_CURSOR") from exc

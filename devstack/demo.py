@@ -13,7 +13,9 @@ from typing import Any
 
 from chalicelib.auth.passwords import hash_password
 from chalicelib.members import numbers
-from chalicelib.members.models import AccountModel, ApplicationModel, AuditModel, MemberModel, utcnow_iso
+from chalicelib.auth.models import AccountModel
+from chalicelib.db import utcnow_iso
+from chalicelib.members.models import ApplicationModel, AuditModel, MemberModel
 from chalicelib.members.schema import NATIONAL_CODE
 from chalicelib.members.validation import is_complete
 from chalicelib.storage import PhotoStore

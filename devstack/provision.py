@@ -12,12 +12,12 @@ from typing import Any
 
 from chalicelib import aws
 from chalicelib.config import Settings
-from chalicelib.members import models
+from chalicelib import db, tables
 
 
 def provision(settings: Settings) -> dict[str, str]:
-    models.bind(settings)
-    models.create_tables()
+    db.bind(settings)
+    tables.create_tables()
     s3: Any = aws.client("s3", settings.region)
     sqs: Any = aws.client("sqs", settings.region)
     ses: Any = aws.client("ses", settings.region)

@@ -123,7 +123,8 @@ def make_member(aws: Any, password_hash: str) -> Any:
     import random
 
     from chalicelib.members import numbers
-    from chalicelib.members.models import AccountModel, MemberModel
+    from chalicelib.auth.models import AccountModel
+    from chalicelib.members.models import MemberModel
     from chalicelib.members.validation import is_complete
     from devstack.fake import person
 
@@ -150,7 +151,7 @@ def make_member(aws: Any, password_hash: str) -> Any:
 def persona(aws: Any, password_hash: str) -> Any:
     """A signed-in principal: persona("member", member_no=...), persona("association_staff", "110000")."""
     from chalicelib.auth import tokens
-    from chalicelib.members.models import AccountModel
+    from chalicelib.auth.models import AccountModel
 
     def _make(role: str, association: str = "110000", *, member_no: str = "", username: str = "",
               must_change_password: bool = False) -> Persona:

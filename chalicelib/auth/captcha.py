@@ -17,9 +17,9 @@ from datetime import datetime, timedelta, timezone
 from captcha.image import ImageCaptcha
 from pynamodb.exceptions import DeleteError, DoesNotExist
 
+from chalicelib.auth.models import EphemeralModel
 from chalicelib.bootstrap import deps
 from chalicelib.errors import BadRequest
-from chalicelib.members.models import EphemeralModel
 
 TTL = timedelta(minutes=5)
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I look-alikes

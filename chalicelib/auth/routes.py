@@ -10,7 +10,8 @@ from chalicelib.auth import captcha, service
 from chalicelib.auth.authorizer import token_authorizer
 from chalicelib.bootstrap import deps
 from chalicelib.errors import TooManyRequests
-from chalicelib.web import ANY_SIGNED_IN, Api, Request, json_response
+from chalicelib.principal import ANY_SIGNED_IN
+from chalicelib.web import Api, Request, json_response
 
 api = Api(__name__, authorizer=token_authorizer)
 
@@ -31,7 +32,7 @@ def new_captcha(req: Request) -> dict[str, Any]:
 
 @api.route("/auth/login", methods=["POST"])
 def login(req: Request) -> dict[str, Any] | Response:
-    return _retry_after(lambda: service.login(deps().settings, req.json(), req.client_ip))
+    return _retry_after(lambda: service.login(deps().settings, deps().members, req.json(), req.client_ip))
 
 
 @api.route("/auth/logout", methods=["POST"], roles=ANY_SIGNED_IN, allow_initial_password=True)
@@ -41,18 +42,18 @@ def logout(req: Request) -> dict[str, Any]:
 
 @api.route("/auth/session", roles=ANY_SIGNED_IN, allow_initial_password=True)
 def session(req: Request) -> dict[str, Any]:
-    return service.session(req.principal)
+    return service.session(deps().members, req.principal)
 
 
 @api.route("/auth/password/change", methods=["POST"], roles=ANY_SIGNED_IN, allow_initial_password=True)
 def change_password(req: Request) -> dict[str, Any] | Response:
-    return _retry_after(lambda: service.change_password(deps().settings, req.principal, req.json()))
+    return _retry_after(lambda: service.change_password(deps().settings, deps().members, req.principal, req.json()))
 
 
 @api.route("/auth/password/forgot", methods=["POST"])
 def forgot_password(req: Request) -> dict[str, Any] | Response:
     d = deps()
-    return _retry_after(lambda: service.forgot_password(d.settings, d.mailer, req.json(), req.client_ip))
+    return _retry_after(lambda: service.forgot_password(d.settings, d.mailer, d.members, req.json(), req.client_ip))
 
 
 @api.route("/auth/password/reset", methods=["POST"])
@@ -62,4 +63,4 @@ def reset_password(req: Request) -> dict[str, Any]:
 
 @api.route("/public/lookup", methods=["POST"])
 def lookup(req: Request) -> dict[str, Any] | Response:
-    return _retry_after(lambda: service.lookup(req.json(), req.client_ip))
+    return _retry_after(lambda: service.lookup(deps().members, req.json(), req.client_ip))

@@ -17,19 +17,16 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib.bootstrap import Deps
 from chalicelib.cert.codes import read_code, sign_code, verification_url
 from chalicelib.errors import Conflict
-from chalicelib.members import audit
-from chalicelib.members.models import MemberModel
+from chalicelib.members import audit, records
+from chalicelib.members.records import Member
 from chalicelib.members.schema import ASSOCIATION_NAMES
 from chalicelib.members.validation import mask_name, missing_fields
-from chalicelib.members.store import update_member_record
 from chalicelib.photo.service import PhotoMissing, current_photo
+from chalicelib.principal import MEMBER, Principal, is_member_no
 from chalicelib.storage import PhotoStore
-from chalicelib.web import MEMBER, Principal
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +51,7 @@ def today() -> date:
     return datetime.now(BEIJING).date()
 
 
-def check_gates(member: MemberModel, *, for_staff: bool) -> None:
+def check_gates(member: Member, *, for_staff: bool) -> None:
     """Raise the first gate that fails (not active → incomplete → no photo)."""
     if member.status != "active":
         label = STATUS_LABELS.get(member.status, member.status)
@@ -67,7 +64,7 @@ def check_gates(member: MemberModel, *, for_staff: bool) -> None:
         raise Conflict(MSG_PHOTO_MISSING, code="PHOTO_MISSING")
 
 
-def _data(member: MemberModel) -> Any:
+def _data(member: Member) -> Any:
     from chalicelib.cert.render import CertificateData  # fpdf2 is imported only when rendering
 
     f = member.fields()
@@ -104,7 +101,7 @@ def _sign(d: Deps, pdf: bytes) -> bytes:
     return sign_pdf(pdf, d.settings.signing_key_pem, d.settings.signing_cert_pem)
 
 
-def issue(d: Deps, member: MemberModel, *, for_staff: bool) -> Certificate:
+def issue(d: Deps, member: Member, *, for_staff: bool) -> Certificate:
     """The member's current certificate, rendered and signed once per distinct content."""
     check_gates(member, for_staff=for_staff)
     try:
@@ -118,11 +115,7 @@ def issue(d: Deps, member: MemberModel, *, for_staff: bool) -> Certificate:
         issued_on = date.fromisoformat(member.cert_issued_on)
     else:
         issued_on = today()
-
-        def mutate(m: MemberModel) -> None:
-            m.cert_content_hash, m.cert_issued_on = content, issued_on.isoformat()
-
-        update_member_record(member.member_no, mutate)
+        records.certificate_issued(member.member_no, issued_on.isoformat(), content)
     key = f"{PhotoStore.CERT_PREFIX}{hashlib.sha256(f'{content}|{issued_on}'.encode()).hexdigest()}.pdf"
     cached = d.photos.get(key)
     if cached is not None:
@@ -137,7 +130,7 @@ def issue(d: Deps, member: MemberModel, *, for_staff: bool) -> Certificate:
                        display_filename=f"{data.name}_非执业会员证书_{member.member_no}.pdf", issued_on=issued_on)
 
 
-def download(d: Deps, principal: Principal, member: MemberModel) -> Certificate:
+def download(d: Deps, principal: Principal, member: Member) -> Certificate:
     cert = issue(d, member, for_staff=principal.role != MEMBER)
     audit.record(member.member_no, principal, "certificate",
                  detail={"event": "下载会员证", "issued_on": cert.issued_on.isoformat()})
@@ -158,14 +151,13 @@ def verify(d: Deps, member_no: str, code: str) -> dict[str, Any]:
     """What the public may learn from a scanned QR code, and nothing more (DESIGN section 5)."""
     invalid = {"valid": False, "status": "unknown", "name_masked": "", "member_no": member_no,
                "association": "", "issued_on": None}
-    if not (member_no.isdigit() and len(member_no) == 12):
+    if not is_member_no(member_no):
         return invalid
     issued_on = read_code(d.settings.verify_key, member_no, code or "")
     if issued_on is None:
         return invalid
-    try:
-        member = MemberModel.get(member_no)
-    except DoesNotExist:
+    member = records.get(member_no)
+    if member is None:
         return invalid
     return {"valid": member.status == "active", "status": member.status,
             "status_label": STATUS_LABELS.get(member.status, member.status),

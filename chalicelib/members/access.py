@@ -11,7 +11,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.errors import NotFound
 from chalicelib.members.models import MemberModel
-from chalicelib.web import MEMBER, STAFF, Principal
+from chalicelib.principal import MEMBER, STAFF, Principal, is_member_no
 
 MEMBER_NOT_FOUND = "未找到该会员"
 
@@ -33,7 +33,7 @@ def managed_association(principal: Principal) -> str:
 
 def get_member(principal: Principal, member_no: str, *, consistent: bool = False) -> MemberModel:
     """The member if `principal` may see it; 404 otherwise (also for malformed numbers)."""
-    if not (isinstance(member_no, str) and member_no.isdigit() and len(member_no) == 12):
+    if not is_member_no(member_no):
         raise NotFound(MEMBER_NOT_FOUND, code="MEMBER_NOT_FOUND")
     try:
         member = MemberModel.get(member_no, consistent_read=consistent)

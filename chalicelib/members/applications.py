@@ -17,17 +17,19 @@ from typing import Any, Mapping
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
 from chalicelib.auth import captcha
+from chalicelib.auth import service as accounts
 from chalicelib.auth.passwords import generate_initial_password, hash_password
 from chalicelib.bootstrap import deps
-from chalicelib.auth import service as accounts
+from chalicelib.cursor import decode_cursor, encode_cursor
+from chalicelib.db import condition_failed, utcnow_iso
 from chalicelib.errors import AppError, BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.members import access, audit, numbers, store, views
 from chalicelib.members.listing import parse_limit
-from chalicelib.members.models import ApplicationModel, MemberModel, utcnow_iso
+from chalicelib.members.models import ApplicationModel, MemberModel
 from chalicelib.members.schema import ASSOCIATION_NAMES, FIELDS_BY_KEY
 from chalicelib.members.service import check_unique_id, field_error, id_key_of, text_values
 from chalicelib.members.validation import is_complete, normalize, validate
-from chalicelib.web import Principal, decode_cursor, encode_cursor
+from chalicelib.principal import Principal
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +205,7 @@ def reject(principal: Principal, app_id: str, body: Mapping[str, Any]) -> dict[s
     try:
         app.save()
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             raise Conflict(DECIDED, code="APPLICATION_DECIDED") from None
         raise
     profile = _plain(app.profile)

@@ -37,13 +37,14 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from chalicelib.auth import service as accounts
+from chalicelib.db import condition_failed, utcnow_iso
 from chalicelib.errors import AppError, PayloadTooLarge, ValidationFailed
 from chalicelib.members import access, audit, excel, numbers, store
-from chalicelib.members.models import AuditModel, MemberModel, utcnow_iso
+from chalicelib.members.models import AuditModel, MemberModel
 from chalicelib.members.schema import FIELDS_BY_KEY
 from chalicelib.members.service import id_key_of
 from chalicelib.members.validation import is_complete, normalize, validate
-from chalicelib.web import Principal
+from chalicelib.principal import Principal
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +196,7 @@ def _apply_update(principal: Principal, item: RowPlan, now: str) -> tuple[RowPla
     try:
         member.save()  # conditional on the version read during the check
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return item, False
         raise
     item.diff = audit.diff(old, item.values)

@@ -14,7 +14,8 @@ from chalice import Response
 from chalicelib.auth.authorizer import token_authorizer
 from chalicelib.members import applications, imports, service
 from chalicelib.members.excel import XLSX
-from chalicelib.web import MEMBER, STAFF, Api, Request, json_response
+from chalicelib.principal import MEMBER, STAFF
+from chalicelib.web import Api, Request, json_response
 
 api = Api(__name__, authorizer=token_authorizer)
 

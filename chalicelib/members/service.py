@@ -24,14 +24,16 @@ from typing import Any, Mapping
 from pynamodb.exceptions import PutError
 
 from chalicelib.auth import service as accounts
+from chalicelib.auth.models import AccountModel
 from chalicelib.auth.passwords import generate_initial_password, hash_password
 from chalicelib.bootstrap import deps
+from chalicelib.db import condition_failed, utcnow_iso
 from chalicelib.errors import BadRequest, Conflict, Forbidden, PayloadTooLarge, ValidationFailed
 from chalicelib.members import access, audit, listing, numbers, store, views
-from chalicelib.members.models import AccountModel, MemberModel, utcnow_iso
+from chalicelib.members.models import MemberModel
 from chalicelib.members.schema import FIELDS_BY_KEY, MEMBER_EDITABLE_KEYS, REQUIRED_KEYS
 from chalicelib.members.validation import FieldError, normalize, validate
-from chalicelib.web import MEMBER, Principal
+from chalicelib.principal import Principal
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +110,7 @@ def _save_versioned(member: MemberModel) -> None:
     try:
         member.save()
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             current = MemberModel.get(member.member_no, consistent_read=True)
             raise _conflict(int(current.version or 0)) from None
         raise

@@ -25,8 +25,9 @@ from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.db import condition_failed, utcnow_iso
 from chalicelib.errors import Conflict, ServiceUnavailable
-from chalicelib.members.models import MemberModel, utcnow_iso
+from chalicelib.members.models import MemberModel
 
 BATCH_LIMIT = 25
 MAX_ATTEMPTS = 8
@@ -118,6 +119,6 @@ def update_member_record(member_no: str, mutate: Callable[[MemberModel], None], 
             member.save()
             return member
         except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
     raise Conflict("会员记录正被频繁修改,请稍后再试", code="VERSION_CONFLICT")

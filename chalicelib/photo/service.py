@@ -22,15 +22,16 @@ from urllib.parse import unquote_plus
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.bootstrap import Deps
+from chalicelib.db import utcnow_iso
 from chalicelib.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
-from chalicelib.members import access, audit
-from chalicelib.members.store import update_member_record
-from chalicelib.members.models import FaceConsent, MemberModel, UploadModel, utcnow_iso
+from chalicelib.members import access, audit, records
+from chalicelib.members.records import Member
 from chalicelib.photo.checks import PhotoResult, check_photo, spec_only
 from chalicelib.photo.clean import clean_copy
+from chalicelib.photo.models import UploadModel
 from chalicelib.photo.prepare import prepare_portrait
+from chalicelib.principal import MEMBER, Principal
 from chalicelib.storage import PhotoStore
-from chalicelib.web import MEMBER, Principal
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,7 @@ def record_consent(principal: Principal, text_version: str) -> dict[str, Any]:
     member = access.get_self(principal)
     if member.face_consent is None:
         at = utcnow_iso()
-        update_member_record(member.member_no, lambda m: setattr(m, "face_consent",
-                                                           FaceConsent(at=at, text_version=text_version)))
+        records.face_consent_given(member.member_no, at, text_version)
         audit.record(member.member_no, principal, "consent",
                      detail={"what": "人脸信息处理授权", "text_version": text_version})
     return {"consent": True, "text_version": text_version}
@@ -97,7 +97,7 @@ def start_upload(d: Deps, principal: Principal, member_no: str | None = None) ->
             "min_bytes": MIN_BYTES, "max_bytes": MAX_BYTES}
 
 
-def attempts_left(d: Deps, member: MemberModel) -> int:
+def attempts_left(d: Deps, member: Member) -> int:
     return max(0, d.settings.face.max_failed_attempts - int(member.failed_attempts or 0))
 
 
@@ -171,7 +171,9 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
         return
     if upload.status in FINAL or upload.s3_key != obj.key:
         return  # redelivery, or a key that was never handed out: nothing to do
-    member = MemberModel.get(upload.member_no, consistent_read=True)
+    member = records.get(upload.member_no, consistent=True)
+    if member is None:
+        raise RuntimeError("the member of this upload is missing")  # retried, then dead-lettered
     stored = d.photos.get(obj.key, obj.version_id or None)
     if stored is None:
         raise RuntimeError("uploaded object not readable yet")  # transient: SQS retries
@@ -227,41 +229,31 @@ def _only_face_failed(result: PhotoResult) -> bool:
     return bool(failed) and all(c.rule == "face_match" for c in failed)
 
 
-def _apply_member_result(d: Deps, member: MemberModel, upload: UploadModel, result: PhotoResult,
+def _apply_member_result(d: Deps, member: Member, upload: UploadModel, result: PhotoResult,
                          data: bytes) -> None:
     if result.status == "accepted":
         _make_current(d, member.member_no, data)
         return
 
-    def mutate(m: MemberModel) -> None:
-        if result.status == "rejected" and _only_face_failed(result):
-            m.failed_attempts = int(m.failed_attempts or 0) + 1
-        if m.photo_status != "accepted":
-            m.photo_status = "review" if result.status == "review" else "rejected"
-
-    update_member_record(member.member_no, mutate)
+    records.photo_not_accepted(member.member_no,
+                               face_mismatch=result.status == "rejected" and _only_face_failed(result),
+                               in_review=result.status == "review")
 
 
 def _make_current(d: Deps, member_no: str, data: bytes) -> None:
     """Store a clean copy as the certificate photo (new S3 version) and mark it accepted."""
     version = d.photos.put(_photo_key(member_no), clean_copy(data))
-    at = utcnow_iso()
-
-    def mutate(m: MemberModel) -> None:
-        m.photo_key, m.photo_version_id, m.photo_status = _photo_key(member_no), version, "accepted"
-        m.photo_accepted_at, m.failed_attempts = at, 0
-
-    update_member_record(member_no, mutate)
+    records.photo_accepted(member_no, _photo_key(member_no), version, utcnow_iso())
 
 
-def _reference_bytes(d: Deps, member: MemberModel) -> bytes | None:
+def _reference_bytes(d: Deps, member: Member) -> bytes | None:
     if not member.reference_key:
         return None
     stored = d.photos.get(member.reference_key)
     return stored.body if stored else None
 
 
-def _current_bytes(d: Deps, member: MemberModel) -> bytes | None:
+def _current_bytes(d: Deps, member: Member) -> bytes | None:
     if not member.photo_key or member.photo_status != "accepted":
         return None
     stored = d.photos.get(member.photo_key, member.photo_version_id)
@@ -270,7 +262,7 @@ def _current_bytes(d: Deps, member: MemberModel) -> bytes | None:
 
 # -- reading photos -----------------------------------------------------------------------------
 
-def current_photo(d: Deps, member: MemberModel) -> bytes:
+def current_photo(d: Deps, member: Member) -> bytes:
     """The certificate photo, or PHOTO_MISSING / PHOTO_UNAVAILABLE (DESIGN section 2)."""
     if not member.photo_key or member.photo_status != "accepted":
         raise PhotoMissing()
@@ -356,9 +348,8 @@ def list_reviews(principal: Principal) -> dict[str, Any]:
     assoc = access.managed_association(principal)
     items = []
     for u in UploadModel.review_queue.query(assoc, scan_index_forward=False, limit=200):
-        try:
-            member = MemberModel.get(u.member_no)
-        except DoesNotExist:
+        member = records.get(u.member_no)
+        if member is None:
             continue
         items.append({"review_id": u.upload_id, "member_no": u.member_no, "name": member.name,
                       "created_at": u.created_at, "score": u.score, "engine": u.engine,
@@ -406,11 +397,7 @@ def decide_review(d: Deps, principal: Principal, review_id: str, accept: bool, r
             raise NotFound("照片已不存在", code="PHOTO_MISSING")
         _make_current(d, upload.member_no, stored.body)
     else:
-        def mutate(m: MemberModel) -> None:
-            if m.photo_status != "accepted":
-                m.photo_status = "rejected"
-
-        update_member_record(upload.member_no, mutate)
+        records.photo_not_accepted(upload.member_no, face_mismatch=False, in_review=False)
     audit.record(upload.member_no, principal, "photo",
                  detail={"event": "人工审核通过" if accept else "人工审核驳回", "upload_id": review_id,
                          "reason": reason})

@@ -48,7 +48,7 @@ def login(post: Any, solved: Any) -> Any:
 @pytest.fixture()
 def staff_account(aws: Any, password_hash: str) -> Any:
     """staff_account(username, role, association, **fields) -> AccountModel with password Demo#2026."""
-    from chalicelib.members.models import AccountModel
+    from chalicelib.auth.models import AccountModel
 
     def _make(username: str = "bj_staff", role: str = "association_staff", association: str = "110000",
               **fields: Any) -> Any:

@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.auth import captcha
 from chalicelib.auth.captcha import CaptchaInvalid
-from chalicelib.members.models import EphemeralModel
+from chalicelib.auth.models import EphemeralModel
 from tests.conftest import ROOT
 
 

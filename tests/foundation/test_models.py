@@ -7,7 +7,8 @@ import pytest
 from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.members import numbers
-from chalicelib.members.models import EphemeralModel, MemberModel
+from chalicelib.auth.models import EphemeralModel
+from chalicelib.members.models import MemberModel
 
 
 def test_member_numbers_are_unique_under_concurrency(aws):

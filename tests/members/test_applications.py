@@ -12,8 +12,9 @@ from chalicelib.auth import captcha
 from chalicelib.auth.passwords import verify_password
 from chalicelib.errors import AppError
 from chalicelib.members import applications
-from chalicelib.members.models import AccountModel, ApplicationModel, AuditModel, MemberModel
-from chalicelib.web import Principal
+from chalicelib.auth.models import AccountModel
+from chalicelib.members.models import ApplicationModel, AuditModel, MemberModel
+from chalicelib.principal import Principal
 
 FORM = {
     "name": "申请示例", "gender": "女", "id_type": "居民身份证", "id_number": "11010519491231002X",
@@ -129,7 +130,7 @@ def test_approval_creates_member_and_account_and_mails_without_the_password(http
 
 
 def test_two_staff_approving_at_once_create_one_member(aws, staff):
-    from chalicelib.members.models import utcnow_iso
+    from chalicelib.db import utcnow_iso
 
     app = ApplicationModel("race-1", association="110000", status="pending", created_at=utcnow_iso(),
                            profile={k: v for k, v in FORM.items() if k != "association"})

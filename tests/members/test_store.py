@@ -9,7 +9,8 @@ import time
 import pytest
 
 from chalicelib.members import store
-from chalicelib.members.models import AccountModel, AuditModel, MemberModel
+from chalicelib.auth.models import AccountModel
+from chalicelib.members.models import AuditModel, MemberModel
 
 
 def test_unprocessed_items_are_retried_with_backoff(monkeypatch):
