@@ -100,10 +100,10 @@ def _members(rng: random.Random, first_seq: int, count: int) -> Iterator[dict[st
 
 def _load(table: str, first_seq: int, count: int, seed: int) -> float:
     """BatchWriteItem of raw items, 25 a request (the loader, not the code under test); seconds."""
-    from chalicelib.members import store
+    from chalicelib import batch
 
     t0 = time.perf_counter()
-    client = store._client()
+    client = batch._client()
     batch: list[dict[str, Any]] = []
     for item in _members(random.Random(seed), first_seq, count):
         batch.append({"PutRequest": {"Item": item}})

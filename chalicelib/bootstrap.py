@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
 
-from chalicelib import aws, db
+from chalicelib import aws, batch, db
 from chalicelib.config import Settings, get_settings
 from chalicelib.mail import Mailer
 from chalicelib.storage import PhotoStore
@@ -49,6 +49,7 @@ class Deps:
 def deps() -> Deps:
     settings = get_settings()
     db.bind(settings)
+    batch.bind_client(aws.batch_client(settings.region))
     return Deps(settings)
 
 

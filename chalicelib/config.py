@@ -163,3 +163,30 @@ class _Secrets:
 def get_settings() -> Settings:
     """The process-wide settings, read on first use (once per cold start)."""
     return Settings.from_env()
+
+
+# -- settings needed while app.py is being imported ----------------------------------------------
+# Chalice reads a few values from decorators at import time (the SQS queue a handler listens to,
+# the CORS origin of every route), before any request and before `get_settings()` should run (it
+# may call SSM). These functions are the only other readers of the environment; they read the same
+# variables as `Settings`, so the two cannot disagree.
+
+DEFAULT_PHOTO_QUEUE = "cpa-ecert-photo-checks"
+
+
+def photo_queue_name(env: Mapping[str, str] | None = None) -> str:
+    """The photo-check queue, for `@app.on_sqs_message` (`chalice package` needs a default)."""
+    env = os.environ if env is None else env
+    return env.get("PHOTO_QUEUE", "").strip() or DEFAULT_PHOTO_QUEUE
+
+
+def cors_origin(env: Mapping[str, str] | None = None) -> str:
+    """The static site's origin (scheme://host[:port]) from SITE_URL, or "*" when unset."""
+    env = os.environ if env is None else env
+    site = env.get("SITE_URL", "").strip().rstrip("/")
+    return "/".join(site.split("/")[:3]) if site.startswith("http") else "*"
+
+
+def log_level(env: Mapping[str, str] | None = None) -> str:
+    env = os.environ if env is None else env
+    return env.get("LOG_LEVEL", "").strip().upper() or "INFO"

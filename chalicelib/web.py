@@ -17,12 +17,12 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import uuid
 from typing import Any, Callable, Iterable
 
 from chalice import Blueprint, CORSConfig, Response
 
+from chalicelib import config
 from chalicelib.errors import AppError, BadRequest, Forbidden, Unauthorized
 from chalicelib.principal import ANY_SIGNED_IN, ASSOCIATION_STAFF, MEMBER, NATIONAL_STAFF, STAFF, Principal
 
@@ -34,9 +34,7 @@ log = logging.getLogger(__name__)
 def _cors() -> CORSConfig:
     """Browsers call the API from the static site's origin (SITE_URL); auth is a bearer token,
     never a cookie, so no credentials are allowed cross-origin."""
-    site = os.environ.get("SITE_URL", "").rstrip("/")
-    origin = "/".join(site.split("/")[:3]) if site.startswith("http") else "*"
-    return CORSConfig(allow_origin=origin, allow_headers=["Authorization", "Content-Type", "Accept"],
+    return CORSConfig(allow_origin=config.cors_origin(), allow_headers=["Authorization", "Content-Type", "Accept"],
                       expose_headers=["Content-Disposition", "Retry-After"], max_age=600)
 
 
@@ -49,7 +47,7 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def error_response(err: AppError) -> Response:
-    return json_response(err.body(), status=err.status)
+    return json_response(err.body(), status=err.status, headers=err.headers)
 
 
 def internal_error() -> Response:
@@ -88,10 +86,6 @@ class Api:
     def __init__(self, import_name: str, authorizer: Any | None = None) -> None:
         self.blueprint = Blueprint(import_name)
         self._authorizer = authorizer
-        self._current_request: Callable[[], Any] | None = None
-
-    def bind(self, app: Any) -> None:
-        self._current_request = lambda: app.current_request
 
     def route(self, path: str, methods: Iterable[str] = ("GET",), roles: Iterable[str] | None = None,
               *, allow_initial_password: bool = False, content_types: list[str] | None = None,

@@ -107,9 +107,9 @@ def _account_id(user_type: str, username: str) -> str:
     return AccountModel.key(user_type, username.lower() if user_type == "staff" else username)
 
 
-def _check_captcha(body: Mapping[str, Any]) -> None:
+def _check_captcha(settings: Any, body: Mapping[str, Any]) -> None:
     captcha_id, code = body.get("captcha_id"), body.get("captcha_code")
-    captcha.verify(captcha_id if isinstance(captcha_id, str) else None,
+    captcha.verify(settings, captcha_id if isinstance(captcha_id, str) else None,
                    code if isinstance(code, str) else None)
 
 
@@ -165,7 +165,7 @@ def login(settings: Any, directory: MemberDirectory, body: Mapping[str, Any], cl
     user_type = _user_type(body)
     username = _text(body, "username", "用户名", max_len=64)
     password = _text(body, "password", "密码", strip=False)
-    _check_captcha(body)
+    _check_captcha(settings, body)
 
     account_id = _account_id(user_type, username)
     wait = max(throttle.wait_seconds(throttle.ACCOUNT, account_id),
@@ -264,7 +264,7 @@ def _reset_mail(account: AccountModel, code: str) -> tuple[str, str]:
 def forgot_password(settings: Any, mailer: Any, directory: MemberDirectory, body: Mapping[str, Any], client_ip: str) -> dict[str, Any]:
     user_type = _user_type(body)
     username = _text(body, "username", "用户名", max_len=64)
-    _check_captcha(body)
+    _check_captcha(settings, body)
     wait = throttle.hit("forgot", client_ip, limit=FORGOT_PER_CLIENT_PER_HOUR, window_seconds=3600)
     if wait:
         raise _too_many(wait, f"操作过于频繁,请{wait}秒后再试")
@@ -339,11 +339,11 @@ def _same_name(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-def lookup(directory: MemberDirectory, body: Mapping[str, Any], client_ip: str) -> dict[str, Any]:
+def lookup(settings: Any, directory: MemberDirectory, body: Mapping[str, Any], client_ip: str) -> dict[str, Any]:
     name = _text(body, "name", "姓名", max_len=64)
     id_type = _text(body, "id_type", "证件类型", max_len=32)
     id_number = _text(body, "id_number", "证件号码", max_len=40)
-    _check_captcha(body)
+    _check_captcha(settings, body)
     wait = throttle.hit("lookup", client_ip, limit=LOOKUP_PER_CLIENT_PER_HOUR, window_seconds=3600)
     if wait:
         raise _too_many(wait, f"查询过于频繁,请{wait}秒后再试")

@@ -7,7 +7,7 @@ row has a problem.
 
 Writes, and why this way:
 - New members, their accounts and one audit entry each go out in BatchWriteItem requests (25 a
-  request, a few in parallel, unprocessed items retried with backoff; `store.batch_put`).
+  request, a few in parallel, unprocessed items retried with backoff; `chalicelib.batch`).
   Batch writes carry no condition, so `version` is set to 1 by hand; nobody else can be writing
   these items, their numbers were allocated for this import a moment ago (one counter update
   for the whole batch: `numbers.allocate(association, count)`).
@@ -36,10 +36,11 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
+from chalicelib import batch
 from chalicelib.auth import service as accounts
 from chalicelib.db import condition_failed, utcnow_iso
 from chalicelib.errors import AppError, PayloadTooLarge, ValidationFailed
-from chalicelib.members import access, audit, excel, numbers, store
+from chalicelib.members import access, audit, excel, numbers
 from chalicelib.members.models import AuditModel, MemberModel
 from chalicelib.members.schema import FIELDS_BY_KEY
 from chalicelib.members.service import id_key_of
@@ -234,7 +235,7 @@ def commit(principal: Principal, association: str, result: Plan) -> dict[str, An
             new_members.append({"row": item.row, "member_no": member_no, "name": values["name"]})
     items.extend(audits)
     if items:
-        store.batch_put(items)
+        batch.batch_put(items)
     log.info("import committed association=%s created=%d updated=%d conflicts=%d",
              association, len(new_members), len(result.updates) - len(conflicts), len(conflicts))
     return {"new_members": new_members, "conflicts": conflicts,

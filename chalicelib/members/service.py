@@ -26,7 +26,6 @@ from pynamodb.exceptions import PutError
 from chalicelib.auth import service as accounts
 from chalicelib.auth.models import AccountModel
 from chalicelib.auth.passwords import generate_initial_password, hash_password
-from chalicelib.bootstrap import deps
 from chalicelib.db import condition_failed, utcnow_iso
 from chalicelib.errors import BadRequest, Conflict, Forbidden, PayloadTooLarge, ValidationFailed
 from chalicelib.members import access, audit, listing, numbers, store, views
@@ -242,12 +241,12 @@ def issue_initial_password(principal: Principal, member_no: str) -> dict[str, An
 
 # -- member self-service ------------------------------------------------------------------------
 
-def get_me(principal: Principal) -> dict[str, Any]:
+def get_me(principal: Principal, max_failed_attempts: int) -> dict[str, Any]:
     member = access.get_self(principal, consistent=True)
-    return views.me(member, deps().settings.face.max_failed_attempts)
+    return views.me(member, max_failed_attempts)
 
 
-def update_me(principal: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
+def update_me(principal: Principal, body: Mapping[str, Any], max_failed_attempts: int) -> dict[str, Any]:
     """保存并提交信息: member-editable fields only; staff-only fields answer 403."""
     if "status" in body or "status_reason" in body:
         raise Forbidden("会籍状态请联系所属注协修改", code="FIELD_NOT_EDITABLE", fields=["status"])
@@ -265,7 +264,7 @@ def update_me(principal: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
     if cleared:
         raise _invalid(cleared)
     apply_changes(principal, member, version, changes)
-    return views.me(member, deps().settings.face.max_failed_attempts)
+    return views.me(member, max_failed_attempts)
 
 
 # -- Excel --------------------------------------------------------------------------------------

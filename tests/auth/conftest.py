@@ -15,7 +15,7 @@ def solved(aws: Any) -> Any:
     from chalicelib.auth import captcha
 
     def _make() -> dict[str, str]:
-        captcha_id, answer, _image = captcha.create()
+        captcha_id, answer, _image = captcha.create(_settings())
         return {"captcha_id": captcha_id, "captcha_code": answer}
 
     return _make
@@ -59,3 +59,9 @@ def staff_account(aws: Any, password_hash: str) -> Any:
         return account
 
     return _make
+
+
+def _settings():  # the settings the app under test was wired with
+    from chalicelib.bootstrap import deps
+
+    return deps().settings
