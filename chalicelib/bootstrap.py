@@ -1,4 +1,4 @@
-"""Wire collaborators in one place, lazily, once per cold start (STYLE 4).
+"""Wire collaborators in one place, lazily, once per cold start (see docs/architecture.md).
 
 Routes and handlers ask for `deps()`; services take what they need as arguments, so tests can
 pass fakes. `reset()` forgets everything (tests that change the environment call it).

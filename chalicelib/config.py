@@ -99,7 +99,7 @@ class Settings:
     signing_cert_pem: str
     token_ttl_seconds: int = 1800
     face: FaceSettings = field(default_factory=FaceSettings)
-    # Only the local stack sets it (DESIGN section 7); a test checks no deployed stage does.
+    # Only the local stack sets it, for automated browser tests; a test checks no deployed stage does.
     captcha_test_code: str = ""
     # boto3 honours AWS_ENDPOINT_URL by itself; kept here so adapters can show it in logs.
     endpoint_url: str = ""

@@ -1,6 +1,6 @@
 """Certificate use cases: download gates, issue identity, the S3 cache, verification.
 
-Gates run in the order of issue 6 with the legacy messages. A certificate's *issue* is its
+Gates run in a fixed order (status, completeness, photo) with the legacy portal's messages. A certificate's *issue* is its
 printed content: while the content (record fields, photo version, seal) stays the same, every
 download is the same issue, with the same date and verification code, served from the S3 cache
 (`certificates/<hash>.pdf`, signed once). When the content changes, the next download is a new
@@ -148,7 +148,8 @@ def presigned_link(d: Deps, cert: Certificate, expires_in: int = 300) -> dict[st
 
 
 def verify(d: Deps, member_no: str, code: str) -> dict[str, Any]:
-    """What the public may learn from a scanned QR code, and nothing more (DESIGN section 5)."""
+    """What the public may learn from a scanned QR code, and nothing more: validity, masked name,
+    member number, association and issue date (no phone, e-mail or birth date)."""
     invalid = {"valid": False, "status": "unknown", "name_masked": "", "member_no": member_no,
                "association": "", "issued_on": None}
     if not is_member_no(member_no):

@@ -1,4 +1,5 @@
-"""Who may see which member: the one scope rule every route goes through (DESIGN section 6).
+"""Who may see which member: the one scope rule every route goes through
+(a member sees only self, staff only their association, national staff only overseas members).
 
 A member sees only themself; association staff only members of their association; national
 staff only overseas members (the national association code). Anything out of scope is reported

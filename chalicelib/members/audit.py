@@ -1,4 +1,4 @@
-"""The audit log: who changed what, when, from what to what (DESIGN section 6).
+"""The audit log: who changed what, when, from what to what.
 
 Every writer goes through `record`, which masks sensitive values (ID numbers) before they are
 stored, and can be made idempotent with an `event_key` (a redelivered event writes nothing new).

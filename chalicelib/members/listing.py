@@ -1,7 +1,7 @@
 """Listing the members of one association: a Query on `by_association`, never a Scan.
 
 The staff landing view pages through one association's partition of the index in member-number
-order, so a page costs the same whatever the size of the table (DESIGN section 6).
+order, so a page costs the same whatever the size of the table.
 
 Filters other than the member-number prefix are a FilterExpression, which DynamoDB applies after
 reading: a page of the index can come back with fewer rows than asked for, or none. So a page

@@ -1,7 +1,7 @@
 """The member record's field schema and the associations, as data.
 
 One table drives validation, the completeness check, both pages' forms, the Excel template and
-`GET /meta/fields` (DESIGN section 3). Changing a label, an option list, a required flag or an
+`GET /meta/fields`. Changing a label, an option list, a required flag or an
 edit right is a one-line change here and nowhere else.
 """
 
@@ -224,7 +224,6 @@ FIELDS_BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
 REQUIRED_KEYS: tuple[str, ...] = tuple(f.key for f in FIELDS if f.required)
 MEMBER_EDITABLE_KEYS: frozenset[str] = frozenset(f.key for f in FIELDS if f.member_editable)
 # Fields a client may write at all (member_no is generated; association moves are staff-only).
-WRITABLE_KEYS: frozenset[str] = frozenset(f.key for f in FIELDS if f.key != "member_no")
 
 
 def meta() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""What each role sees of a member record or an application (STYLE 7: storage is not the API).
+"""What each role sees of a member record or an application (storage is not the API).
 
 Pure functions from models to plain dicts. Lists show masked ID numbers; the full record (staff
 in scope, or the member themself) shows every schema field. S3 keys, face scores and password
@@ -29,7 +29,7 @@ def _plain(value: Any) -> dict[str, Any]:
 
 
 def row(m: MemberModel) -> dict[str, Any]:
-    """One line of the staff list (DESIGN section 9): ID number masked."""
+    """One line of the staff list: ID number masked."""
     profile = _plain(m.profile)
     return {
         "member_no": m.member_no,

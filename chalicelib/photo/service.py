@@ -49,7 +49,7 @@ PHOTO_MISSING = "没有查询到照片信息"
 
 
 class PhotoMissing(NotFound):
-    """No accepted photo on file: 404 here; the certificate gate answers 409 (DESIGN section 9)."""
+    """No accepted photo on file: 404 here; the certificate gate answers 409 (the API contract)."""
 
     code, message = "PHOTO_MISSING", PHOTO_MISSING
 
@@ -118,7 +118,7 @@ def upload_status(d: Deps, principal: Principal, upload_id: str, member_no: str 
         "attempts_left": (int(upload.attempts_left) if upload.attempts_left is not None
                           else attempts_left(d, member)),
     }
-    if principal.role != MEMBER:  # scores and engines are for staff (STYLE 7)
+    if principal.role != MEMBER:  # scores and engines are for staff: members see only the verdict and its message
         body.update(score=upload.score, engine=upload.engine, kind=upload.kind,
                     decided_by=upload.decided_by, decision_reason=upload.decision_reason)
     return body
@@ -263,7 +263,7 @@ def _current_bytes(d: Deps, member: Member) -> bytes | None:
 # -- reading photos -----------------------------------------------------------------------------
 
 def current_photo(d: Deps, member: Member) -> bytes:
-    """The certificate photo, or PHOTO_MISSING / PHOTO_UNAVAILABLE (DESIGN section 2)."""
+    """The certificate photo, or PHOTO_MISSING (没有查询到照片信息) / PHOTO_UNAVAILABLE (获取照片信息失败)."""
     if not member.photo_key or member.photo_status != "accepted":
         raise PhotoMissing()
     stored = d.photos.get(member.photo_key, member.photo_version_id)

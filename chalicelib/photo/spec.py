@@ -1,4 +1,4 @@
-"""The photo spec of DESIGN §4 as data, and the pure rules that need no face engine.
+"""The photo spec (the legacy manual's ID-photo rules) as data, and the pure rules that need no face engine.
 
 Why this exists: every limit the checker, the auto-fix and the stored copy must agree on lives
 in one frozen object, so a change to the spec is one edit. Face-engine thresholds are not here;
