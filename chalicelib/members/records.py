@@ -15,6 +15,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.members import store
 from chalicelib.members.models import FaceConsent, MemberModel
 from chalicelib.members.schema import ASSOCIATION_NAMES, ID_TYPES
+from chalicelib.members.store import DYNAMO, MemberRepository
 from chalicelib.principal import is_member_no
 
 #: A member record as the other rooms see it (read-only by convention).
@@ -72,25 +73,27 @@ def find_by_number_or_identity(stem: str) -> Member | None:
 
 # -- named changes ---------------------------------------------------------------------------
 
-def _change(member_no: str, mutate: Callable[[MemberModel], None]) -> None:
-    store.update_member_record(member_no, mutate)
+def _change(member_no: str, mutate: Callable[[MemberModel], None], repo: MemberRepository) -> None:
+    store.update_member_record(member_no, mutate, repo=repo)
 
 
-def face_consent_given(member_no: str, at: str, text_version: str) -> None:
-    _change(member_no, lambda m: setattr(m, "face_consent", FaceConsent(at=at, text_version=text_version)))
+def face_consent_given(member_no: str, at: str, text_version: str, *, repo: MemberRepository = DYNAMO) -> None:
+    _change(member_no, lambda m: setattr(m, "face_consent", FaceConsent(at=at, text_version=text_version)), repo)
 
 
-def photo_accepted(member_no: str, key: str, version_id: str | None, at: str) -> None:
+def photo_accepted(member_no: str, key: str, version_id: str | None, at: str, *,
+                   repo: MemberRepository = DYNAMO) -> None:
     """A photo became the certificate photo: the face-comparison attempts start again."""
 
     def mutate(m: MemberModel) -> None:
         m.photo_key, m.photo_version_id, m.photo_status = key, version_id, "accepted"
         m.photo_accepted_at, m.failed_attempts = at, 0
 
-    _change(member_no, mutate)
+    _change(member_no, mutate, repo)
 
 
-def photo_not_accepted(member_no: str, *, face_mismatch: bool, in_review: bool) -> None:
+def photo_not_accepted(member_no: str, *, face_mismatch: bool, in_review: bool,
+                       repo: MemberRepository = DYNAMO) -> None:
     """An upload was rejected or sent to review; an accepted photo on file stays accepted.
     `face_mismatch` counts one failed face comparison against the member's attempts."""
 
@@ -100,7 +103,7 @@ def photo_not_accepted(member_no: str, *, face_mismatch: bool, in_review: bool) 
         if m.photo_status != "accepted":
             m.photo_status = "review" if in_review else "rejected"
 
-    _change(member_no, mutate)
+    _change(member_no, mutate, repo)
 
 
 def reference_photo_set(member_no: str, key: str) -> None:
@@ -110,10 +113,11 @@ def reference_photo_set(member_no: str, key: str) -> None:
         member.update(actions=[MemberModel.reference_key.set(key)])
 
 
-def certificate_issued(member_no: str, issued_on: str, content_hash: str) -> None:
+def certificate_issued(member_no: str, issued_on: str, content_hash: str, *,
+                       repo: MemberRepository = DYNAMO) -> None:
     """A certificate of this content was issued on this date (a later change of content re-issues)."""
 
     def mutate(m: MemberModel) -> None:
         m.cert_content_hash, m.cert_issued_on = content_hash, issued_on
 
-    _change(member_no, mutate)
+    _change(member_no, mutate, repo)

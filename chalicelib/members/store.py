@@ -7,10 +7,10 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Protocol
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.db import condition_failed, utcnow_iso
@@ -22,16 +22,54 @@ def transaction() -> TransactWrite:
     return TransactWrite(connection=Connection(region=MemberModel.Meta.region, host=getattr(MemberModel.Meta, "host", None) or None))
 
 
-def update_member_record(member_no: str, mutate: Callable[[MemberModel], None], attempts: int = 5) -> MemberModel:
+class StaleWrite(Exception):
+    """Someone saved the member after it was read (its version moved on)."""
+
+
+class MemberRepository(Protocol):
+    """Where member records are read and saved under their version (optimistic locking)."""
+
+    def get(self, member_no: str, *, consistent: bool = False) -> MemberModel | None: ...
+
+    def save(self, member: MemberModel) -> None:
+        """Save under `member.version` (None: must be new); the version then goes up by one.
+        Raises `StaleWrite` if the stored version is not the one that was read."""
+        ...
+
+
+class DynamoMemberRepository:
+    """The members table through PynamoDB (its VersionAttribute gives the condition)."""
+
+    def get(self, member_no: str, *, consistent: bool = False) -> MemberModel | None:
+        try:
+            return MemberModel.get(member_no, consistent_read=consistent)
+        except DoesNotExist:
+            return None
+
+    def save(self, member: MemberModel) -> None:
+        try:
+            member.save()
+        except PutError as exc:
+            if condition_failed(exc):
+                raise StaleWrite(member.member_no) from None
+            raise
+
+
+DYNAMO = DynamoMemberRepository()
+
+
+def update_member_record(member_no: str, mutate: Callable[[MemberModel], None], attempts: int = 5,
+                         *, repo: MemberRepository = DYNAMO) -> MemberModel:
     """Read-modify-write under the member's version; re-read and retry if someone saved first."""
     for _ in range(attempts):
-        member = MemberModel.get(member_no, consistent_read=True)
+        member = repo.get(member_no, consistent=True)
+        if member is None:
+            raise MemberModel.DoesNotExist()
         mutate(member)
         member.updated_at = utcnow_iso()
         try:
-            member.save()
+            repo.save(member)
             return member
-        except PutError as exc:
-            if not condition_failed(exc):
-                raise
+        except StaleWrite:
+            continue
     raise Conflict("会员记录正被频繁修改,请稍后再试", code="VERSION_CONFLICT")
