@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Mapping
+from typing import Any, Mapping
 
 
 class SettingsError(RuntimeError):
@@ -139,7 +139,7 @@ class _Secrets:
 
     def __init__(self, env: Mapping[str, str]) -> None:
         self._env = env
-        self._ssm = None
+        self._ssm: Any = None
 
     def get(self, name: str) -> str:
         direct = self._env.get(name, "").strip()

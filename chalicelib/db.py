@@ -43,6 +43,7 @@ class BaseModel(Model):
         abstract = True
         table_name = "unbound"
         region = "us-east-1"
+        host: str | None = None  # the local endpoint (moto), if any
         billing_mode = "PAY_PER_REQUEST"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

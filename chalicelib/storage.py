@@ -51,8 +51,6 @@ class PhotoStore:
             raise PhotoStoreUnavailable() from exc
         except BotoCoreError as exc:
             raise PhotoStoreUnavailable() from exc
-        except BotoCoreError as exc:
-            raise PhotoStoreUnavailable() from exc
 
     def put(self, key: str, body: bytes, content_type: str = "image/jpeg",
             metadata: dict[str, str] | None = None) -> str | None:

@@ -132,7 +132,14 @@ class Request:
 
     def __init__(self, raw: Any, principal: Principal | None) -> None:
         self.raw = raw
-        self.principal = principal
+        self._principal = principal
+
+    @property
+    def principal(self) -> Principal:
+        """The caller of a protected route (the wrapper has checked it); 401 on a public route."""
+        if self._principal is None:
+            raise Unauthorized()
+        return self._principal
 
     @property
     def query(self) -> dict[str, str]:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 
@@ -54,7 +55,7 @@ class EphemeralModel(BaseModel):
         pass
 
     key = UnicodeAttribute(hash_key=True)  # "<kind>#<id>"
-    data = MapAttribute(default=dict)
+    data: MapAttribute[str, Any] = MapAttribute(default=dict)
     expires_at = TTLAttribute()
 
     def expired(self) -> bool:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping, Protocol, Sequence
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.auth import captcha, passwords, revocation, throttle, tokens
 from chalicelib.auth.models import AccountModel, EphemeralModel
@@ -430,7 +431,7 @@ def set_disabled(account_id: str, disabled: bool) -> None:
     account = _load_account(account_id)
     if account is None:
         raise NotFound("账号不存在", code="ACCOUNT_NOT_FOUND")
-    actions = [AccountModel.disabled.set(disabled), AccountModel.updated_at.set(utcnow_iso())]
+    actions: list[Action] = [AccountModel.disabled.set(disabled), AccountModel.updated_at.set(utcnow_iso())]
     if disabled:
         actions.append(AccountModel.tokens_valid_after.set(cutoff_now()))
     account.update(actions=actions)

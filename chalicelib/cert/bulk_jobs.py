@@ -108,7 +108,7 @@ def status(d: Deps, principal: Principal, job_id: str) -> dict[str, Any]:
 
 
 def _write_zip(d: Deps, job_id: str, data: Mapping[str, Any]) -> str:
-    def items():
+    def items() -> Any:
         for member_no, name, reason in data["failed"]:
             yield BulkFailure(member_no, name, reason)
         for member_no, key, name in data["ok"]:

@@ -8,6 +8,7 @@ and writes the certificate room's items in it. Rendered certificates are cached 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from pynamodb.attributes import MapAttribute, TTLAttribute, UnicodeAttribute
 
@@ -21,7 +22,7 @@ class JobModel(BaseModel):
         pass
 
     key = UnicodeAttribute(hash_key=True)  # "<kind>#<id>"
-    data = MapAttribute(default=dict)
+    data: MapAttribute[str, Any] = MapAttribute(default=dict)
     expires_at = TTLAttribute()
 
     def expired(self) -> bool:

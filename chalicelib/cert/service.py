@@ -68,10 +68,14 @@ def _data(member: Member) -> Any:
     from chalicelib.cert.render import CertificateData  # fpdf2 is imported only when rendering
 
     f = member.fields()
-    return CertificateData(name=f["name"], gender=f["gender"], birth_date=f["birth_date"],
-                           member_no=member.member_no, approval_date=f["approval_date"],
-                           approval_doc_no=f["approval_doc_no"],
-                           association_name=ASSOCIATION_NAMES.get(member.association, member.association))
+    # Dates go in as the record's ISO strings; CertificateData parses (and checks) them.
+    values: dict[str, Any] = {
+        "name": f["name"], "gender": f["gender"], "birth_date": f["birth_date"],
+        "member_no": member.member_no, "approval_date": f["approval_date"],
+        "approval_doc_no": f["approval_doc_no"],
+        "association_name": ASSOCIATION_NAMES.get(member.association, member.association),
+    }
+    return CertificateData(**values)
 
 
 def _seal(d: Deps, association: str) -> tuple[bytes | None, str]:

@@ -172,7 +172,7 @@ def _start_key(association: str, cursor: str | None, prefix: str) -> Any:
     if value is None:
         return None
     member_no = value.get("m")
-    if not is_member_no(member_no):
+    if not isinstance(member_no, str) or not is_member_no(member_no):
         raise BadRequest("分页参数无效,请从第一页重新查询", code="INVALID_CURSOR")
     if prefix and not member_no.startswith(prefix):
         # DynamoDB refuses a start key outside the key condition: before the range means

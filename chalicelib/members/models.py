@@ -13,6 +13,8 @@ module; they go through `chalicelib.members.records` (see docs/architecture.md).
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -63,7 +65,7 @@ class MemberModel(BaseModel):
     association = UnicodeAttribute()
     id_key = UnicodeAttribute(null=True)  # "<id_type>#<id_number>"
     name = UnicodeAttribute(default="")
-    profile = MapAttribute(default=dict)  # every schema field, as strings
+    profile: MapAttribute[str, Any] = MapAttribute(default=dict)  # every schema field, as strings
     complete = BooleanAttribute(default=False)
     status = UnicodeAttribute(default="active")  # active | suspended | cancelled
     status_reason = UnicodeAttribute(null=True)
@@ -112,7 +114,7 @@ class AuditModel(BaseModel):
     actor_role = UnicodeAttribute()
     action = UnicodeAttribute()  # create | update | status | photo | certificate | import | ...
     changes = ListAttribute(of=MapAttribute, default=list)  # [{"field","label","old","new"}]
-    detail = MapAttribute(default=dict)
+    detail: MapAttribute[str, Any] = MapAttribute(default=dict)
     # Idempotency for event-driven writers (e.g. the photo handler): one entry per event key.
     event_key = UnicodeAttribute(null=True)
 
@@ -149,7 +151,7 @@ class ApplicationModel(BaseModel):
     app_id = UnicodeAttribute(hash_key=True)
     association = UnicodeAttribute()
     status = UnicodeAttribute(default="pending")  # pending | approved | rejected
-    profile = MapAttribute(default=dict)
+    profile: MapAttribute[str, Any] = MapAttribute(default=dict)
     created_at = UnicodeAttribute(default=utcnow_iso)
     decided_at = UnicodeAttribute(null=True)
     decided_by = UnicodeAttribute(null=True)

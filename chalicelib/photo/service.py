@@ -198,7 +198,7 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
         left = attempts_left(d, member)
     upload.attempts_left = left
     upload.status = result.status
-    upload.checks = [c.to_dict() for c in result.checks]
+    upload.checks = [c.to_dict() for c in result.checks]  # type: ignore[misc]  # PynamoDB stores plain dicts in a map list
     upload.score = result.score
     upload.engine = result.engine
     upload.message = result.message
@@ -294,7 +294,7 @@ def prepare(d: Deps, data: bytes) -> dict[str, Any]:
     import base64
 
     fitted, report = prepare_portrait(data, d.face_engine)
-    body = {"report": {k: v for k, v in report.to_dict().items() if k not in ("score", "engine")}}
+    body: dict[str, Any] = {"report": {k: v for k, v in report.to_dict().items() if k not in ("score", "engine")}}
     if fitted:
         body["image"] = "data:image/jpeg;base64," + base64.b64encode(fitted).decode()
         body["bytes"] = len(fitted)
