@@ -6,35 +6,33 @@ one place that maps errors to HTTP. Environment variables come from the stage
 """
 
 import logging
-import os
 
 from chalice import Chalice
 
-from chalicelib import meta
+from chalicelib import config, meta
 from chalicelib.auth import authorizer
 from chalicelib.auth import routes as auth_routes
 from chalicelib.cert import routes as cert_routes
 from chalicelib.members import routes as member_routes
 from chalicelib.photo import routes as photo_routes
 
-logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+logging.basicConfig(level=config.log_level())
 
 app = Chalice(app_name="cpa-ecert")
 app.debug = False  # never send tracebacks to clients
 app.api.binary_types.extend(["application/pdf", "image/jpeg", "image/png", "application/zip",
-                             "application/octet-stream", "multipart/form-data",
+                             "application/octet-stream",
                              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"])
 
 app.register_blueprint(authorizer.blueprint)
 for _api in (meta.api, auth_routes.api, member_routes.api, photo_routes.api, cert_routes.api):
-    _api.bind(app)
     app.register_blueprint(_api.blueprint)
 
 
-@app.on_sqs_message(queue=os.environ.get("PHOTO_QUEUE", "cpa-ecert-photo-checks"), batch_size=1,
+@app.on_sqs_message(queue=config.photo_queue_name(), batch_size=1,
                     name="photo_check")
 def photo_check(event):  # type: ignore[no-untyped-def]
-    """S3 ObjectCreated -> SQS -> here: check an uploaded photo (wired by the photo issue)."""
+    """S3 ObjectCreated -> SQS -> here: check an uploaded photo."""
     from chalicelib.photo_events import handle_photo_event
 
     handle_photo_event(event)

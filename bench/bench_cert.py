@@ -107,7 +107,8 @@ def _ms(fn: Callable[[], object]) -> float:
 
 
 def measure_warm() -> tuple[float, float]:
-    from chalicelib.cert.render import render_certificate, render_certificate_naive
+    from bench.naive_render import render_certificate_naive
+    from chalicelib.cert.render import render_certificate
 
     base = PHOTO.read_bytes()
     ours: list[float] = []
@@ -214,8 +215,9 @@ def measure_cached_download(repeats: int = 30) -> float | None:
 
     from chalicelib import bootstrap
     from chalicelib.auth import tokens
+    from chalicelib.auth.models import AccountModel
     from chalicelib.members import numbers
-    from chalicelib.members.models import AccountModel, MemberModel
+    from chalicelib.members.models import MemberModel
     from devstack.fake import person
     from devstack.provision import provision
 

@@ -82,7 +82,8 @@ def _env() -> Any:
 
 def _members(rng: random.Random, first_seq: int, count: int) -> Iterator[dict[str, Any]]:
     """Raw DynamoDB items for `count` members numbered from `first_seq` (fake people)."""
-    from chalicelib.members.models import MemberModel, utcnow_iso
+    from chalicelib.db import utcnow_iso
+    from chalicelib.members.models import MemberModel
     from chalicelib.members.validation import is_complete
     from devstack.fake import person
 
@@ -99,10 +100,10 @@ def _members(rng: random.Random, first_seq: int, count: int) -> Iterator[dict[st
 
 def _load(table: str, first_seq: int, count: int, seed: int) -> float:
     """BatchWriteItem of raw items, 25 a request (the loader, not the code under test); seconds."""
-    from chalicelib.members import store
+    from chalicelib import batch
 
     t0 = time.perf_counter()
-    client = store._client()
+    client = batch._client()
     batch: list[dict[str, Any]] = []
     for item in _members(random.Random(seed), first_seq, count):
         batch.append({"PutRequest": {"Item": item}})
@@ -226,8 +227,9 @@ def _pages(tables: dict[str, tuple[str, int]], rounds: int, seed: int) -> dict[s
     every table alike. Each timed page starts at a random cursor and follows an untimed page
     on the same table (PynamoDB rebuilds its table connection when the table name changes).
     """
+    from chalicelib.cursor import encode_cursor
     from chalicelib.members import service
-    from chalicelib.web import Principal, encode_cursor
+    from chalicelib.principal import Principal
 
     staff = Principal("bench_staff", "association_staff", ASSOCIATION)
     rng = random.Random(seed)
@@ -308,7 +310,7 @@ def _workbook(rows: int) -> bytes:
 def bench_import(report: Callable[[str, float, str], None]) -> None:
     from chalicelib.members import imports
     from chalicelib.members.models import MemberModel
-    from chalicelib.web import Principal
+    from chalicelib.principal import Principal
 
     data = _workbook(IMPORT_ROWS)
     staff = Principal("bench_staff", "association_staff", ASSOCIATION)

@@ -163,7 +163,7 @@ def measure_hostile() -> dict[str, float]:
     engine = get_engine(FaceSettings(engine="dlib"))
     worst: dict[str, float] = {"png": 0.0, "jpeg": 0.0}
     for name, (kind, data) in _hostile_inputs().items():
-        seconds = max(_ms(lambda: prepare_portrait(data, engine)) for _ in range(3)) / 1000.0
+        seconds = max(_ms(lambda data=data: prepare_portrait(data, engine)) for _ in range(3)) / 1000.0
         print(f"# prepare {name} {len(data) // 1024} KB {seconds:.2f} s", file=sys.stderr, flush=True)
         worst[kind] = max(worst[kind], seconds)
     return worst

@@ -1,4 +1,4 @@
-"""Wire collaborators in one place, lazily, once per cold start (STYLE 4).
+"""Wire collaborators in one place, lazily, once per cold start (see docs/architecture.md).
 
 Routes and handlers ask for `deps()`; services take what they need as arguments, so tests can
 pass fakes. `reset()` forgets everything (tests that change the environment call it).
@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
 
-from chalicelib import aws
+from chalicelib import aws, batch, db
 from chalicelib.config import Settings, get_settings
 from chalicelib.mail import Mailer
-from chalicelib.members import models
 from chalicelib.storage import PhotoStore
 
 
@@ -30,6 +29,13 @@ class Deps:
         return Mailer(aws.client("ses", self.settings.region), self.settings.mail_sender)
 
     @cached_property
+    def members(self) -> Any:
+        """The members room's door (`chalicelib.members.records`), for auth."""
+        from chalicelib.members import records
+
+        return records
+
+    @cached_property
     def face_engine(self) -> Any:
         from chalicelib.photo.faces import get_engine  # heavy: only the photo paths need it
 
@@ -42,7 +48,8 @@ class Deps:
 @lru_cache(maxsize=1)
 def deps() -> Deps:
     settings = get_settings()
-    models.bind(settings)
+    db.bind(settings)
+    batch.bind_client(aws.batch_client(settings.region))
     return Deps(settings)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Mapping
+from typing import Any, Mapping
 
 
 class SettingsError(RuntimeError):
@@ -99,7 +99,7 @@ class Settings:
     signing_cert_pem: str
     token_ttl_seconds: int = 1800
     face: FaceSettings = field(default_factory=FaceSettings)
-    # Only the local stack sets it (DESIGN section 7); a test checks no deployed stage does.
+    # Only the local stack sets it, for automated browser tests; a test checks no deployed stage does.
     captcha_test_code: str = ""
     # boto3 honours AWS_ENDPOINT_URL by itself; kept here so adapters can show it in logs.
     endpoint_url: str = ""
@@ -139,7 +139,7 @@ class _Secrets:
 
     def __init__(self, env: Mapping[str, str]) -> None:
         self._env = env
-        self._ssm = None
+        self._ssm: Any = None
 
     def get(self, name: str) -> str:
         direct = self._env.get(name, "").strip()
@@ -163,3 +163,30 @@ class _Secrets:
 def get_settings() -> Settings:
     """The process-wide settings, read on first use (once per cold start)."""
     return Settings.from_env()
+
+
+# -- settings needed while app.py is being imported ----------------------------------------------
+# Chalice reads a few values from decorators at import time (the SQS queue a handler listens to,
+# the CORS origin of every route), before any request and before `get_settings()` should run (it
+# may call SSM). These functions are the only other readers of the environment; they read the same
+# variables as `Settings`, so the two cannot disagree.
+
+DEFAULT_PHOTO_QUEUE = "cpa-ecert-photo-checks"
+
+
+def photo_queue_name(env: Mapping[str, str] | None = None) -> str:
+    """The photo-check queue, for `@app.on_sqs_message` (`chalice package` needs a default)."""
+    env = os.environ if env is None else env
+    return env.get("PHOTO_QUEUE", "").strip() or DEFAULT_PHOTO_QUEUE
+
+
+def cors_origin(env: Mapping[str, str] | None = None) -> str:
+    """The static site's origin (scheme://host[:port]) from SITE_URL, or "*" when unset."""
+    env = os.environ if env is None else env
+    site = env.get("SITE_URL", "").strip().rstrip("/")
+    return "/".join(site.split("/")[:3]) if site.startswith("http") else "*"
+
+
+def log_level(env: Mapping[str, str] | None = None) -> str:
+    env = os.environ if env is None else env
+    return env.get("LOG_LEVEL", "").strip().upper() or "INFO"

@@ -16,10 +16,11 @@ class AppError(Exception):
     message = "请求有误"
 
     def __init__(self, message: str | None = None, *, code: str | None = None,
-                 status: int | None = None, **extra: Any) -> None:
+                 status: int | None = None, headers: dict[str, str] | None = None, **extra: Any) -> None:
         self.message = message or self.message
         self.code = code or self.code
         self.status = status or self.status
+        self.headers: dict[str, str] = dict(headers or {})  # HTTP headers the response must carry
         self.extra = extra
         super().__init__(f"{self.code}: {self.message}")
 
@@ -58,7 +59,13 @@ class PayloadTooLarge(AppError):
 
 
 class TooManyRequests(AppError):
+    """429; `retry_after` (seconds) is both in the body and in the standard Retry-After header."""
+
     status, code, message = 429, "TOO_MANY_REQUESTS", "操作过于频繁,请稍后再试"
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 1, **kwargs: Any) -> None:
+        super().__init__(message, headers={"Retry-After": str(int(retry_after))}, retry_after=int(retry_after),
+                         **kwargs)
 
 
 class ServiceUnavailable(AppError):

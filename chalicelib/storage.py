@@ -1,8 +1,8 @@
 """The photo bucket: one adapter for every S3 call the services make.
 
 Returns our own values and turns botocore failures into `PhotoStoreUnavailable`, so services
-can tell "no photo" (None) from "the store is unreachable" (DESIGN section 2: 没有查询到照片信息
-versus 获取照片信息失败).
+can tell "no photo" (None) from "the store is unreachable" (the member page says 没有查询到照片信息
+for the first and 获取照片信息失败 for the second).
 """
 
 from __future__ import annotations
@@ -48,17 +48,6 @@ class PhotoStore:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NoSuchVersion"):
                 return None
-            raise PhotoStoreUnavailable() from exc
-        except BotoCoreError as exc:
-            raise PhotoStoreUnavailable() from exc
-
-    def exists(self, key: str) -> bool:
-        try:
-            self._s3.head_object(Bucket=self.bucket, Key=key)
-            return True
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
-                return False
             raise PhotoStoreUnavailable() from exc
         except BotoCoreError as exc:
             raise PhotoStoreUnavailable() from exc

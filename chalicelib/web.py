@@ -14,59 +14,31 @@ principal as an argument; this module only decides who may call a route at all.
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import logging
 import uuid
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable
-
-import os
 
 from chalice import Blueprint, CORSConfig, Response
 
+from chalicelib import config
 from chalicelib.errors import AppError, BadRequest, Forbidden, Unauthorized
+from chalicelib.principal import ANY_SIGNED_IN, ASSOCIATION_STAFF, MEMBER, NATIONAL_STAFF, STAFF, Principal
+
+__all__ = ["ANY_SIGNED_IN", "ASSOCIATION_STAFF", "MEMBER", "NATIONAL_STAFF", "STAFF", "Api", "Principal",
+           "Request", "json_response"]
 
 log = logging.getLogger(__name__)
-
-MEMBER = "member"
-ASSOCIATION_STAFF = "association_staff"
-NATIONAL_STAFF = "national_staff"
-STAFF = (ASSOCIATION_STAFF, NATIONAL_STAFF)
-ANY_SIGNED_IN = (MEMBER, ASSOCIATION_STAFF, NATIONAL_STAFF)
 
 def _cors() -> CORSConfig:
     """Browsers call the API from the static site's origin (SITE_URL); auth is a bearer token,
     never a cookie, so no credentials are allowed cross-origin."""
-    site = os.environ.get("SITE_URL", "").rstrip("/")
-    origin = "/".join(site.split("/")[:3]) if site.startswith("http") else "*"
-    return CORSConfig(allow_origin=origin, allow_headers=["Authorization", "Content-Type", "Accept"],
+    return CORSConfig(allow_origin=config.cors_origin(), allow_headers=["Authorization", "Content-Type", "Accept"],
                       expose_headers=["Content-Disposition", "Retry-After"], max_age=600)
 
 
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling, as established by the token authorizer."""
-
-    username: str
-    role: str
-    association: str
-    member_no: str = ""
-    must_change_password: bool = False
-    jti: str = ""
-    exp: int = 0
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF
-
-    @property
-    def actor(self) -> str:
-        return self.member_no if self.role == MEMBER else self.username
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -75,10 +47,7 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def error_response(err: AppError) -> Response:
-    # A throttled answer (429) also carries the standard Retry-After header.
-    retry = err.extra.get("retry_after")
-    return json_response(err.body(), status=err.status,
-                         headers={"Retry-After": str(int(retry))} if retry is not None else None)
+    return json_response(err.body(), status=err.status, headers=err.headers)
 
 
 def internal_error() -> Response:
@@ -117,10 +86,6 @@ class Api:
     def __init__(self, import_name: str, authorizer: Any | None = None) -> None:
         self.blueprint = Blueprint(import_name)
         self._authorizer = authorizer
-        self._current_request: Callable[[], Any] | None = None
-
-    def bind(self, app: Any) -> None:
-        self._current_request = lambda: app.current_request
 
     def route(self, path: str, methods: Iterable[str] = ("GET",), roles: Iterable[str] | None = None,
               *, allow_initial_password: bool = False, content_types: list[str] | None = None,
@@ -167,7 +132,14 @@ class Request:
 
     def __init__(self, raw: Any, principal: Principal | None) -> None:
         self.raw = raw
-        self.principal = principal
+        self._principal = principal
+
+    @property
+    def principal(self) -> Principal:
+        """The caller of a protected route (the wrapper has checked it); 401 on a public route."""
+        if self._principal is None:
+            raise Unauthorized()
+        return self._principal
 
     @property
     def query(self) -> dict[str, str]:
@@ -198,22 +170,3 @@ class Request:
 
     def wants(self, content_type: str) -> bool:
         return content_type in (self.raw.headers.get("accept") or "")
-
-
-def encode_cursor(key: dict[str, Any] | None) -> str | None:
-    if not key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    if not cursor:
-        return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(value, dict):
-            raise ValueError
-        return value
-    except Exception as exc:
-        raise BadRequest("分页参数无效,请从第一页重新查询", code="INVALID_CURSOR") from exc

@@ -190,10 +190,10 @@ def main() -> int:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-    import app as app_module  # after the environment is set (STYLE 10)
     from chalice.config import Config
     from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer
 
+    import app as app_module  # after the environment is set (STYLE 10)
     from chalicelib import aws
     from chalicelib.bootstrap import deps
     from devstack import demo

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chalicelib.auth.models import AccountModel
 from chalicelib.auth.passwords import hash_password
+from chalicelib.db import utcnow_iso
 from chalicelib.members import numbers
-from chalicelib.members.models import AccountModel, ApplicationModel, AuditModel, MemberModel, utcnow_iso
+from chalicelib.members.models import ApplicationModel, AuditModel, MemberModel
 from chalicelib.members.schema import NATIONAL_CODE
 from chalicelib.members.validation import is_complete
 from chalicelib.storage import PhotoStore

@@ -10,8 +10,15 @@ import random
 from datetime import date, timedelta
 
 from chalicelib.members.schema import (
-    DEGREES, EDUCATIONS, EMPLOYER_NATURES, EMPLOYMENT_STATUSES, ETHNICITIES, JOB_FIELDS, JOB_LEVELS,
-    NATIONAL_CODE, POLITICAL_STATUSES,
+    DEGREES,
+    EDUCATIONS,
+    EMPLOYER_NATURES,
+    EMPLOYMENT_STATUSES,
+    ETHNICITIES,
+    JOB_FIELDS,
+    JOB_LEVELS,
+    NATIONAL_CODE,
+    POLITICAL_STATUSES,
 )
 from chalicelib.members.validation import resident_id_check_digit
 

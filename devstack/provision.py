@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib import aws
+from chalicelib import aws, db, tables
 from chalicelib.config import Settings
-from chalicelib.members import models
 
 
 def provision(settings: Settings) -> dict[str, str]:
-    models.bind(settings)
-    models.create_tables()
+    db.bind(settings)
+    tables.create_tables()
     s3: Any = aws.client("s3", settings.region)
     sqs: Any = aws.client("sqs", settings.region)
     ses: Any = aws.client("ses", settings.region)

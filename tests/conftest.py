@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from devstack.env import resource_names
 from chalicelib.cert.signing import make_self_signed
+from devstack.env import resource_names
 
 _KEY_PEM, _CERT_PEM = make_self_signed("test signer")
 os.environ.update({
@@ -214,8 +214,9 @@ def make_member(aws: Any, password_hash: str) -> Any:
     """Create a member (complete unless told otherwise) with an account; returns the model."""
     import random
 
+    from chalicelib.auth.models import AccountModel
     from chalicelib.members import numbers
-    from chalicelib.members.models import AccountModel, MemberModel
+    from chalicelib.members.models import MemberModel
     from chalicelib.members.validation import is_complete
     from devstack.fake import person
 
@@ -242,7 +243,7 @@ def make_member(aws: Any, password_hash: str) -> Any:
 def persona(aws: Any, password_hash: str) -> Any:
     """A signed-in principal: persona("member", member_no=...), persona("association_staff", "110000")."""
     from chalicelib.auth import tokens
-    from chalicelib.members.models import AccountModel
+    from chalicelib.auth.models import AccountModel
 
     def _make(role: str, association: str = "110000", *, member_no: str = "", username: str = "",
               must_change_password: bool = False) -> Persona:

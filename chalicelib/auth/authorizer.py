@@ -42,5 +42,5 @@ def token_authorizer(auth_request):  # type: ignore[no-untyped-def]
         "member_no": claims.member_no,
         "must_change_password": "true" if claims.must_change_password else "false",
         "jti": claims.jti,
-        "exp": claims.exp,
+        "exp": str(claims.exp),  # API Gateway hands context values over as strings
     })

@@ -17,9 +17,9 @@ from datetime import datetime, timedelta, timezone
 from captcha.image import ImageCaptcha
 from pynamodb.exceptions import DeleteError, DoesNotExist
 
-from chalicelib.bootstrap import deps
+from chalicelib.auth.models import EphemeralModel
+from chalicelib.config import Settings
 from chalicelib.errors import BadRequest
-from chalicelib.members.models import EphemeralModel
 
 TTL = timedelta(minutes=5)
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I look-alikes
@@ -33,22 +33,22 @@ class CaptchaInvalid(BadRequest):
     message = "验证码错误或已过期,请重新输入"
 
 
-def _digest(captcha_id: str, answer: str) -> str:
-    key = deps().settings.token_key.encode()
+def _digest(settings: Settings, captcha_id: str, answer: str) -> str:
+    key = settings.token_key.encode()
     return hmac.new(key, f"{captcha_id}:{answer.strip().upper()}".encode(), hashlib.sha256).hexdigest()
 
 
-def create() -> tuple[str, str, str]:
+def create(settings: Settings) -> tuple[str, str, str]:
     """(captcha_id, answer, PNG data URL). Routes return only the id and the image."""
     answer = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
     captcha_id = uuid.uuid4().hex
-    EphemeralModel(f"captcha#{captcha_id}", data={"h": _digest(captcha_id, answer)},
+    EphemeralModel(f"captcha#{captcha_id}", data={"h": _digest(settings, captcha_id, answer)},
                    expires_at=datetime.now(timezone.utc) + TTL).save()
     png = _IMAGE.generate(answer, format="png").getvalue()
     return captcha_id, answer, "data:image/png;base64," + base64.b64encode(png).decode()
 
 
-def verify(captcha_id: str | None, code: str | None) -> None:
+def verify(settings: Settings, captcha_id: str | None, code: str | None) -> None:
     """Consume the captcha; raise CaptchaInvalid unless `code` answers it (or is the test code)."""
     if not captcha_id or not code or len(captcha_id) > 64 or len(code) > 16:
         raise CaptchaInvalid()
@@ -61,8 +61,8 @@ def verify(captcha_id: str | None, code: str | None) -> None:
         raise CaptchaInvalid() from None
     if stored.expired():
         raise CaptchaInvalid()
-    test_code = deps().settings.captcha_test_code
+    test_code = settings.captcha_test_code
     if test_code and hmac.compare_digest(code.strip().upper(), test_code.strip().upper()):
         return
-    if not hmac.compare_digest(stored.data["h"], _digest(captcha_id, code)):
+    if not hmac.compare_digest(stored.data["h"], _digest(settings, captcha_id, code)):
         raise CaptchaInvalid()

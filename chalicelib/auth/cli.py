@@ -27,7 +27,7 @@ from typing import Sequence
 
 from chalicelib.errors import AppError
 from chalicelib.members.schema import ASSOCIATION_NAMES, NATIONAL_CODE
-from chalicelib.web import ASSOCIATION_STAFF, NATIONAL_STAFF
+from chalicelib.principal import ASSOCIATION_STAFF, NATIONAL_STAFF
 
 USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -105,8 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.stage:
             load_stage_env(args.stage)
         from chalicelib.auth import service
+        from chalicelib.auth.models import AccountModel
         from chalicelib.bootstrap import deps
-        from chalicelib.members.models import AccountModel
 
         deps()  # settings from the environment; binds the models to the stage's tables
         if args.command == "create-staff":

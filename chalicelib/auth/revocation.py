@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.auth.models import AccountModel, EphemeralModel
 from chalicelib.auth.tokens import TokenClaims
-from chalicelib.members.models import AccountModel, EphemeralModel
 
 
 def revoke(claims_jti: str, exp: int) -> None:

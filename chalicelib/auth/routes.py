@@ -2,36 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
-from chalice import Response
+from typing import Any
 
 from chalicelib.auth import captcha, service
 from chalicelib.auth.authorizer import token_authorizer
 from chalicelib.bootstrap import deps
-from chalicelib.errors import TooManyRequests
-from chalicelib.web import ANY_SIGNED_IN, Api, Request, json_response
+from chalicelib.principal import ANY_SIGNED_IN
+from chalicelib.web import Api, Request
 
 api = Api(__name__, authorizer=token_authorizer)
 
 
-def _retry_after(call: Callable[[], dict[str, Any]]) -> dict[str, Any] | Response:
-    """A 429 also carries the standard Retry-After header next to `retry_after` in the body."""
-    try:
-        return call()
-    except TooManyRequests as err:
-        return json_response(err.body(), status=429, headers={"Retry-After": str(err.extra.get("retry_after", 1))})
-
-
 @api.route("/auth/captcha")
 def new_captcha(req: Request) -> dict[str, Any]:
-    captcha_id, _answer, image = captcha.create()
+    captcha_id, _answer, image = captcha.create(deps().settings)
     return {"captcha_id": captcha_id, "image": image}
 
 
 @api.route("/auth/login", methods=["POST"])
-def login(req: Request) -> dict[str, Any] | Response:
-    return _retry_after(lambda: service.login(deps().settings, req.json(), req.client_ip))
+def login(req: Request) -> dict[str, Any]:
+    return service.login(deps().settings, deps().members, req.json(), req.client_ip)
 
 
 @api.route("/auth/logout", methods=["POST"], roles=ANY_SIGNED_IN, allow_initial_password=True)
@@ -41,18 +31,18 @@ def logout(req: Request) -> dict[str, Any]:
 
 @api.route("/auth/session", roles=ANY_SIGNED_IN, allow_initial_password=True)
 def session(req: Request) -> dict[str, Any]:
-    return service.session(req.principal)
+    return service.session(deps().members, req.principal)
 
 
 @api.route("/auth/password/change", methods=["POST"], roles=ANY_SIGNED_IN, allow_initial_password=True)
-def change_password(req: Request) -> dict[str, Any] | Response:
-    return _retry_after(lambda: service.change_password(deps().settings, req.principal, req.json()))
+def change_password(req: Request) -> dict[str, Any]:
+    return service.change_password(deps().settings, deps().members, req.principal, req.json())
 
 
 @api.route("/auth/password/forgot", methods=["POST"])
-def forgot_password(req: Request) -> dict[str, Any] | Response:
+def forgot_password(req: Request) -> dict[str, Any]:
     d = deps()
-    return _retry_after(lambda: service.forgot_password(d.settings, d.mailer, req.json(), req.client_ip))
+    return service.forgot_password(d.settings, d.mailer, d.members, req.json(), req.client_ip)
 
 
 @api.route("/auth/password/reset", methods=["POST"])
@@ -61,5 +51,5 @@ def reset_password(req: Request) -> dict[str, Any]:
 
 
 @api.route("/public/lookup", methods=["POST"])
-def lookup(req: Request) -> dict[str, Any] | Response:
-    return _retry_after(lambda: service.lookup(req.json(), req.client_ip))
+def lookup(req: Request) -> dict[str, Any]:
+    return service.lookup(deps().settings, deps().members, req.json(), req.client_ip)

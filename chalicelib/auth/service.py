@@ -16,15 +16,16 @@ import logging
 import secrets
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol, Sequence
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.auth import captcha, passwords, revocation, throttle, tokens
+from chalicelib.auth.models import AccountModel, EphemeralModel
+from chalicelib.db import utcnow_iso
 from chalicelib.errors import AppError, BadRequest, Conflict, NotFound, TooManyRequests, Unauthorized, ValidationFailed
-from chalicelib.members.models import AccountModel, EphemeralModel, MemberModel, utcnow_iso
-from chalicelib.members.schema import ASSOCIATION_NAMES
-from chalicelib.web import MEMBER, Principal
+from chalicelib.principal import MEMBER, Principal
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,25 @@ FORGOT_ANSWER = {
     "ok": True,
     "message": "如果该账号存在且预留了电子邮箱,验证码已发送至该邮箱,15分钟内有效。未收到请联系所属注协。",
 }
+
+
+class MemberLike(Protocol):
+    member_no: str
+    association: str
+    name: str
+
+
+class MemberDirectory(Protocol):
+    """What auth needs to know about members, supplied by the members room (wired at the edge,
+    so that auth never imports members and members may use auth's account writer)."""
+
+    def name_of(self, member_no: str) -> str: ...
+
+    def email_of(self, member_no: str) -> str: ...
+
+    def association_name(self, code: str) -> str: ...
+
+    def find_by_identity(self, id_type: str, id_number: str, *, limit: int = 5) -> Sequence[MemberLike]: ...
 
 
 class LoginFailed(Unauthorized):
@@ -88,9 +108,9 @@ def _account_id(user_type: str, username: str) -> str:
     return AccountModel.key(user_type, username.lower() if user_type == "staff" else username)
 
 
-def _check_captcha(body: Mapping[str, Any]) -> None:
+def _check_captcha(settings: Any, body: Mapping[str, Any]) -> None:
     captcha_id, code = body.get("captcha_id"), body.get("captcha_code")
-    captcha.verify(captcha_id if isinstance(captcha_id, str) else None,
+    captcha.verify(settings, captcha_id if isinstance(captcha_id, str) else None,
                    code if isinstance(code, str) else None)
 
 
@@ -115,41 +135,38 @@ def cutoff_now() -> int:
 
 # -- the user as clients see it ----------------------------------------------------------------
 
-def user_view(account: AccountModel) -> dict[str, Any]:
+def user_view(directory: MemberDirectory, account: AccountModel) -> dict[str, Any]:
     display = account.display_name or ""
     if account.role == MEMBER and not display and account.member_no:
-        try:
-            display = MemberModel.get(account.member_no).name or ""
-        except DoesNotExist:
-            display = ""
+        display = directory.name_of(account.member_no)
     return {
         "username": account.username,
         "role": account.role,
         "association": account.association,
-        "association_name": ASSOCIATION_NAMES.get(account.association, ""),
+        "association_name": directory.association_name(account.association),
         "member_no": account.member_no or "",
         "display_name": display,
         "must_change_password": bool(account.must_change_password),
     }
 
 
-def _issue(settings: Any, account: AccountModel) -> dict[str, Any]:
+def _issue(settings: Any, directory: MemberDirectory, account: AccountModel) -> dict[str, Any]:
     # Never issue a token older than the account's cut-off (a change in this very second).
     now = max(time.time(), float(account.tokens_valid_after or 0))
     token, _ = tokens.issue(settings.token_key, sub=account.account_id, role=account.role,
                             association=account.association, member_no=account.member_no or "",
                             must_change_password=bool(account.must_change_password),
                             ttl_seconds=settings.token_ttl_seconds, now=now)
-    return {"token": token, "expires_in": settings.token_ttl_seconds, "user": user_view(account)}
+    return {"token": token, "expires_in": settings.token_ttl_seconds, "user": user_view(directory, account)}
 
 
 # -- sign in / out --------------------------------------------------------------------------------
 
-def login(settings: Any, body: Mapping[str, Any], client_ip: str) -> dict[str, Any]:
+def login(settings: Any, directory: MemberDirectory, body: Mapping[str, Any], client_ip: str) -> dict[str, Any]:
     user_type = _user_type(body)
     username = _text(body, "username", "用户名", max_len=64)
     password = _text(body, "password", "密码", strip=False)
-    _check_captcha(body)
+    _check_captcha(settings, body)
 
     account_id = _account_id(user_type, username)
     wait = max(throttle.wait_seconds(throttle.ACCOUNT, account_id),
@@ -168,7 +185,7 @@ def login(settings: Any, body: Mapping[str, Any], client_ip: str) -> dict[str, A
     throttle.clear(throttle.ACCOUNT, account_id)
     if passwords.needs_rehash(account.password_hash):
         account.update(actions=[AccountModel.password_hash.set(passwords.hash_password(password))])
-    return _issue(settings, account)
+    return _issue(settings, directory, account)
 
 
 def logout(principal: Principal) -> dict[str, Any]:
@@ -176,11 +193,11 @@ def logout(principal: Principal) -> dict[str, Any]:
     return {"ok": True}
 
 
-def session(principal: Principal) -> dict[str, Any]:
+def session(directory: MemberDirectory, principal: Principal) -> dict[str, Any]:
     account = _load_account(principal.username)
     if account is None:
         raise Unauthorized()
-    return {"user": user_view(account), "expires_at": principal.exp}
+    return {"user": user_view(directory, account), "expires_at": principal.exp}
 
 
 # -- password change (signed in) ------------------------------------------------------------------
@@ -194,7 +211,7 @@ def _set_password(account: AccountModel, new_hash: str, cutoff: int) -> None:
     ])
 
 
-def change_password(settings: Any, principal: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
+def change_password(settings: Any, directory: MemberDirectory, principal: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
     old = _text(body, "old_password", "原密码", strip=False)
     new = _text(body, "new_password", "新密码", strip=False)
     account = _load_account(principal.username)
@@ -213,7 +230,7 @@ def change_password(settings: Any, principal: Principal, body: Mapping[str, Any]
                                         "message": "新密码不能与原密码相同"}])
     _set_password(account, passwords.hash_password(new), cutoff_now())
     revocation.revoke(principal.jti, principal.exp or int(time.time()) + 3600)
-    return _issue(settings, account)  # `update` has loaded the new values into `account`
+    return _issue(settings, directory, account)  # `update` has loaded the new values into `account`
 
 
 # -- password recovery ----------------------------------------------------------------------------
@@ -223,14 +240,10 @@ def _code_digest(settings: Any, account_id: str, code: str) -> str:
                     hashlib.sha256).hexdigest()
 
 
-def _address_on_file(account: AccountModel) -> str:
+def _address_on_file(directory: MemberDirectory, account: AccountModel) -> str:
     if account.user_type == "staff":
         return account.email or ""
-    try:
-        member = MemberModel.get(account.member_no or "")
-    except DoesNotExist:
-        return ""
-    return str(member.fields().get("email") or "")
+    return directory.email_of(account.member_no or "")
 
 
 def _reset_mail(account: AccountModel, code: str) -> tuple[str, str]:
@@ -249,10 +262,10 @@ def _reset_mail(account: AccountModel, code: str) -> tuple[str, str]:
     return subject, text
 
 
-def forgot_password(settings: Any, mailer: Any, body: Mapping[str, Any], client_ip: str) -> dict[str, Any]:
+def forgot_password(settings: Any, mailer: Any, directory: MemberDirectory, body: Mapping[str, Any], client_ip: str) -> dict[str, Any]:
     user_type = _user_type(body)
     username = _text(body, "username", "用户名", max_len=64)
-    _check_captcha(body)
+    _check_captcha(settings, body)
     wait = throttle.hit("forgot", client_ip, limit=FORGOT_PER_CLIENT_PER_HOUR, window_seconds=3600)
     if wait:
         raise _too_many(wait, f"操作过于频繁,请{wait}秒后再试")
@@ -264,7 +277,7 @@ def forgot_password(settings: Any, mailer: Any, body: Mapping[str, Any], client_
     account = _load_account(account_id)
     if account is None or account.disabled:
         return dict(FORGOT_ANSWER)
-    address = _address_on_file(account)
+    address = _address_on_file(directory, account)
     if not address or "@" not in address:
         return dict(FORGOT_ANSWER)
 
@@ -327,29 +340,24 @@ def _same_name(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-def lookup(body: Mapping[str, Any], client_ip: str) -> dict[str, Any]:
+def lookup(settings: Any, directory: MemberDirectory, body: Mapping[str, Any], client_ip: str) -> dict[str, Any]:
     name = _text(body, "name", "姓名", max_len=64)
     id_type = _text(body, "id_type", "证件类型", max_len=32)
     id_number = _text(body, "id_number", "证件号码", max_len=40)
-    _check_captcha(body)
+    _check_captcha(settings, body)
     wait = throttle.hit("lookup", client_ip, limit=LOOKUP_PER_CLIENT_PER_HOUR, window_seconds=3600)
     if wait:
         raise _too_many(wait, f"查询过于频繁,请{wait}秒后再试")
 
-    id_key = MemberModel.make_id_key(id_type, id_number.replace(" ", ""))
-    for hit in MemberModel.by_id_number.query(id_key, limit=5):
-        try:
-            member = MemberModel.get(hit.member_no)
-        except DoesNotExist:
-            continue
-        if member.id_key != id_key or not _same_name(member.name or "", name):
+    for member in directory.find_by_identity(id_type, id_number.replace(" ", "")):
+        if not _same_name(member.name or "", name):
             continue
         account = _load_account(AccountModel.key("member", member.member_no))
         activated = bool(account and not account.disabled and not account.must_change_password)
         return {
             "member_no": member.member_no,
             "association": member.association,
-            "association_name": ASSOCIATION_NAMES.get(member.association, ""),
+            "association_name": directory.association_name(member.association),
             "activated": activated,
         }
     raise LookupNotFound()
@@ -389,11 +397,41 @@ def reset_to_initial_password(account_id: str) -> str:
     return initial
 
 
+def issue_member_initial_password(member_no: str, association: str, display_name: str) -> str:
+    """A new random initial password for a member's account (created if missing, e.g. after an
+    import); shown once, must be changed at first sign-in, and every earlier token dies at once,
+    including one issued in this very second."""
+    account_id = AccountModel.key("member", member_no)
+    account = _load_account(account_id)
+    initial = passwords.generate_initial_password()
+    if account is None:
+        now = utcnow_iso()
+        member_account(member_no, association, display_name, passwords.hash_password(initial), now,
+                       tokens_valid_after=cutoff_now()).save()
+    else:
+        account.update(actions=[
+            AccountModel.password_hash.set(passwords.hash_password(initial)),
+            AccountModel.must_change_password.set(True),
+            AccountModel.tokens_valid_after.set(cutoff_now()),
+            AccountModel.updated_at.set(utcnow_iso()),
+        ])
+    return initial
+
+
+def member_account(member_no: str, association: str, name: str, password_hash: str, now: str,
+                   *, tokens_valid_after: int = 0) -> AccountModel:
+    """A new member account item, for callers that write it together with the member record."""
+    return AccountModel(AccountModel.key("member", member_no), user_type="member", username=member_no,
+                        role=MEMBER, association=association, member_no=member_no, display_name=name,
+                        password_hash=password_hash, must_change_password=True,
+                        tokens_valid_after=tokens_valid_after, created_at=now, updated_at=now)
+
+
 def set_disabled(account_id: str, disabled: bool) -> None:
     account = _load_account(account_id)
     if account is None:
         raise NotFound("账号不存在", code="ACCOUNT_NOT_FOUND")
-    actions = [AccountModel.disabled.set(disabled), AccountModel.updated_at.set(utcnow_iso())]
+    actions: list[Action] = [AccountModel.disabled.set(disabled), AccountModel.updated_at.set(utcnow_iso())]
     if disabled:
         actions.append(AccountModel.tokens_valid_after.set(cutoff_now()))
     account.update(actions=actions)

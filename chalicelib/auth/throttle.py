@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 
-from chalicelib.members.models import EphemeralModel
+from chalicelib.auth.models import EphemeralModel
 
 MAX_DELAY_SECONDS = 900  # the longest an attacker can keep an account waiting
 MEMORY_SECONDS = 3600  # how long a counter remembers failures after its delay has passed

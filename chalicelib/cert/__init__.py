@@ -1,6 +1,8 @@
 """Certificates of non-practising members: layout and rendering, verification codes, signing, bulk.
 
-Pure code (no AWS, no HTTP). The public API, imported lazily so that importing this package (for
+The layout, rendering, codes, signing and ZIP writing are pure (no AWS, no HTTP); `service`,
+`bulk_jobs` and `routes` put them to use with the members room's records and the S3 cache, and
+`models` holds the bulk jobs. The pure API below is imported lazily so that importing this package (for
 example from `routes.py`) costs nothing until a name is used; the renderer pulls in fpdf2
 (~0.4 s) and signing pulls in pyHanko (~0.5 s), and each is paid only by code that needs it:
 
@@ -10,11 +12,10 @@ example from `routes.py`) costs nothing until a name is used; the renderer pulls
     sample_seal(association_name) -> bytes                       # PNG, marked 样章 / SAMPLE 示例
     sign_code(key, member_no, issued_on) -> str                  # 24 chars, base32
     read_code(key, member_no, code) -> date | None               # the issue date, if genuine
-    verify_code(key, member_no, code) -> bool
     verification_url(site_url, member_no, code) -> str           # <site>/verify/?no=…&c=…
     sign_pdf(pdf, key_pem, cert_pem) -> bytes                    # PAdES, pyHanko
     make_self_signed(common_name) -> (key_pem, cert_pem)
-    build_zip(items, *, total=None, progress=None) -> bytes      # + write_zip(items, out, …)
+    write_zip(items, out, *, total=None, progress=None)          # ZIP of PDFs + a report
 
 Errors are `chalicelib.errors.AppError` subclasses: `GlyphMissing` (422 GLYPH_MISSING, names
 the characters), `PhotoInvalid` (422), `CertificateDataInvalid` (422), `SigningFailed` (500).
@@ -36,12 +37,10 @@ _EXPORTS = {
     "sample_seal": "seal",
     "sign_code": "codes",
     "read_code": "codes",
-    "verify_code": "codes",
     "verification_url": "codes",
     "sign_pdf": "signing",
     "make_self_signed": "signing",
     "SigningFailed": "signing",
-    "build_zip": "bulk",
     "write_zip": "bulk",
     "BulkSuccess": "bulk",
     "BulkFailure": "bulk",

@@ -10,7 +10,7 @@ names in the local code page (GBK on Chinese Windows) and ignored the UTF-8 flag
 The writer streams: items are consumed one at a time from any iterable (typically a generator
 that renders and signs as it goes), PDFs are stored (they are compressed already), and the
 output can be any seekable binary file (a temporary file to upload to S3 for large selections);
-`build_zip` is the in-memory shortcut. A progress callback gets `(done, total)` after each item.
+A progress callback gets `(done, total)` after each item.
 
 Item shapes, so the caller need not import our types:
 * success: `BulkSuccess(member_no, pdf, name="")` or a tuple `(member_no, pdf_bytes)` /
@@ -144,11 +144,3 @@ def write_zip(
         entry.compress_type = zipfile.ZIP_DEFLATED
         archive.writestr(entry, "\ufeff" + report.getvalue())
     return BulkSummary(written=len(written), failed=len(failures), failures=tuple(failures))
-
-
-def build_zip(items: Iterable[BulkItem], *, total: int | None = None, progress: Progress | None = None,
-              exported_at: datetime | None = None) -> bytes:
-    """`write_zip` into memory; returns the ZIP bytes."""
-    buffer = io.BytesIO()
-    write_zip(items, buffer, total=total, progress=progress, exported_at=exported_at)
-    return buffer.getvalue()

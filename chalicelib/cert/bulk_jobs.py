@@ -21,11 +21,11 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.bootstrap import Deps
 from chalicelib.cert import service
 from chalicelib.cert.bulk import BulkFailure, BulkSuccess, write_zip
+from chalicelib.cert.models import JobModel
 from chalicelib.errors import AppError, BadRequest, NotFound, ValidationFailed
-from chalicelib.members import access, listing
-from chalicelib.members.models import EphemeralModel, MemberModel
+from chalicelib.members import access, listing, records
+from chalicelib.principal import Principal
 from chalicelib.storage import PhotoStore
-from chalicelib.web import Principal
 
 MAX_MEMBERS = 2000
 STEP_SIZE = 10
@@ -52,16 +52,16 @@ def start(principal: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
     if len(selection) > MAX_MEMBERS:
         raise ValidationFailed(f"一次最多导出{MAX_MEMBERS}人的会员证,请缩小筛选范围", code="SELECTION_TOO_LARGE")
     job_id = uuid.uuid4().hex
-    EphemeralModel(_key(job_id), data={"association": association, "actor": principal.actor,
+    JobModel(_key(job_id), data={"association": association, "actor": principal.actor,
                                        "selection": selection, "done": 0, "ok": [], "failed": []},
                    expires_at=datetime.now(timezone.utc) + TTL).save()
     return {"job_id": job_id, "total": len(selection), "done": 0, "finished": False}
 
 
-def _job(principal: Principal, job_id: str) -> EphemeralModel:
+def _job(principal: Principal, job_id: str) -> JobModel:
     association = access.managed_association(principal)
     try:
-        job = EphemeralModel.get(_key(job_id), consistent_read=True)
+        job = JobModel.get(_key(job_id), consistent_read=True)
     except DoesNotExist:
         raise NotFound("未找到该导出任务", code="JOB_NOT_FOUND") from None
     if job.expired() or job.data["association"] != association:
@@ -84,11 +84,7 @@ def step(d: Deps, principal: Principal, job_id: str) -> dict[str, Any]:
             cert = service.download(d, principal, member)
             data["ok"].append([member_no, cert.key, member.name])
         except AppError as err:
-            name = ""
-            try:
-                name = MemberModel.get(member_no).name if err.code != "MEMBER_NOT_FOUND" else ""
-            except DoesNotExist:
-                pass
+            name = records.name_of(member_no) if err.code != "MEMBER_NOT_FOUND" else ""
             data["failed"].append([member_no, name, err.message])
         done += 1
     data["done"] = done
@@ -112,7 +108,7 @@ def status(d: Deps, principal: Principal, job_id: str) -> dict[str, Any]:
 
 
 def _write_zip(d: Deps, job_id: str, data: Mapping[str, Any]) -> str:
-    def items():
+    def items() -> Any:
         for member_no, name, reason in data["failed"]:
             yield BulkFailure(member_no, name, reason)
         for member_no, key, name in data["ok"]:

@@ -69,11 +69,6 @@ def read_code(key: str, member_no: str, code: str) -> date | None:
     return issued_on
 
 
-def verify_code(key: str, member_no: str, code: str) -> bool:
-    """True if `code` is a genuine verification code for `member_no` (any issue date)."""
-    return read_code(key, member_no, code) is not None
-
-
 def verification_url(site_url: str, member_no: str, code: str) -> str:
     """`<site>/verify/?no=<member_no>&c=<code>`, the URL the certificate's QR code opens."""
     return f"{site_url.rstrip('/')}/verify/?{urlencode({'no': member_no, 'c': code})}"

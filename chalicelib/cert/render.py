@@ -27,7 +27,6 @@ few hundred drawing operations.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
@@ -36,7 +35,7 @@ from typing import Protocol
 from fpdf import FPDF
 
 from chalicelib.cert import wording
-from chalicelib.cert.fontpack import BODY_FONT, DISPLAY_FONT, FontPack, GlyphMissing, body_font, display_font
+from chalicelib.cert.fontpack import FontPack, GlyphMissing, body_font, display_font
 from chalicelib.cert.fpdf_compat import missing_glyphs, preload_image, register_font
 from chalicelib.cert.qr import draw_qr
 from chalicelib.cert.seal import SEAL_MM, sample_seal
@@ -136,12 +135,6 @@ def _register_subset(pdf: FPDF, family: str, pack: FontPack, text: str) -> None:
     register_font(pdf, family, _subset_bytes(pack, chars))
 
 
-def naive_fonts(pdf: FPDF, body_text: str, display_text: str) -> None:
-    """The straightforward way (benchmark baseline): add the full bundled fonts to each document."""
-    pdf.add_font(BODY, fname=str(BODY_FONT))
-    pdf.add_font(DISPLAY, fname=str(DISPLAY_FONT))
-
-
 def render_certificate(
     data: CertificateData,
     photo: bytes,
@@ -161,13 +154,6 @@ def render_certificate(
     """
     return _render(data, photo, issued_on, qr_url=qr_url, seal=seal, creation_date=creation_date,
                    fonts=subset_fonts)
-
-
-def render_certificate_naive(data: CertificateData, photo: bytes, issued_on: date, *, qr_url: str,
-                             seal: bytes | None = None, creation_date: datetime | None = None) -> bytes:
-    """Same page, fonts added the straightforward way; only for the benchmark and its tests."""
-    return _render(data, photo, issued_on, qr_url=qr_url, seal=seal, creation_date=creation_date,
-                   fonts=naive_fonts)
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,13 +10,14 @@ from chalicelib.auth.authorizer import token_authorizer
 from chalicelib.bootstrap import deps
 from chalicelib.cert import bulk_jobs, service
 from chalicelib.members import access
-from chalicelib.members.models import MemberModel
-from chalicelib.web import MEMBER, STAFF, Api, Request
+from chalicelib.members.records import Member
+from chalicelib.principal import MEMBER, STAFF
+from chalicelib.web import Api, Request
 
 api = Api(__name__, authorizer=token_authorizer)
 
 
-def _deliver(req: Request, member: MemberModel) -> Any:
+def _deliver(req: Request, member: Member) -> Any:
     d = deps()
     cert = service.download(d, req.principal, member)
     if req.query.get("link") == "1":

@@ -1,6 +1,6 @@
 """Certificate use cases: download gates, issue identity, the S3 cache, verification.
 
-Gates run in the order of issue 6 with the legacy messages. A certificate's *issue* is its
+Gates run in a fixed order (status, completeness, photo) with the legacy portal's messages. A certificate's *issue* is its
 printed content: while the content (record fields, photo version, seal) stays the same, every
 download is the same issue, with the same date and verification code, served from the S3 cache
 (`certificates/<hash>.pdf`, signed once). When the content changes, the next download is a new
@@ -17,19 +17,16 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib.bootstrap import Deps
 from chalicelib.cert.codes import read_code, sign_code, verification_url
 from chalicelib.errors import Conflict
-from chalicelib.members import audit
-from chalicelib.members.models import MemberModel
+from chalicelib.members import audit, records
+from chalicelib.members.records import Member
 from chalicelib.members.schema import ASSOCIATION_NAMES, MEMBER_STATUS_LABELS, NATIONAL_CODE
-from chalicelib.members.validation import is_member_no, mask_name, missing_fields
-from chalicelib.members.store import update_member_record
+from chalicelib.members.validation import mask_name, missing_fields
 from chalicelib.photo.service import PhotoMissing, current_photo
+from chalicelib.principal import MEMBER, Principal, is_member_no
 from chalicelib.storage import PhotoStore
-from chalicelib.web import MEMBER, Principal
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +50,7 @@ def today() -> date:
     return datetime.now(BEIJING).date()
 
 
-def check_gates(member: MemberModel, *, for_staff: bool) -> None:
+def check_gates(member: Member, *, for_staff: bool) -> None:
     """Raise the first gate that fails (not active → incomplete → no photo)."""
     if member.status != "active":
         label = MEMBER_STATUS_LABELS.get(member.status, member.status)
@@ -66,20 +63,23 @@ def check_gates(member: MemberModel, *, for_staff: bool) -> None:
         raise Conflict(MSG_PHOTO_MISSING, code="PHOTO_MISSING")
 
 
-def _data(member: MemberModel) -> Any:
-    from chalicelib.cert.render import CertificateData  # fpdf2 is imported only when rendering
-
+def _data(member: Member) -> Any:
     from chalicelib.cert import wording
+    from chalicelib.cert.render import CertificateData  # fpdf2 is imported only when rendering
 
     f = member.fields()
     overseas = member.association == NATIONAL_CODE
     # Overseas members belong to the national institute itself: it is their association and
     # their certificate's issuer; "overseas" is their category, printed among the fields.
     association_name = wording.ISSUER if overseas else ASSOCIATION_NAMES.get(member.association, member.association)
-    return CertificateData(name=f["name"], gender=f["gender"], birth_date=f["birth_date"],
-                           member_no=member.member_no, approval_date=f["approval_date"],
-                           approval_doc_no=f["approval_doc_no"], association_name=association_name,
-                           member_category=wording.OVERSEAS_CATEGORY if overseas else "")
+    # Dates go in as the record's ISO strings; CertificateData parses (and checks) them.
+    values: dict[str, Any] = {
+        "name": f["name"], "gender": f["gender"], "birth_date": f["birth_date"],
+        "member_no": member.member_no, "approval_date": f["approval_date"],
+        "approval_doc_no": f["approval_doc_no"], "association_name": association_name,
+        "member_category": wording.OVERSEAS_CATEGORY if overseas else "",
+    }
+    return CertificateData(**values)
 
 
 def _seal(d: Deps, association: str) -> tuple[bytes | None, str]:
@@ -109,7 +109,7 @@ def _sign(d: Deps, pdf: bytes) -> bytes:
     return sign_pdf(pdf, d.settings.signing_key_pem, d.settings.signing_cert_pem)
 
 
-def issue(d: Deps, member: MemberModel, *, for_staff: bool) -> Certificate:
+def issue(d: Deps, member: Member, *, for_staff: bool) -> Certificate:
     """The member's current certificate, rendered and signed once per distinct content."""
     check_gates(member, for_staff=for_staff)
     try:
@@ -123,11 +123,7 @@ def issue(d: Deps, member: MemberModel, *, for_staff: bool) -> Certificate:
         issued_on = date.fromisoformat(member.cert_issued_on)
     else:
         issued_on = today()
-
-        def mutate(m: MemberModel) -> None:
-            m.cert_content_hash, m.cert_issued_on = content, issued_on.isoformat()
-
-        update_member_record(member.member_no, mutate)
+        records.certificate_issued(member.member_no, issued_on.isoformat(), content)
     key = f"{PhotoStore.CERT_PREFIX}{hashlib.sha256(f'{content}|{issued_on}'.encode()).hexdigest()}.pdf"
     cached = d.photos.get(key)
     if cached is not None:
@@ -142,7 +138,7 @@ def issue(d: Deps, member: MemberModel, *, for_staff: bool) -> Certificate:
                        display_filename=f"{data.name}_非执业会员证书_{member.member_no}.pdf", issued_on=issued_on)
 
 
-def download(d: Deps, principal: Principal, member: MemberModel) -> Certificate:
+def download(d: Deps, principal: Principal, member: Member) -> Certificate:
     cert = issue(d, member, for_staff=principal.role != MEMBER)
     audit.record(member.member_no, principal, "certificate",
                  detail={"event": "下载会员证", "issued_on": cert.issued_on.isoformat()})
@@ -160,7 +156,8 @@ def presigned_link(d: Deps, cert: Certificate, expires_in: int = 300) -> dict[st
 
 
 def verify(d: Deps, member_no: str, code: str) -> dict[str, Any]:
-    """What the public may learn from a scanned QR code, and nothing more (DESIGN section 5)."""
+    """What the public may learn from a scanned QR code, and nothing more: validity, masked name,
+    member number, association and issue date (no phone, e-mail or birth date)."""
     invalid = {"valid": False, "status": "unknown", "name_masked": "", "member_no": member_no,
                "association": "", "issued_on": None}
     if not is_member_no(member_no):
@@ -168,9 +165,8 @@ def verify(d: Deps, member_no: str, code: str) -> dict[str, Any]:
     issued_on = read_code(d.settings.verify_key, member_no, code or "")
     if issued_on is None:
         return invalid
-    try:
-        member = MemberModel.get(member_no)
-    except DoesNotExist:
+    member = records.get(member_no)
+    if member is None:
         return invalid
     return {"valid": member.status == "active", "status": member.status,
             "status_label": MEMBER_STATUS_LABELS.get(member.status, member.status),

@@ -1,4 +1,5 @@
-"""Who may see which member: the one scope rule every route goes through (DESIGN section 6).
+"""Who may see which member: the one scope rule every route goes through
+(a member sees only self, staff only their association, national staff only overseas members).
 
 A member sees only themself; association staff only members of their association; national
 staff only overseas members (the national association code). Anything out of scope is reported
@@ -11,7 +12,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.errors import NotFound
 from chalicelib.members.models import MemberModel
-from chalicelib.web import MEMBER, STAFF, Principal
+from chalicelib.principal import MEMBER, STAFF, Principal, is_member_no
 
 MEMBER_NOT_FOUND = "未找到该会员"
 
@@ -33,7 +34,7 @@ def managed_association(principal: Principal) -> str:
 
 def get_member(principal: Principal, member_no: str, *, consistent: bool = False) -> MemberModel:
     """The member if `principal` may see it; 404 otherwise (also for malformed numbers)."""
-    if not (isinstance(member_no, str) and member_no.isdigit() and len(member_no) == 12):
+    if not is_member_no(member_no):
         raise NotFound(MEMBER_NOT_FOUND, code="MEMBER_NOT_FOUND")
     try:
         member = MemberModel.get(member_no, consistent_read=consistent)

@@ -17,16 +17,20 @@ from typing import Any, Mapping
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
 from chalicelib.auth import captcha
+from chalicelib.auth import service as accounts
 from chalicelib.auth.passwords import generate_initial_password, hash_password
-from chalicelib.bootstrap import deps
+from chalicelib.config import Settings
+from chalicelib.cursor import decode_cursor, encode_cursor
+from chalicelib.db import condition_failed, utcnow_iso
 from chalicelib.errors import AppError, BadRequest, Conflict, NotFound, ValidationFailed
+from chalicelib.mail import Mailer
 from chalicelib.members import access, audit, numbers, store, views
 from chalicelib.members.listing import parse_limit
-from chalicelib.members.models import ApplicationModel, MemberModel, utcnow_iso
+from chalicelib.members.models import ApplicationModel, MemberModel
 from chalicelib.members.schema import APPLICATION_REQUIRED, ASSOCIATION_NAMES, FIELDS_BY_KEY, message
-from chalicelib.members.service import check_unique_id, field_error, id_key_of, new_account, text_values
+from chalicelib.members.service import check_unique_id, field_error, id_key_of, text_values
 from chalicelib.members.validation import is_complete, normalize, validate
-from chalicelib.web import Principal, decode_cursor, encode_cursor
+from chalicelib.principal import Principal
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +50,9 @@ def _plain(value: Any) -> dict[str, str]:
 
 # -- public -------------------------------------------------------------------------------------
 
-def submit(body: Mapping[str, Any]) -> dict[str, Any]:
+def submit(settings: Settings, body: Mapping[str, Any]) -> dict[str, Any]:
     """POST /public/applications: captcha, then the schema's fields plus `association`."""
-    captcha.verify(body.get("captcha_id"), body.get("captcha_code"))
+    captcha.verify(settings, body.get("captcha_id"), body.get("captcha_code"))
     values = normalize(text_values({k: v for k, v in body.items() if k not in ("captcha_id", "captcha_code")},
                                    "申请"))
     values.pop("member_no", None)
@@ -134,17 +138,17 @@ def _duplicate(values: Mapping[str, str]) -> bool:
     return False
 
 
-def _mail(to: str, subject: str, text: str) -> bool:
+def _mail(mailer: Mailer, to: str, subject: str, text: str) -> bool:
     if not to:
         return False
     try:
-        deps().mailer.send(to, subject, text)
+        mailer.send(to, subject, text)
     except AppError:
         return False  # the decision stands; staff see mail_sent: false and can tell the applicant
     return True
 
 
-def approve(principal: Principal, app_id: str) -> dict[str, Any]:
+def approve(settings: Settings, mailer: Mailer, principal: Principal, app_id: str) -> dict[str, Any]:
     """Create the member (generated number) and an account with an initial password, shown once."""
     app = _in_scope(principal, app_id, consistent=True)
     if app.status != "pending":
@@ -162,7 +166,7 @@ def approve(principal: Principal, app_id: str) -> dict[str, Any]:
     member = MemberModel(member_no, association=app.association, name=values["name"], profile=values,
                          id_key=id_key_of(values), complete=is_complete(values), status="active",
                          created_at=now, updated_at=now)
-    account = new_account(member_no, app.association, values["name"], hash_password(password), now)
+    account = accounts.member_account(member_no, app.association, values["name"], hash_password(password), now)
     app.status, app.decided_at, app.decided_by, app.member_no = "approved", now, principal.actor, member_no
     try:
         with store.transaction() as tx:
@@ -176,17 +180,17 @@ def approve(principal: Principal, app_id: str) -> dict[str, Any]:
     audit.record(member_no, principal, "create", changes=audit.diff({}, {**values, "member_no": member_no}),
                  detail={"source": "application", "app_id": app.app_id})
     name = ASSOCIATION_NAMES.get(app.association, "所属注协")
-    sent = _mail(values.get("email", ""), "入会申请审核结果:已通过", (
+    sent = _mail(mailer, values.get("email", ""), "入会申请审核结果:已通过", (
         f"{values['name']}您好:\n\n您向{name}提交的非执业会员入会申请已审核通过。\n"
         f"会员证书编号:{member_no}(也是登录用户名)\n\n"
         f"为保护您的账户安全,初始密码不通过邮件发送。请联系{name}领取初始密码,"
         f"或在登录页点击“忘记密码”,通过本邮箱接收验证码设置密码。首次登录后请修改密码。\n\n"
-        f"{deps().settings.site_url}\n\n此邮件由系统自动发送,请勿回复。"))
+        f"{settings.site_url}\n\n此邮件由系统自动发送,请勿回复。"))
     return {"member_no": member_no, "initial_password": password, "mail_sent": sent,
             "member": views.record(member)}
 
 
-def reject(principal: Principal, app_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+def reject(mailer: Mailer, principal: Principal, app_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
     reason = body.get("reason")
     reason = reason.strip() if isinstance(reason, str) else ""
     if not reason or len(reason) > 500:
@@ -200,12 +204,12 @@ def reject(principal: Principal, app_id: str, body: Mapping[str, Any]) -> dict[s
     try:
         app.save()
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             raise Conflict(DECIDED, code="APPLICATION_DECIDED") from None
         raise
     profile = _plain(app.profile)
     name = ASSOCIATION_NAMES.get(app.association, "所属注协")
-    sent = _mail(profile.get("email", ""), "入会申请审核结果:未通过", (
+    sent = _mail(mailer, profile.get("email", ""), "入会申请审核结果:未通过", (
         f"{profile.get('name', '')}您好:\n\n您向{name}提交的非执业会员入会申请未通过审核。\n"
         f"原因:{reason}\n\n如有疑问,请联系{name}。\n\n此邮件由系统自动发送,请勿回复。"))
     return {"app_id": app.app_id, "status": "rejected", "mail_sent": sent}

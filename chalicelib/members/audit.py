@@ -1,4 +1,4 @@
-"""The audit log: who changed what, when, from what to what (DESIGN section 6).
+"""The audit log: who changed what, when, from what to what.
 
 Every writer goes through `record`, which masks sensitive values (ID numbers) before they are
 stored, and can be made idempotent with an `event_key` (a redelivered event writes nothing new).
@@ -11,10 +11,11 @@ from typing import Any, Iterable, Mapping
 
 from pynamodb.exceptions import PutError
 
-from chalicelib.members.models import AuditModel, utcnow_iso
+from chalicelib.db import condition_failed, utcnow_iso
+from chalicelib.members.models import AuditModel
 from chalicelib.members.schema import FIELDS_BY_KEY
 from chalicelib.members.validation import mask_id_number
-from chalicelib.web import Principal
+from chalicelib.principal import Principal
 
 SENSITIVE = frozenset({"id_number"})
 
@@ -51,7 +52,7 @@ def record(member_no: str, actor: Principal | str, action: str, *,
     try:
         entry.save(condition=AuditModel.sk.does_not_exist() if event_key else None)
     except PutError as exc:
-        if event_key and exc.cause_response_code == "ConditionalCheckFailedException":
+        if event_key and condition_failed(exc):
             return False
         raise
     return True

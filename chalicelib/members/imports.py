@@ -7,7 +7,7 @@ row has a problem.
 
 Writes, and why this way:
 - New members, their accounts and one audit entry each go out in BatchWriteItem requests (25 a
-  request, a few in parallel, unprocessed items retried with backoff; `store.batch_put`).
+  request, a few in parallel, unprocessed items retried with backoff; `chalicelib.batch`).
   Batch writes carry no condition, so `version` is set to 1 by hand; nobody else can be writing
   these items, their numbers were allocated for this import a moment ago (one counter update
   for the whole batch: `numbers.allocate(association, count)`).
@@ -36,13 +36,16 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
+from chalicelib import batch
+from chalicelib.auth import service as accounts
+from chalicelib.db import condition_failed, utcnow_iso
 from chalicelib.errors import AppError, PayloadTooLarge, ValidationFailed
-from chalicelib.members import access, audit, excel, numbers, store
-from chalicelib.members.models import AuditModel, MemberModel, utcnow_iso
+from chalicelib.members import access, audit, excel, numbers
+from chalicelib.members.models import AuditModel, MemberModel
 from chalicelib.members.schema import FIELDS_BY_KEY
-from chalicelib.members.service import id_key_of, new_account
+from chalicelib.members.service import id_key_of
 from chalicelib.members.validation import is_complete, normalize, validate
-from chalicelib.web import Principal
+from chalicelib.principal import Principal
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +197,7 @@ def _apply_update(principal: Principal, item: RowPlan, now: str) -> tuple[RowPla
     try:
         member.save()  # conditional on the version read during the check
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return item, False
         raise
     item.diff = audit.diff(old, item.values)
@@ -226,13 +229,13 @@ def commit(principal: Principal, association: str, result: Plan) -> dict[str, An
                                      id_key=id_key_of(values), complete=is_complete(values), status="active",
                                      photo_status="none", failed_attempts=0,
                                      created_at=now, updated_at=now, version=1))
-            items.append(new_account(member_no, association, values["name"], NO_PASSWORD, now))
+            items.append(accounts.member_account(member_no, association, values["name"], NO_PASSWORD, now))
             # The created record itself holds the initial values; the entry says where they came from.
             items.append(_audit_item(member_no, principal, now, [], {"row": item.row, "kind": "create"}))
             new_members.append({"row": item.row, "member_no": member_no, "name": values["name"]})
     items.extend(audits)
     if items:
-        store.batch_put(items)
+        batch.batch_put(items)
     log.info("import committed association=%s created=%d updated=%d conflicts=%d",
              association, len(new_members), len(result.updates) - len(conflicts), len(conflicts))
     return {"new_members": new_members, "conflicts": conflicts,

@@ -1,7 +1,7 @@
 """Listing the members of one association: a Query on `by_association`, never a Scan.
 
 The staff landing view pages through one association's partition of the index in member-number
-order, so a page costs the same whatever the size of the table (DESIGN section 6).
+order, so a page costs the same whatever the size of the table.
 
 Filters other than the member-number prefix are a FilterExpression, which DynamoDB applies after
 reading: a page of the index can come back with fewer rows than asked for, or none. So a page
@@ -24,11 +24,12 @@ from typing import Any, Iterator, Mapping
 
 from pynamodb.expressions.condition import Condition
 
+from chalicelib.cursor import decode_cursor, encode_cursor
 from chalicelib.errors import BadRequest
 from chalicelib.members.models import MemberModel
 from chalicelib.members.schema import ID_TYPES
 from chalicelib.members.views import PHOTO_STATUSES, STATUSES
-from chalicelib.web import decode_cursor, encode_cursor
+from chalicelib.principal import is_member_no
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -38,7 +39,6 @@ READ_BUDGET = 20_000
 
 _MEMBER_PREFIX = re.compile(r"^\d{1,12}$")
 _ID_LIKE = re.compile(r"^(?=.*\d)[A-Za-z0-9()\-]{5,30}$")
-_MEMBER_NO = re.compile(r"^\d{12}$")
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ def _start_key(association: str, cursor: str | None, prefix: str) -> Any:
     if value is None:
         return None
     member_no = value.get("m")
-    if not isinstance(member_no, str) or not _MEMBER_NO.match(member_no):
+    if not isinstance(member_no, str) or not is_member_no(member_no):
         raise BadRequest("分页参数无效,请从第一页重新查询", code="INVALID_CURSOR")
     if prefix and not member_no.startswith(prefix):
         # DynamoDB refuses a start key outside the key condition: before the range means

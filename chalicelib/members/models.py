@@ -1,24 +1,18 @@
-"""DynamoDB storage models (PynamoDB).
+"""The members room's DynamoDB models (PynamoDB): members, their audit log, the member-number
+counters and membership applications.
 
-Storage shapes, not API shapes: views in the services decide what each role sees. Table names
-come from the settings: `bind(settings)` points every model at its table once per cold start
-(tests and the local stack call it too), so no model reads the environment at import time.
+Storage shapes, not API shapes: views decide what each role sees. Other rooms never import this
+module; they go through `chalicelib.members.records` (see docs/architecture.md).
 
-Tables:
 - members: one item per member; profile fields in a map (the schema is data), plus the few
   top-level attributes that indexes and list filters need. `version` gives optimistic locking.
-- accounts: credentials and sign-in state, kept apart from the profile.
 - audit: append-only change log, one partition per member, newest first by sort key.
 - counters: atomic per-association member-number sequences.
-- ephemeral: short-lived items (captchas, reset codes, revoked tokens, rate-limit windows) with a
-  TTL attribute; readers also check the expiry, since DynamoDB deletes expired items lazily.
 - applications: membership applications awaiting staff review.
-- uploads: photo uploads with their check results; a sparse index holds the review queue.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from pynamodb.attributes import (
@@ -26,27 +20,12 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
-    TTLAttribute,
     UnicodeAttribute,
     VersionAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
 
-from chalicelib.config import Settings
-
-
-def utcnow_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-class _Base(Model):
-    class Meta:
-        abstract = True
-        table_name = "unbound"
-        region = "us-east-1"
-        billing_mode = "PAY_PER_REQUEST"
-
+from chalicelib.db import BaseModel, utcnow_iso
 
 # -- members ------------------------------------------------------------------------------------
 
@@ -76,15 +55,17 @@ class FaceConsent(MapAttribute):
     text_version = UnicodeAttribute()
 
 
-class MemberModel(_Base):
-    class Meta(_Base.Meta):
+class MemberModel(BaseModel):
+    table_setting = "members"
+
+    class Meta(BaseModel.Meta):
         pass
 
     member_no = UnicodeAttribute(hash_key=True)
     association = UnicodeAttribute()
     id_key = UnicodeAttribute(null=True)  # "<id_type>#<id_number>"
     name = UnicodeAttribute(default="")
-    profile = MapAttribute(default=dict)  # every schema field, as strings
+    profile: MapAttribute[str, Any] = MapAttribute(default=dict)  # every schema field, as strings
     complete = BooleanAttribute(default=False)
     status = UnicodeAttribute(default="active")  # active | suspended | cancelled
     status_reason = UnicodeAttribute(null=True)
@@ -118,39 +99,12 @@ class MemberModel(_Base):
         return data
 
 
-# -- accounts -----------------------------------------------------------------------------------
-
-class AccountModel(_Base):
-    """Credentials, apart from the profile. Key: "member:<member_no>" or "staff:<username>"."""
-
-    class Meta(_Base.Meta):
-        pass
-
-    account_id = UnicodeAttribute(hash_key=True)
-    user_type = UnicodeAttribute()  # member | staff
-    username = UnicodeAttribute()
-    role = UnicodeAttribute()  # member | association_staff | national_staff
-    association = UnicodeAttribute()
-    member_no = UnicodeAttribute(null=True)
-    display_name = UnicodeAttribute(default="")
-    email = UnicodeAttribute(null=True)  # staff only; members' e-mail lives in the profile
-    password_hash = UnicodeAttribute()
-    must_change_password = BooleanAttribute(default=False)
-    disabled = BooleanAttribute(default=False)
-    # Tokens issued before this instant (epoch seconds) are void: set on password change/reset.
-    tokens_valid_after = NumberAttribute(default=0)
-    created_at = UnicodeAttribute(default=utcnow_iso)
-    updated_at = UnicodeAttribute(default=utcnow_iso)
-
-    @staticmethod
-    def key(user_type: str, username: str) -> str:
-        return f"{user_type}:{username}"
-
-
 # -- audit --------------------------------------------------------------------------------------
 
-class AuditModel(_Base):
-    class Meta(_Base.Meta):
+class AuditModel(BaseModel):
+    table_setting = "audit"
+
+    class Meta(BaseModel.Meta):
         pass
 
     member_no = UnicodeAttribute(hash_key=True)
@@ -160,33 +114,21 @@ class AuditModel(_Base):
     actor_role = UnicodeAttribute()
     action = UnicodeAttribute()  # create | update | status | photo | certificate | import | ...
     changes = ListAttribute(of=MapAttribute, default=list)  # [{"field","label","old","new"}]
-    detail = MapAttribute(default=dict)
+    detail: MapAttribute[str, Any] = MapAttribute(default=dict)
     # Idempotency for event-driven writers (e.g. the photo handler): one entry per event key.
     event_key = UnicodeAttribute(null=True)
 
 
 # -- counters -----------------------------------------------------------------------------------
 
-class CounterModel(_Base):
-    class Meta(_Base.Meta):
+class CounterModel(BaseModel):
+    table_setting = "counters"
+
+    class Meta(BaseModel.Meta):
         pass
 
     name = UnicodeAttribute(hash_key=True)
     value = NumberAttribute(default=0)
-
-
-# -- short-lived items --------------------------------------------------------------------------
-
-class EphemeralModel(_Base):
-    class Meta(_Base.Meta):
-        pass
-
-    key = UnicodeAttribute(hash_key=True)  # "<kind>#<id>"
-    data = MapAttribute(default=dict)
-    expires_at = TTLAttribute()
-
-    def expired(self) -> bool:
-        return self.expires_at <= datetime.now(timezone.utc)
 
 
 # -- applications -------------------------------------------------------------------------------
@@ -200,14 +142,16 @@ class ApplicationsByAssociation(GlobalSecondaryIndex["ApplicationModel"]):
     created_at = UnicodeAttribute(range_key=True)
 
 
-class ApplicationModel(_Base):
-    class Meta(_Base.Meta):
+class ApplicationModel(BaseModel):
+    table_setting = "applications"
+
+    class Meta(BaseModel.Meta):
         pass
 
     app_id = UnicodeAttribute(hash_key=True)
     association = UnicodeAttribute()
     status = UnicodeAttribute(default="pending")  # pending | approved | rejected
-    profile = MapAttribute(default=dict)
+    profile: MapAttribute[str, Any] = MapAttribute(default=dict)
     created_at = UnicodeAttribute(default=utcnow_iso)
     decided_at = UnicodeAttribute(null=True)
     decided_by = UnicodeAttribute(null=True)
@@ -216,89 +160,3 @@ class ApplicationModel(_Base):
     version = VersionAttribute()
 
     by_association = ApplicationsByAssociation()
-
-
-# -- photo uploads ------------------------------------------------------------------------------
-
-class ReviewQueue(GlobalSecondaryIndex["UploadModel"]):
-    """Sparse: only uploads waiting for staff review carry `review_association`."""
-
-    class Meta:
-        index_name = "review_queue"
-        projection = AllProjection()
-
-    review_association = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
-
-
-class UploadsByMember(GlobalSecondaryIndex["UploadModel"]):
-    class Meta:
-        index_name = "by_member"
-        projection = AllProjection()
-
-    member_no = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
-
-
-class UploadModel(_Base):
-    class Meta(_Base.Meta):
-        pass
-
-    upload_id = UnicodeAttribute(hash_key=True)
-    member_no = UnicodeAttribute()
-    association = UnicodeAttribute()
-    kind = UnicodeAttribute(default="member")  # member | staff
-    actor = UnicodeAttribute(default="")
-    s3_key = UnicodeAttribute()
-    status = UnicodeAttribute(default="waiting")  # waiting | pending | accepted | rejected | review
-    checks = ListAttribute(of=MapAttribute, default=list)
-    score = NumberAttribute(null=True)
-    engine = UnicodeAttribute(null=True)
-    message = UnicodeAttribute(default="")
-    s3_version_id = UnicodeAttribute(null=True)
-    processed_event = UnicodeAttribute(null=True)  # the S3 object version/etag already handled
-    attempts_left = NumberAttribute(null=True)  # the member's attempts left after this upload
-    review_association = UnicodeAttribute(null=True)
-    decided_by = UnicodeAttribute(null=True)
-    decision_reason = UnicodeAttribute(null=True)
-    created_at = UnicodeAttribute(default=utcnow_iso)
-    processed_at = UnicodeAttribute(null=True)
-    version = VersionAttribute()
-
-    review_queue = ReviewQueue()
-    by_member = UploadsByMember()
-
-
-ALL_MODELS: dict[str, type[Model]] = {
-    "members": MemberModel,
-    "accounts": AccountModel,
-    "audit": AuditModel,
-    "counters": CounterModel,
-    "ephemeral": EphemeralModel,
-    "applications": ApplicationModel,
-    "uploads": UploadModel,
-}
-
-
-def bind(settings: Settings) -> None:
-    """Point every model at its configured table (and the local endpoint, if any)."""
-    for attr, model in ALL_MODELS.items():
-        model.Meta.table_name = getattr(settings.tables, attr)
-        model.Meta.region = settings.region
-        model.Meta.host = settings.endpoint_url or None
-        model._connection = None  # PynamoDB caches the connection per class
-
-
-def create_tables() -> None:
-    """Create every table with its indexes and TTL (local stack and tests; the cloud uses infra/)."""
-    import boto3
-
-    for model in ALL_MODELS.values():
-        if not model.exists():
-            model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-    ttl_client: Any = boto3.client("dynamodb", region_name=EphemeralModel.Meta.region,
-                                   endpoint_url=EphemeralModel.Meta.host)
-    ttl_client.update_time_to_live(
-        TableName=EphemeralModel.Meta.table_name,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
-    )

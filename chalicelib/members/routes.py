@@ -12,9 +12,11 @@ from urllib.parse import quote
 from chalice import Response
 
 from chalicelib.auth.authorizer import token_authorizer
+from chalicelib.bootstrap import deps
 from chalicelib.members import applications, imports, service
 from chalicelib.members.excel import XLSX
-from chalicelib.web import MEMBER, STAFF, Api, Request, json_response
+from chalicelib.principal import MEMBER, STAFF
+from chalicelib.web import Api, Request, json_response
 
 api = Api(__name__, authorizer=token_authorizer)
 
@@ -85,19 +87,19 @@ def export_members(req: Request) -> Response:
 
 @api.route("/me", roles=(MEMBER,))
 def get_me(req: Request) -> dict[str, Any]:
-    return service.get_me(req.principal)
+    return service.get_me(req.principal, deps().settings.face.max_failed_attempts)
 
 
 @api.route("/me", methods=["PATCH"], roles=(MEMBER,))
 def update_me(req: Request) -> dict[str, Any]:
-    return service.update_me(req.principal, req.json())
+    return service.update_me(req.principal, req.json(), deps().settings.face.max_failed_attempts)
 
 
 # -- applications (申请审核) -------------------------------------------------------------------------
 
 @api.route("/public/applications", methods=["POST"])
 def submit_application(req: Request) -> Response:
-    return json_response(applications.submit(req.json()), status=201)
+    return json_response(applications.submit(deps().settings, req.json()), status=201)
 
 
 @api.route("/applications", roles=STAFF)
@@ -112,9 +114,9 @@ def get_application(req: Request, app_id: str) -> dict[str, Any]:
 
 @api.route("/applications/{app_id}/approve", methods=["POST"], roles=STAFF)
 def approve_application(req: Request, app_id: str) -> dict[str, Any]:
-    return applications.approve(req.principal, app_id)
+    return applications.approve(deps().settings, deps().mailer, req.principal, app_id)
 
 
 @api.route("/applications/{app_id}/reject", methods=["POST"], roles=STAFF)
 def reject_application(req: Request, app_id: str) -> dict[str, Any]:
-    return applications.reject(req.principal, app_id, req.json())
+    return applications.reject(deps().mailer, req.principal, app_id, req.json())

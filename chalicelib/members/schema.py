@@ -11,7 +11,7 @@ pattern is a one-line change here and nowhere else; the pages read it from `/met
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 # -- option lists -------------------------------------------------------------------------------

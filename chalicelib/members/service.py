@@ -19,19 +19,20 @@ accepted too (merged into `changes`). `status`/`status_reason` are staff-only.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any, Mapping
 
 from pynamodb.exceptions import PutError
 
+from chalicelib.auth import service as accounts
+from chalicelib.auth.models import AccountModel
 from chalicelib.auth.passwords import generate_initial_password, hash_password
-from chalicelib.bootstrap import deps
+from chalicelib.db import condition_failed, utcnow_iso
 from chalicelib.errors import BadRequest, Conflict, Forbidden, PayloadTooLarge, ValidationFailed
 from chalicelib.members import access, audit, listing, numbers, store, views
-from chalicelib.members.models import AccountModel, MemberModel, utcnow_iso
+from chalicelib.members.models import MemberModel
 from chalicelib.members.schema import FIELDS_BY_KEY, MEMBER_EDITABLE_KEYS, REQUIRED_KEYS
 from chalicelib.members.validation import FieldError, normalize, validate
-from chalicelib.web import MEMBER, Principal
+from chalicelib.principal import Principal
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def _save_versioned(member: MemberModel) -> None:
     try:
         member.save()
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             current = MemberModel.get(member.member_no, consistent_read=True)
             raise _conflict(int(current.version or 0)) from None
         raise
@@ -197,19 +198,12 @@ def create_member(principal: Principal, body: Mapping[str, Any]) -> dict[str, An
     member = MemberModel(member_no, association=association, name=values["name"], profile=values,
                          id_key=id_key_of(values), complete=views.completeness(values)["complete"],
                          status="active", created_at=now, updated_at=now)
-    account = new_account(member_no, association, values["name"], hash_password(password), now)
+    account = accounts.member_account(member_no, association, values["name"], hash_password(password), now)
     with store.transaction() as tx:
         tx.save(member, condition=MemberModel.member_no.does_not_exist())
         tx.save(account, condition=AccountModel.account_id.does_not_exist())
     audit.record(member_no, principal, "create", changes=audit.diff({}, {**values, "member_no": member_no}))
     return {"member_no": member_no, "initial_password": password, "member": views.record(member)}
-
-
-def new_account(member_no: str, association: str, name: str, password_hash: str, now: str) -> AccountModel:
-    return AccountModel(AccountModel.key("member", member_no), user_type="member", username=member_no,
-                        role=MEMBER, association=association, member_no=member_no, display_name=name,
-                        password_hash=password_hash, must_change_password=True,
-                        created_at=now, updated_at=now)
 
 
 def update_member(principal: Principal, member_no: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -240,29 +234,19 @@ def issue_initial_password(principal: Principal, member_no: str) -> dict[str, An
     """
     access.managed_association(principal)
     member = access.get_member(principal, member_no)
-    password = generate_initial_password()
-    now = utcnow_iso()
-    try:
-        account = AccountModel.get(AccountModel.key("member", member.member_no), consistent_read=True)
-    except AccountModel.DoesNotExist:
-        account = new_account(member.member_no, member.association, member.name, "", now)
-    account.password_hash = hash_password(password)
-    account.must_change_password = True
-    account.tokens_valid_after = int(time.time())
-    account.updated_at = now
-    account.save()
+    password = accounts.issue_member_initial_password(member.member_no, member.association, member.name)
     audit.record(member.member_no, principal, "password", detail={"what": "重置初始密码"})
     return {"member_no": member.member_no, "initial_password": password}
 
 
 # -- member self-service ------------------------------------------------------------------------
 
-def get_me(principal: Principal) -> dict[str, Any]:
+def get_me(principal: Principal, max_failed_attempts: int) -> dict[str, Any]:
     member = access.get_self(principal, consistent=True)
-    return views.me(member, deps().settings.face.max_failed_attempts)
+    return views.me(member, max_failed_attempts)
 
 
-def update_me(principal: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
+def update_me(principal: Principal, body: Mapping[str, Any], max_failed_attempts: int) -> dict[str, Any]:
     """保存并提交信息: member-editable fields only; staff-only fields answer 403."""
     if "status" in body or "status_reason" in body:
         raise Forbidden("会籍状态请联系所属注协修改", code="FIELD_NOT_EDITABLE", fields=["status"])
@@ -280,7 +264,7 @@ def update_me(principal: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
     if cleared:
         raise _invalid(cleared)
     apply_changes(principal, member, version, changes)
-    return views.me(member, deps().settings.face.max_failed_attempts)
+    return views.me(member, max_failed_attempts)
 
 
 # -- Excel --------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
-"""Photo spec checks, face engines and the photo-check pipeline (DESIGN §4, issue 5).
+"""The photo room: spec checks, face engines, uploads, the photo-check pipeline and reviews.
 
-Why this package exists: everything about judging and fitting an ID photo that needs no AWS
-resource lives here, so the SQS handler, the staff routes and the support CLI share one code
-path and the tests can run it on plain bytes. Only :mod:`.rekognition` talks to AWS, through a
-client it is given.
+The judging and fitting of an ID photo (:mod:`.spec`, :mod:`.checks`, :mod:`.prepare`,
+:mod:`.clean`) needs no AWS resource, so the SQS handler, the staff routes and the support CLI
+share one code path and the tests can run it on plain bytes. :mod:`.service` applies a result to
+the upload (:mod:`.models`, the review queue) and, through the members room's named changes, to
+the member; :mod:`.rekognition` talks to AWS through a client it is given.
 
 Public API (what routes and handlers call):
 

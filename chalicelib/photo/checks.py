@@ -421,7 +421,7 @@ def spec_only(
     Status is "accepted" when every spec rule passes, else "rejected" — never "review". When a
     ``reference`` is given (staff upload dialog) and the spec passes, face_match is run and
     reported with its score, its message marked 仅供参考, but it does not change the status:
-    staff have verified the person and may confirm (DESIGN §1, issue 5 item 7). Without a
+    staff have verified the person and may confirm it (with an audited override reason). Without a
     reference there is no face_match entry at all.
     """
 

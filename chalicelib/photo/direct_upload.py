@@ -20,8 +20,8 @@ from typing import Any
 from chalicelib.bootstrap import Deps
 from chalicelib.errors import BadRequest, PayloadTooLarge, ValidationFailed
 from chalicelib.photo import service
+from chalicelib.principal import Principal
 from chalicelib.storage import PhotoStore
-from chalicelib.web import Principal
 
 CONTENT_TYPES = ["multipart/form-data", "application/json", "image/jpeg", "application/octet-stream"]
 # the multipart envelope around a 20 KB photo stays far below this; larger bodies are refused

@@ -207,7 +207,7 @@ def _register_heif() -> bool:
         with _heif_lock:
             if not _heif_ready:
                 try:
-                    import pillow_heif  # type: ignore[import-untyped]
+                    import pillow_heif
 
                     pillow_heif.register_heif_opener()
                 except Exception:

@@ -14,12 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib.bootstrap import Deps
-from chalicelib.members import audit
-from chalicelib.members.models import MemberModel
-from chalicelib.members.schema import ID_TYPES
+from chalicelib.members import audit, records
+from chalicelib.members.records import Member
 from chalicelib.photo.imaging import DecodeError, decode_portrait
 from chalicelib.storage import PhotoStore
 
@@ -50,17 +47,8 @@ def _files(source: Path) -> Iterator[tuple[str, bytes]]:
             yield name, archive.read(info)
 
 
-def find_member(stem: str) -> MemberModel | None:
-    stem = stem.strip().upper()
-    if len(stem) == 12 and stem.isdigit():
-        try:
-            return MemberModel.get(stem)
-        except DoesNotExist:
-            return None
-    for id_type in ID_TYPES:
-        for hit in MemberModel.by_id_number.query(MemberModel.make_id_key(id_type, stem) or "", limit=2):
-            return MemberModel.get(hit.member_no)
-    return None
+def find_member(stem: str) -> Member | None:
+    return records.find_by_number_or_identity(stem)
 
 
 def load_references(d: Deps, source: Path, actor: str = "operator") -> LoadReport:
@@ -82,8 +70,7 @@ def load_references(d: Deps, source: Path, actor: str = "operator") -> LoadRepor
         photo.image.save(out, "JPEG", quality=92, dpi=(96, 96))  # re-encoded: no metadata kept
         key = f"{PhotoStore.REFERENCE_PREFIX}{member.member_no}.jpg"
         d.photos.put(key, out.getvalue())
-        if member.reference_key != key:
-            member.update(actions=[MemberModel.reference_key.set(key)])
+        records.reference_photo_set(member.member_no, key)
         audit.record(member.member_no, actor, "photo", actor_role="operator",
                      detail={"event": "导入全科合格照片", "file": name})
         report.loaded.append(member.member_no)

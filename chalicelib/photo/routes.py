@@ -9,7 +9,8 @@ from chalice import Response
 from chalicelib.auth.authorizer import token_authorizer
 from chalicelib.bootstrap import deps
 from chalicelib.photo import direct_upload, service
-from chalicelib.web import MEMBER, STAFF, Api, Request
+from chalicelib.principal import MEMBER, STAFF
+from chalicelib.web import Api, Request
 
 api = Api(__name__, authorizer=token_authorizer)
 

@@ -21,18 +21,19 @@ from urllib.parse import unquote_plus
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from chalicelib.bootstrap import Deps
 from chalicelib.auth import throttle
+from chalicelib.bootstrap import Deps
+from chalicelib.db import utcnow_iso
 from chalicelib.errors import Conflict, NotFound, PayloadTooLarge, TooManyRequests, ValidationFailed
-from chalicelib.members import access, audit
-from chalicelib.members.store import update_member_record
-from chalicelib.members.models import FaceConsent, MemberModel, UploadModel, utcnow_iso
+from chalicelib.members import access, audit, records
+from chalicelib.members.records import Member
 from chalicelib.photo.checks import PhotoResult, check_photo, spec_only
 from chalicelib.photo.clean import clean_copy
+from chalicelib.photo.models import UploadModel
 from chalicelib.photo.prepare import prepare_portrait
 from chalicelib.photo.spec import SPEC
+from chalicelib.principal import MEMBER, Principal
 from chalicelib.storage import PhotoStore
-from chalicelib.web import MEMBER, Principal
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ PHOTO_MISSING = "没有查询到照片信息"
 
 
 class PhotoMissing(NotFound):
-    """No accepted photo on file: 404 here; the certificate gate answers 409 (DESIGN section 9)."""
+    """No accepted photo on file: 404 here; the certificate gate answers 409 (the API contract)."""
 
     code, message = "PHOTO_MISSING", PHOTO_MISSING
 
@@ -74,8 +75,7 @@ def record_consent(principal: Principal, text_version: str) -> dict[str, Any]:
     member = access.get_self(principal)
     if member.face_consent is None:
         at = utcnow_iso()
-        update_member_record(member.member_no, lambda m: setattr(m, "face_consent",
-                                                           FaceConsent(at=at, text_version=text_version)))
+        records.face_consent_given(member.member_no, at, text_version)
         audit.record(member.member_no, principal, "consent",
                      detail={"what": "人脸信息处理授权", "text_version": text_version})
     return {"consent": True, "text_version": text_version}
@@ -102,7 +102,7 @@ def start_upload(d: Deps, principal: Principal, member_no: str | None = None) ->
             "min_bytes": MIN_BYTES, "max_bytes": MAX_BYTES}
 
 
-def attempts_left(d: Deps, member: MemberModel) -> int:
+def attempts_left(d: Deps, member: Member) -> int:
     return max(0, d.settings.face.max_failed_attempts - int(member.failed_attempts or 0))
 
 
@@ -123,7 +123,7 @@ def upload_status(d: Deps, principal: Principal, upload_id: str, member_no: str 
         "attempts_left": (int(upload.attempts_left) if upload.attempts_left is not None
                           else attempts_left(d, member)),
     }
-    if principal.role != MEMBER:  # scores and engines are for staff (STYLE 7)
+    if principal.role != MEMBER:  # scores and engines are for staff: members see only the verdict and its message
         body.update(score=upload.score, engine=upload.engine, kind=upload.kind,
                     decided_by=upload.decided_by, decision_reason=upload.decision_reason)
     return body
@@ -176,7 +176,9 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
         return
     if upload.status in FINAL or upload.s3_key != obj.key:
         return  # redelivery, or a key that was never handed out: nothing to do
-    member = MemberModel.get(upload.member_no, consistent_read=True)
+    member = records.get(upload.member_no, consistent=True)
+    if member is None:
+        raise RuntimeError("the member of this upload is missing")  # retried, then dead-lettered
     stored = d.photos.get(obj.key, obj.version_id or None)
     if stored is None:
         raise RuntimeError("uploaded object not readable yet")  # transient: SQS retries
@@ -201,7 +203,7 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
         left = attempts_left(d, member)
     upload.attempts_left = left
     upload.status = result.status
-    upload.checks = [c.to_dict() for c in result.checks]
+    upload.checks = [c.to_dict() for c in result.checks]  # type: ignore[misc]  # PynamoDB stores plain dicts in a map list
     upload.score = result.score
     upload.engine = result.engine
     upload.message = result.message
@@ -232,41 +234,31 @@ def _only_face_failed(result: PhotoResult) -> bool:
     return bool(failed) and all(c.rule == "face_match" for c in failed)
 
 
-def _apply_member_result(d: Deps, member: MemberModel, upload: UploadModel, result: PhotoResult,
+def _apply_member_result(d: Deps, member: Member, upload: UploadModel, result: PhotoResult,
                          data: bytes) -> None:
     if result.status == "accepted":
         _make_current(d, member.member_no, data)
         return
 
-    def mutate(m: MemberModel) -> None:
-        if result.status == "rejected" and _only_face_failed(result):
-            m.failed_attempts = int(m.failed_attempts or 0) + 1
-        if m.photo_status != "accepted":
-            m.photo_status = "review" if result.status == "review" else "rejected"
-
-    update_member_record(member.member_no, mutate)
+    records.photo_not_accepted(member.member_no,
+                               face_mismatch=result.status == "rejected" and _only_face_failed(result),
+                               in_review=result.status == "review")
 
 
 def _make_current(d: Deps, member_no: str, data: bytes) -> None:
     """Store a clean copy as the certificate photo (new S3 version) and mark it accepted."""
     version = d.photos.put(_photo_key(member_no), clean_copy(data))
-    at = utcnow_iso()
-
-    def mutate(m: MemberModel) -> None:
-        m.photo_key, m.photo_version_id, m.photo_status = _photo_key(member_no), version, "accepted"
-        m.photo_accepted_at, m.failed_attempts = at, 0
-
-    update_member_record(member_no, mutate)
+    records.photo_accepted(member_no, _photo_key(member_no), version, utcnow_iso())
 
 
-def _reference_bytes(d: Deps, member: MemberModel) -> bytes | None:
+def _reference_bytes(d: Deps, member: Member) -> bytes | None:
     if not member.reference_key:
         return None
     stored = d.photos.get(member.reference_key)
     return stored.body if stored else None
 
 
-def _current_bytes(d: Deps, member: MemberModel) -> bytes | None:
+def _current_bytes(d: Deps, member: Member) -> bytes | None:
     if not member.photo_key or member.photo_status != "accepted":
         return None
     stored = d.photos.get(member.photo_key, member.photo_version_id)
@@ -275,8 +267,8 @@ def _current_bytes(d: Deps, member: MemberModel) -> bytes | None:
 
 # -- reading photos -----------------------------------------------------------------------------
 
-def current_photo(d: Deps, member: MemberModel) -> bytes:
-    """The certificate photo, or PHOTO_MISSING / PHOTO_UNAVAILABLE (DESIGN section 2)."""
+def current_photo(d: Deps, member: Member) -> bytes:
+    """The certificate photo, or PHOTO_MISSING (没有查询到照片信息) / PHOTO_UNAVAILABLE (获取照片信息失败)."""
     if not member.photo_key or member.photo_status != "accepted":
         raise PhotoMissing()
     stored = d.photos.get(member.photo_key, member.photo_version_id)
@@ -318,7 +310,7 @@ def prepare(d: Deps, data: bytes) -> dict[str, Any]:
     import base64
 
     fitted, report = prepare_portrait(data, d.face_engine)
-    body = {"report": {k: v for k, v in report.to_dict().items() if k not in ("score", "engine")}}
+    body: dict[str, Any] = {"report": {k: v for k, v in report.to_dict().items() if k not in ("score", "engine")}}
     if fitted:
         body["image"] = "data:image/jpeg;base64," + base64.b64encode(fitted).decode()
         body["bytes"] = len(fitted)
@@ -372,9 +364,8 @@ def list_reviews(principal: Principal) -> dict[str, Any]:
     assoc = access.managed_association(principal)
     items = []
     for u in UploadModel.review_queue.query(assoc, scan_index_forward=False, limit=200):
-        try:
-            member = MemberModel.get(u.member_no)
-        except DoesNotExist:
+        member = records.get(u.member_no)
+        if member is None:
             continue
         items.append({"review_id": u.upload_id, "member_no": u.member_no, "name": member.name,
                       "created_at": u.created_at, "score": u.score, "engine": u.engine,
@@ -422,11 +413,7 @@ def decide_review(d: Deps, principal: Principal, review_id: str, accept: bool, r
             raise NotFound("照片已不存在", code="PHOTO_MISSING")
         _make_current(d, upload.member_no, stored.body)
     else:
-        def mutate(m: MemberModel) -> None:
-            if m.photo_status != "accepted":
-                m.photo_status = "rejected"
-
-        update_member_record(upload.member_no, mutate)
+        records.photo_not_accepted(upload.member_no, face_mismatch=False, in_review=False)
     audit.record(upload.member_no, principal, "photo",
                  detail={"event": "人工审核通过" if accept else "人工审核驳回", "upload_id": review_id,
                          "reason": reason})

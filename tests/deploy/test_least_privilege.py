@@ -135,7 +135,7 @@ def test_policies_grant_every_call_the_flows_make(client, aws, persona, make_mem
     member.save()
     me = persona("member", "110000", member_no=member.member_no)
     staff = persona("association_staff", "110000")
-    solved = captcha.create()
+    solved = captcha.create(_settings())
 
     with recorder.as_function("token_authorizer"):
         # the Lambda event API Gateway sends to a TOKEN authorizer
@@ -205,3 +205,9 @@ def test_the_check_catches_a_missing_grant(chalice_config):
     assert _denied_calls(chalice_config, "api_handler", [
         ("dynamodb", "UpdateItem", {"TableName": "test-audit"})])
     assert _denied_calls(chalice_config, "api_handler", [("dynamodb", "Scan", {"TableName": "test-members"})])
+
+
+def _settings():  # the settings the app under test was wired with
+    from chalicelib.bootstrap import deps
+
+    return deps().settings

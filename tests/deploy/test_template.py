@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.members.models import ALL_MODELS
+from chalicelib.tables import ALL_MODELS
 from tests.deploy.conftest import BIN, ROOT, STAGES, function_env, function_setting, load_policy, policy_file
 
 CONFIG_ENV_OF_TABLE = {"members": "MEMBERS_TABLE", "accounts": "ACCOUNTS_TABLE", "audit": "AUDIT_TABLE",
@@ -76,7 +76,7 @@ def test_tables_are_on_demand_encrypted_and_recoverable(resources):
 
 
 def test_ephemeral_table_expires_items_by_expires_at(resources):
-    from chalicelib.members.models import EphemeralModel
+    from chalicelib.auth.models import EphemeralModel
 
     ttl = _tables(resources)["ephemeral"]["Properties"]["TimeToLiveSpecification"]
     assert ttl == {"AttributeName": "expires_at", "Enabled": True}

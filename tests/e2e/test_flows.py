@@ -139,7 +139,7 @@ def test_staff_lists_uploads_downloads_edits_and_sees_conflict(page: Any, stack:
 
     page.locator("#flt-q").fill(no)
     page.get_by_role("button", name="查询").click()
-    page.wait_for_function(f"() => [...document.querySelectorAll('.members-table tbody tr')].length === 1")
+    page.wait_for_function("() => [...document.querySelectorAll('.members-table tbody tr')].length === 1")
     page.get_by_role("link", name="陈示例", exact=True).click()
     page.get_by_role("button", name="基本信息修改").wait_for()
     assert no in page.locator(".detail-head").inner_text()

@@ -17,7 +17,8 @@ import uuid
 import pytest
 
 from chalicelib import aws as aws_clients
-from chalicelib.members.models import MemberModel, UploadModel
+from chalicelib.members.models import MemberModel
+from chalicelib.photo.models import UploadModel
 from chalicelib.photo.service import CONSENT_TEXT_VERSION
 from tests.conftest import FACES
 

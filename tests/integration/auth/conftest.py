@@ -15,7 +15,7 @@ def solved(aws: Any) -> Any:
     from chalicelib.auth import captcha
 
     def _make() -> dict[str, str]:
-        captcha_id, answer, _image = captcha.create()
+        captcha_id, answer, _image = captcha.create(_settings())
         return {"captcha_id": captcha_id, "captcha_code": answer}
 
     return _make
@@ -48,7 +48,7 @@ def login(post: Any, solved: Any) -> Any:
 @pytest.fixture()
 def staff_account(aws: Any, password_hash: str) -> Any:
     """staff_account(username, role, association, **fields) -> AccountModel with password Demo#2026."""
-    from chalicelib.members.models import AccountModel
+    from chalicelib.auth.models import AccountModel
 
     def _make(username: str = "bj_staff", role: str = "association_staff", association: str = "110000",
               **fields: Any) -> Any:
@@ -59,3 +59,9 @@ def staff_account(aws: Any, password_hash: str) -> Any:
         return account
 
     return _make
+
+
+def _settings():  # the settings the app under test was wired with
+    from chalicelib.bootstrap import deps
+
+    return deps().settings

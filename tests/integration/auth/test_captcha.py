@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.auth import captcha
 from chalicelib.auth.captcha import CaptchaInvalid
-from chalicelib.members.models import EphemeralModel
+from chalicelib.auth.models import EphemeralModel
 from tests.conftest import ROOT
 
 
@@ -30,56 +30,57 @@ def test_route_returns_only_id_and_png_image(client):
 
 
 def test_right_answer_passes_once_then_never_again(aws):
-    captcha_id, answer, _ = captcha.create()
-    captcha.verify(captcha_id, answer.lower())  # case-insensitive
+    captcha_id, answer, _ = captcha.create(_settings())
+    captcha.verify(_settings(), captcha_id, answer.lower())  # case-insensitive
     with pytest.raises(CaptchaInvalid):
-        captcha.verify(captcha_id, answer)
+        captcha.verify(_settings(), captcha_id, answer)
 
 
 def test_wrong_answer_consumes_the_captcha(aws):
-    captcha_id, answer, _ = captcha.create()
+    captcha_id, answer, _ = captcha.create(_settings())
     with pytest.raises(CaptchaInvalid):
-        captcha.verify(captcha_id, "0000")
+        captcha.verify(_settings(), captcha_id, "0000")
     with pytest.raises(CaptchaInvalid):
-        captcha.verify(captcha_id, answer)
+        captcha.verify(_settings(), captcha_id, answer)
 
 
 def test_expired_captcha_is_refused(aws):
-    captcha_id, answer, _ = captcha.create()
+    captcha_id, answer, _ = captcha.create(_settings())
     item = EphemeralModel.get(f"captcha#{captcha_id}")
     item.expires_at = datetime.now(timezone.utc) - timedelta(seconds=1)
     item.save()  # DynamoDB deletes expired items lazily: readers must check
     with pytest.raises(CaptchaInvalid):
-        captcha.verify(captcha_id, answer)
+        captcha.verify(_settings(), captcha_id, answer)
 
 
 def test_malformed_or_unknown_captcha_is_refused(aws):
-    live_id, _, _ = captcha.create()
+    live_id, _, _ = captcha.create(_settings())
     for captcha_id, code in ((None, "ABCD"), ("", "ABCD"), (live_id, None), (live_id, "A" * 17),
                              ("x" * 65, "ABCD"), ("unknown-id", "ABCD")):
         with pytest.raises(CaptchaInvalid):
-            captcha.verify(captcha_id, code)
+            captcha.verify(_settings(), captcha_id, code)
 
 
 def test_test_code_is_accepted_only_when_configured(aws, monkeypatch):
     assert aws.settings.captcha_test_code == ""
-    captcha_id, _, _ = captcha.create()
+    captcha_id, _, _ = captcha.create(_settings())
     with pytest.raises(CaptchaInvalid):
-        captcha.verify(captcha_id, "TEST")
+        captcha.verify(_settings(), captcha_id, "TEST")
 
     monkeypatch.setattr(aws, "settings", replace(aws.settings, captcha_test_code="TEST"))
-    captcha_id, _, _ = captcha.create()
-    captcha.verify(captcha_id, "test")
+    captcha_id, _, _ = captcha.create(_settings())
+    captcha.verify(_settings(), captcha_id, "test")
     # ...but still only for a live captcha, and still single use.
     with pytest.raises(CaptchaInvalid):
-        captcha.verify(captcha_id, "TEST")
+        captcha.verify(_settings(), captcha_id, "TEST")
     with pytest.raises(CaptchaInvalid):
-        captcha.verify("never-issued", "TEST")
+        captcha.verify(_settings(), "never-issued", "TEST")
 
 
 def test_test_code_setting_is_read_from_the_environment():
-    from chalicelib.config import Settings
     import os
+
+    from chalicelib.config import Settings
 
     env = dict(os.environ)
     env.pop("CAPTCHA_TEST_CODE", None)
@@ -101,3 +102,9 @@ def test_no_deployed_stage_sets_the_captcha_test_code():
     offenders = [str(p.relative_to(ROOT)) for p in deploy_files
                  if "CAPTCHA_TEST_CODE" in p.read_text(encoding="utf-8", errors="replace")]
     assert offenders == []
+
+
+def _settings():  # the settings the app under test was wired with
+    from chalicelib.bootstrap import deps
+
+    return deps().settings

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from chalicelib.auth import cli
-from chalicelib.members.models import AccountModel
+from chalicelib.auth.models import AccountModel
 from tests.conftest import ROOT
 
 

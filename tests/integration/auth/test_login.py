@@ -10,7 +10,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from chalicelib.auth import passwords, throttle, tokens
-from chalicelib.members.models import AccountModel, EphemeralModel
+from chalicelib.auth.models import AccountModel, EphemeralModel
 
 LOGIN_FAILED = {"code": "LOGIN_FAILED", "message": "用户名或密码错误"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.auth import service
-from chalicelib.members.models import AccountModel
+from chalicelib.auth.models import AccountModel
 
 NOT_FOUND = {"code": "LOOKUP_NOT_FOUND", "message": service.LookupNotFound.message}
 

@@ -38,8 +38,9 @@ import pytest
 
 import app as app_module
 from chalicelib.auth import tokens
-from chalicelib.members.models import ApplicationModel, UploadModel
-from chalicelib.web import ANY_SIGNED_IN, ASSOCIATION_STAFF, MEMBER, NATIONAL_STAFF
+from chalicelib.members.models import ApplicationModel
+from chalicelib.photo.models import UploadModel
+from chalicelib.principal import ANY_SIGNED_IN, ASSOCIATION_STAFF, MEMBER, NATIONAL_STAFF
 
 # Routes anyone may call. Everything under /public/ is public by design (DESIGN section 9).
 PUBLIC_ROUTES = {

@@ -8,7 +8,7 @@ import pytest
 from moto.backends import get_backend
 
 from chalicelib.auth import service
-from chalicelib.members.models import AccountModel, EphemeralModel
+from chalicelib.auth.models import AccountModel, EphemeralModel
 
 
 def sent_mail() -> list:

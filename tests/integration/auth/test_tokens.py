@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from chalicelib.auth import tokens
-from chalicelib.members.models import AccountModel
+from chalicelib.auth.models import AccountModel
 
 
 def _b64(data: dict) -> str:

@@ -6,7 +6,6 @@ import zipfile
 import requests
 
 
-
 def test_bulk_job_reports_progress_and_lists_failures(client, aws, persona, make_member, with_photo):
     good = [with_photo(photo="hopper_01") for _ in range(12)]
     incomplete = with_photo(complete=False, photo="hopper_01")

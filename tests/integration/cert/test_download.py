@@ -6,7 +6,6 @@ import json
 import subprocess
 from urllib.parse import parse_qs, urlparse
 
-
 from chalicelib.cert import service as cert_service
 from chalicelib.members.models import AuditModel, MemberModel
 

@@ -6,8 +6,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pynamodb.exceptions import PutError, UpdateError
 
+from chalicelib.auth.models import EphemeralModel
 from chalicelib.members import numbers
-from chalicelib.members.models import EphemeralModel, MemberModel
+from chalicelib.members.models import MemberModel
 
 
 def test_member_numbers_are_unique_under_concurrency(aws):
@@ -37,7 +38,7 @@ def test_stale_version_is_refused(aws, make_member):
 
 
 def test_list_by_association_pages_with_a_cursor(aws, make_member):
-    made = {make_member("110000").member_no for _ in range(7)} 
+    made = {make_member("110000").member_no for _ in range(7)}
     make_member("310000")
     seen, last = [], None
     while True:

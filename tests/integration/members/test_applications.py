@@ -9,11 +9,12 @@ from collections import Counter
 import pytest
 
 from chalicelib.auth import captcha
+from chalicelib.auth.models import AccountModel
 from chalicelib.auth.passwords import verify_password
 from chalicelib.errors import AppError
 from chalicelib.members import applications
-from chalicelib.members.models import AccountModel, ApplicationModel, AuditModel, MemberModel
-from chalicelib.web import Principal
+from chalicelib.members.models import ApplicationModel, AuditModel, MemberModel
+from chalicelib.principal import Principal
 
 FORM = {
     "name": "申请示例", "gender": "女", "id_type": "居民身份证", "id_number": "11010519491231002X",
@@ -23,7 +24,7 @@ FORM = {
 
 
 def apply(http, form=FORM, **extra):
-    captcha_id, answer, _ = captcha.create()
+    captcha_id, answer, _ = captcha.create(_settings())
     return http.post("/public/applications", None, {**form, "captcha_id": captcha_id, "captcha_code": answer, **extra})
 
 
@@ -39,7 +40,7 @@ def test_submission_creates_a_pending_application(http):
 def test_submission_needs_a_valid_captcha(http):
     r = http.post("/public/applications", None, {**FORM, "captcha_id": "nope", "captcha_code": "ABCD"})
     assert r.status == 400 and r.body["code"] == "CAPTCHA_INVALID"
-    captcha_id, answer, _ = captcha.create()
+    captcha_id, answer, _ = captcha.create(_settings())
     wrong = "AAAA" if answer != "AAAA" else "BBBB"
     r = http.post("/public/applications", None, {**FORM, "captcha_id": captcha_id, "captcha_code": wrong})
     assert r.body["code"] == "CAPTCHA_INVALID"
@@ -129,7 +130,7 @@ def test_approval_creates_member_and_account_and_mails_without_the_password(http
 
 
 def test_two_staff_approving_at_once_create_one_member(aws, staff):
-    from chalicelib.members.models import utcnow_iso
+    from chalicelib.db import utcnow_iso
 
     app = ApplicationModel("race-1", association="110000", status="pending", created_at=utcnow_iso(),
                            profile={k: v for k, v in FORM.items() if k != "association"})
@@ -141,7 +142,7 @@ def test_two_staff_approving_at_once_create_one_member(aws, staff):
     def approve():
         barrier.wait()
         try:
-            applications.approve(principal, "race-1")
+            applications.approve(_settings(), _mailer(), principal, "race-1")
             outcomes.append(200)
         except AppError as err:
             outcomes.append(err.code)
@@ -197,3 +198,15 @@ def test_a_mail_failure_does_not_undo_the_decision(http, staff, aws, monkeypatch
 def test_members_cannot_review(http, persona, make_member, path):
     m = make_member("110000")
     assert http.get(path, persona("member", member_no=m.member_no)).status == 403
+
+
+def _settings():  # the settings the app under test was wired with
+    from chalicelib.bootstrap import deps
+
+    return deps().settings
+
+
+def _mailer():
+    from chalicelib.bootstrap import deps
+
+    return deps().mailer

@@ -159,7 +159,7 @@ def test_bad_filters_are_refused(http, staff):
         assert r.status == 400 and r.body["code"] == "INVALID_FILTER", params
     r = http.get("/members", staff, cursor="not-a-cursor")
     assert r.status == 400 and r.body["code"] == "INVALID_CURSOR"
-    from chalicelib.web import encode_cursor
+    from chalicelib.cursor import encode_cursor
     r = http.get("/members", staff, cursor=encode_cursor({"m": "1; drop"}))
     assert r.body["code"] == "INVALID_CURSOR"
 

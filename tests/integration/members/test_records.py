@@ -7,12 +7,13 @@ from collections import Counter
 
 import pytest
 
+from chalicelib.auth.models import AccountModel
 from chalicelib.auth.passwords import verify_password
 from chalicelib.errors import AppError
 from chalicelib.members import service
-from chalicelib.members.models import AccountModel, MemberModel
+from chalicelib.members.models import MemberModel
 from chalicelib.members.schema import FIELDS
-from chalicelib.web import Principal
+from chalicelib.principal import Principal
 
 NEW = {
     "name": "测试录入", "gender": "男", "id_type": "居民身份证", "id_number": "11010519491231002X",

@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from chalicelib.members import store
-from chalicelib.members.models import AccountModel, AuditModel, MemberModel
+from chalicelib import batch
+from chalicelib.auth.models import AccountModel
+from chalicelib.members.models import AuditModel, MemberModel
 
 
 def test_unprocessed_items_are_retried_with_backoff(monkeypatch):
@@ -23,17 +24,17 @@ def test_unprocessed_items_are_retried_with_backoff(monkeypatch):
                 return {"UnprocessedItems": {first_table: RequestItems[first_table][:2]}}
             return {"UnprocessedItems": {}}
 
-    monkeypatch.setattr(store, "_client", lambda: Flaky())
-    store._write_chunk({"t": [{"PutRequest": {"Item": {}}}] * 5}, sleep=sleeps.append)
+    monkeypatch.setattr(batch, "_client", lambda: Flaky())
+    batch._write_chunk({"t": [{"PutRequest": {"Item": {}}}] * 5}, sleep=sleeps.append)
     assert calls == [5, 2, 2] and len(sleeps) == 2 and all(0 <= s <= 2.0 for s in sleeps)
 
     class Stuck:
         def batch_write_item(self, RequestItems):
             return {"UnprocessedItems": RequestItems}
 
-    monkeypatch.setattr(store, "_client", lambda: Stuck())
-    with pytest.raises(store.BatchWriteFailed) as err:
-        store._write_chunk({"t": [{"PutRequest": {"Item": {}}}]}, sleep=lambda s: None)
+    monkeypatch.setattr(batch, "_client", lambda: Stuck())
+    with pytest.raises(batch.BatchWriteFailed) as err:
+        batch._write_chunk({"t": [{"PutRequest": {"Item": {}}}]}, sleep=lambda s: None)
     assert err.value.status == 503 and err.value.extra == {"unprocessed": 1}
 
 
@@ -45,9 +46,9 @@ def test_items_of_several_tables_share_requests_of_25(aws):
                   AccountModel(f"member:{no}", user_type="member", username=no, role="member",
                                association="110000", password_hash="!"),
                   AuditModel(no, f"2026#{i}", at="2026", actor="t", actor_role="r", action="import")]
-    chunks = list(store.chunks(items))
+    chunks = list(batch.chunks(items))
     assert [sum(len(v) for v in c.values()) for c in chunks] == [25, 25, 25, 15]
-    assert store.batch_put(items) == 4
+    assert batch.batch_put(items) == 4
     assert MemberModel.by_association.count("110000") == 30
     assert len(list(AuditModel.scan())) == 30
 
@@ -83,8 +84,8 @@ def test_threads_only_when_requests_wait_on_the_network(monkeypatch, wall_ms, cp
             seen.add(threading.get_ident())
         time.sleep(0.01)  # give the pool's threads a chance to interleave
 
-    monkeypatch.setattr(store, "time", clock)
-    monkeypatch.setattr(store, "chunks", lambda items: _requests(12))
-    monkeypatch.setattr(store, "_write_chunk", write)
-    assert store.batch_put([object()] * 12) == 12  # type: ignore[list-item]
+    monkeypatch.setattr(batch, "time", clock)
+    monkeypatch.setattr(batch, "chunks", lambda items: _requests(12))
+    monkeypatch.setattr(batch, "_write_chunk", write)
+    assert batch.batch_put([object()] * 12) == 12  # type: ignore[list-item]
     assert (len(seen) > 1) is parallel

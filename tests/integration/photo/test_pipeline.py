@@ -13,7 +13,8 @@ import pytest
 import requests
 
 from chalicelib import aws as aws_clients
-from chalicelib.members.models import AuditModel, MemberModel, UploadModel
+from chalicelib.members.models import AuditModel, MemberModel
+from chalicelib.photo.models import UploadModel
 from chalicelib.photo.service import CONSENT_TEXT_VERSION
 from tests.conftest import FACES
 

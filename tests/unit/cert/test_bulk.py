@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from chalicelib.cert.bulk import REPORT_NAME, BulkFailure, BulkSuccess, build_zip, write_zip
+from chalicelib.cert.bulk import REPORT_NAME, BulkFailure, BulkSuccess, write_zip
 
 
 def _report(archive: bytes) -> str:
@@ -75,3 +75,10 @@ def test_same_items_same_archive(certificate: bytes) -> None:
 def test_unknown_item_shape_is_a_programming_error() -> None:
     with pytest.raises(TypeError):
         build_zip([("110000000001",)])
+
+
+def build_zip(items, *, total=None, progress=None, exported_at=None) -> bytes:
+    """`write_zip` into memory."""
+    buffer = io.BytesIO()
+    write_zip(items, buffer, total=total, progress=progress, exported_at=exported_at)
+    return buffer.getvalue()

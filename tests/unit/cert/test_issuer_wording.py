@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from fpdf import FPDF
 
-from chalicelib.cert import render, wording
+from chalicelib.cert import fontpack, render, wording
 from chalicelib.cert.seal import sample_seal
 from chalicelib.members.models import MemberModel
 from chalicelib.members.schema import NATIONAL_CODE
-from tests.unit.cert.conftest import CREATED, ISSUED, member, pdf_text, rasterise, url_for
+from tests.unit.cert.conftest import CREATED, ISSUED, pdf_text, rasterise, url_for
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "cert"
 CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
@@ -90,7 +90,7 @@ def test_chinese_text_leaves_latin_alone() -> None:
 
 def test_labels_are_justified_with_room_between_characters() -> None:
     pdf = FPDF(unit="mm")
-    pdf.add_font("display", fname=str(render.DISPLAY_FONT))
+    pdf.add_font("display", fname=str(fontpack.DISPLAY_FONT))
     pdf.set_font("display", size=render.LABEL_PT)
     labels = [wording.LABEL_NAME, wording.LABEL_GENDER, wording.LABEL_BIRTH, wording.LABEL_MEMBER_NO,
               wording.LABEL_APPROVAL_DATE, wording.LABEL_APPROVAL_DOC, wording.LABEL_ASSOCIATION,

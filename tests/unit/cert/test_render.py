@@ -8,10 +8,10 @@ from datetime import date, datetime
 import pytest
 import zxingcpp
 
+from bench.naive_render import render_certificate_naive
 from chalicelib.cert import codes, wording
 from chalicelib.cert.fontpack import GlyphMissing
-from chalicelib.cert.render import (BEIJING, CertificateDataInvalid, PhotoInvalid, render_certificate,
-                                    render_certificate_naive)
+from chalicelib.cert.render import BEIJING, CertificateDataInvalid, PhotoInvalid, render_certificate
 from chalicelib.cert.seal import sample_seal
 from tests.unit.cert.conftest import CREATED, ISSUED, SITE, VERIFY_KEY, member, pdf_text, rasterise, url_for
 

@@ -23,7 +23,6 @@ def _app() -> Chalice:
         return req.json()
 
     app = Chalice("errors-test")
-    api.bind(app)
     app.register_blueprint(api.blueprint)
     return app
 

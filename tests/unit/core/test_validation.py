@@ -5,7 +5,12 @@ from datetime import date
 import pytest
 
 from chalicelib.members.validation import (
-    is_complete, mask_id_number, mask_name, missing_fields, parse_resident_id, resident_id_check_digit,
+    is_complete,
+    mask_id_number,
+    mask_name,
+    missing_fields,
+    parse_resident_id,
+    resident_id_check_digit,
     validate,
 )
 
