@@ -17,7 +17,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHALICE_DIR = ROOT / ".chalice"
-STAGES = ("dev", "prod")
+STAGES = ("dev", "prod", "prod-cn")
+# partition of each deployed stage (prod-cn runs in the AWS China regions)
+PARTITION = {"dev": "aws", "prod": "aws", "prod-cn": "aws-cn"}
 FUNCTIONS = ("api_handler", "photo_check", "token_authorizer")
 BIN = Path(sys.executable).parent  # the venv's console scripts: chalice, cfn-lint
 
@@ -35,6 +37,11 @@ def _load(path: Path) -> ModuleType:
 @pytest.fixture(scope="session")
 def build_stack() -> ModuleType:
     return _load(ROOT / "infra" / "build_stack.py")
+
+
+@pytest.fixture(scope="session")
+def policies() -> ModuleType:
+    return _load(ROOT / "infra" / "policies.py")
 
 
 @pytest.fixture(scope="session")
