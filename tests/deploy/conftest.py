@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Iterator
+from unittest import mock
 
 import pytest
 
@@ -72,6 +75,19 @@ def resources(build_stack: ModuleType) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def overlay(build_stack: ModuleType) -> dict[str, Any]:
     return build_stack.load_template(ROOT / "infra" / "chalice-overlay.yaml")
+
+
+@contextmanager
+def offline_package_env(config: dict[str, Any], stage: str) -> Iterator[None]:
+    """The environment of a package run: no AWS credentials or profile, none of the test
+    suite's app settings (app.py reads PHOTO_QUEUE at import) and no captcha bypass."""
+    app_vars = {k for fn in FUNCTIONS for k in function_env(config, stage, fn)}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("AWS_") and k not in app_vars and k != "CAPTCHA_TEST_CODE"}
+    env.update({"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                "AWS_EC2_METADATA_DISABLED": "true"})
+    with mock.patch.dict(os.environ, env, clear=True):
+        yield
 
 
 def policy_file(config: dict[str, Any], stage: str, function: str) -> str:
