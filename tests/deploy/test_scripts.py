@@ -147,7 +147,7 @@ def test_frontend_publish_uploads_and_prunes(deploy_frontend, tmp_path):
         head = s3.head_object(Bucket="site", Key="admin/index.html")
         config = s3.get_object(Bucket="site", Key="config.js")["Body"].read().decode()
     assert deleted == ["old.html"]
-    assert keys == ["admin/index.html", "config.js", "index.html"]
+    assert keys == ["admin/", "admin/index.html", "config.js", "index.html"]
     assert head["ContentType"] == "text/html; charset=utf-8" and head["CacheControl"] == "no-cache"
     assert "127.0.0.1" not in config and "abc123.execute-api" in config
 
