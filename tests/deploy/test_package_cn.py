@@ -130,6 +130,9 @@ def test_the_face_layer_holds_only_what_the_engine_loads(packaged):
     tops = {n.split("/")[1] for n in names}
     assert {t.split("-")[0] for t in tops if t.endswith(".dist-info")} == {"dlib_bin", "numpy"}
     assert "python/dlib_bin-19.24.6.dist-info/METADATA" in names
+    # compiled ahead: /opt is read-only, numpy would be compiled again on every cold start
+    assert "python/numpy/__pycache__/__init__.cpython-311.pyc" in names
+    assert not [n for n in names if "/tests/" in n]
     # no duplicate of a managed-layer package: a later layer would silently shadow it
     with zipfile.ZipFile(packaged / "layer-deployment.zip") as zf:
         managed = {n.split("/")[4] for n in zf.namelist() if n.startswith(SITE_PACKAGES + "/") and n.count("/") > 4}
