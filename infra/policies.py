@@ -35,6 +35,11 @@ DNS_SUFFIX = {"aws": "amazonaws.com", "aws-cn": "amazonaws.com.cn"}
 
 # function -> policy file suffix ("" = the stage's default file, used by the API function)
 ROLE_FILES = {"api_handler": "", "photo_check": "-photo-check", "token_authorizer": "-authorizer"}
+# Rendered only for a stage that configures this function: the photo auto-fix in a function of
+# its own, so that only it (and not the API) carries the face layer. It gets the image in its
+# payload and returns the fitted one, so its role reaches no data; the API may invoke it.
+PREPARE_FUNCTION = "photo_prepare"
+PREPARE_FILE = "-photo-prepare"
 
 Statement = dict[str, Any]
 
@@ -47,6 +52,7 @@ class Profile:
     partition: str
     face_engine: str  # "rekognition" | "dlib"
     mail_adapter: str  # "ses" | "smtp"
+    separate_prepare: bool = False  # the photo auto-fix runs in its own function
 
     @property
     def dns(self) -> str:
@@ -70,8 +76,10 @@ class Profile:
 
 def profile_of(config: Mapping[str, Any], stage: str) -> Profile:
     env = {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
+    functions = config["stages"][stage].get("lambda_functions") or {}
     return Profile(stage=stage, partition=STAGE_PARTITION[stage],
-                   face_engine=env.get("FACE_ENGINE", "dlib"), mail_adapter=env.get("MAIL_ADAPTER", "ses"))
+                   face_engine=env.get("FACE_ENGINE", "dlib"), mail_adapter=env.get("MAIL_ADAPTER", "ses"),
+                   separate_prepare=PREPARE_FUNCTION in functions)
 
 
 def _logs(p: Profile, function_name: str) -> Statement:
@@ -138,11 +146,22 @@ def api_policy(p: Profile) -> list[Statement]:
          "Resource": [p.param(n) for n in secrets]},
         _decrypt(p, "SecretsDecrypt", p.param("*")),
     ]
+    if p.separate_prepare:
+        allows.append({"Sid": "PhotoPrepare", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+                       "Resource": p.arn("lambda", f"function:cpa-ecert-{s}-{PREPARE_FUNCTION}")})
     if p.face_engine == "rekognition":
         # /me/photo/prepare and use-reference detect faces; only the photo check compares them
         allows.append({"Sid": "FaceDetection", "Effect": "Allow", "Action": ["rekognition:DetectFaces"],
                        "Resource": "*"})
     return allows + [_own_account_only(allows)]
+
+
+def photo_prepare_policy(p: Profile) -> list[Statement]:
+    allows: list[Statement] = [_logs(p, f"cpa-ecert-{p.stage}-{PREPARE_FUNCTION}"), _tracing()]
+    if p.face_engine == "rekognition":
+        allows.append({"Sid": "FaceDetection", "Effect": "Allow", "Action": ["rekognition:DetectFaces"],
+                       "Resource": "*"})
+    return allows
 
 
 def photo_check_policy(p: Profile) -> list[Statement]:
@@ -183,15 +202,19 @@ def authorizer_policy(p: Profile) -> list[Statement]:
     return allows + [_own_account_only(allows)]
 
 
-RENDERERS = {"api_handler": api_policy, "photo_check": photo_check_policy, "token_authorizer": authorizer_policy}
+RENDERERS = {"api_handler": api_policy, "photo_check": photo_check_policy, "token_authorizer": authorizer_policy,
+             PREPARE_FUNCTION: photo_prepare_policy}
 
 
 def render_stage(config: Mapping[str, Any], stage: str) -> dict[str, str]:
     """File name -> file text for every role of `stage`."""
     p = profile_of(config, stage)
+    roles = dict(ROLE_FILES)
+    if p.separate_prepare:
+        roles[PREPARE_FUNCTION] = PREPARE_FILE
     return {f"policy-{stage}{suffix}.json":
             json.dumps({"Version": "2012-10-17", "Statement": RENDERERS[fn](p)}, indent=2) + "\n"
-            for fn, suffix in ROLE_FILES.items()}
+            for fn, suffix in roles.items()}
 
 
 def render_all(config: Mapping[str, Any]) -> dict[str, str]:
