@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,24 @@ def test_package_fails_when_chalice_warns(monkeypatch, tmp_path):
 def test_the_merge_template_follows_the_stage():
     assert package.merge_template("prod-cn").name == "stack-cn.json"
     assert package.merge_template("prod").name == "stack.json"
+
+
+def test_the_face_layer_zip_depends_on_content_only(tmp_path):
+    """Same files, other timestamps and creation order: the same bytes (reproducible layer)."""
+    import os
+
+    build = _load(ROOT / "scripts" / "build_face_layer.py")
+    zips = []
+    for run, names in enumerate((["b.py", "a.so"], ["a.so", "b.py"])):
+        tree = tmp_path / f"tree{run}" / "python"
+        tree.mkdir(parents=True)
+        for name in names:
+            (tree / name).write_bytes(name.encode() * 100)
+            os.utime(tree / name, (1_700_000_000 + run * 1000, 1_700_000_000 + run * 1000))
+        out = tmp_path / f"layer{run}.zip"
+        build.write_zip(tree.parent, out)
+        zips.append(out.read_bytes())
+    assert zips[0] == zips[1]
+    with zipfile.ZipFile(tmp_path / "layer0.zip") as zf:
+        assert zf.namelist() == ["python/a.so", "python/b.py"]
+        assert (zf.getinfo("python/a.so").external_attr >> 16) & 0o777 == 0o755
