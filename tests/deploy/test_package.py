@@ -1,9 +1,11 @@
-"""`chalice package --stage prod --merge-template infra/stack.json` offline, then checks on what it
-wrote: cfn-lint, sizes, Lambda-compatible wheels, and the merged wiring.
+"""The documented package step for `prod` (scripts/package.py: `chalice package --stage prod
+--merge-template infra/stack.json` from the locked wheels) offline, then checks on what it
+wrote: cfn-lint, the SAM transform, the services of the partition, sizes, Lambda-compatible
+wheels and shared objects, and the merged wiring.
 
-Runs once per module (about 30 s with a warm pip cache; Chalice keeps the built layer in
-.chalice/deployments/ and rebuilds it only when requirements.txt changes). No AWS credentials:
-the subprocess gets a region and nothing else.
+Runs once per module (about 30 s with warm caches; Chalice keeps the built layer in
+.chalice/deployments/ and rebuilds it only when requirements.txt changes, the locked wheels stay
+in out/.wheels/). No AWS credentials: the run gets a region and nothing else.
 """
 
 from __future__ import annotations
