@@ -6,8 +6,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # Debian packages the tests use: Chromium for the browser tests (Playwright drives it; it cannot
-# download its own browser here), CJK fonts so Chinese renders in screenshots, poppler for PDFs.
-DEB_PACKAGES := chromium fonts-noto-cjk poppler-utils
+# download its own browser here), CJK fonts so Chinese renders in screenshots, poppler for PDFs,
+# binutils for objdump (the deploy tests read the glibc versions Lambda's shared objects need).
+DEB_PACKAGES := chromium fonts-noto-cjk poppler-utils binutils
 
 .PHONY: run test bench system-deps font clean miniprogram-deps
 

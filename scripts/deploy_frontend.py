@@ -8,8 +8,13 @@ and images for five minutes, since their names carry no hash), optionally remove
 longer exist locally, and invalidates the CloudFront cache.
 
 The site bucket and distribution come from the stack's outputs; the API URL from `--api-url`,
-else the stack's `EndpointURL` output (one-stack deploy, way a), else
-`.chalice/deployed/<stage>.json` (`chalice deploy`, way b).
+else the stack's `ApiURL` output (the China stack serves the API under the site's own domain),
+else its `EndpointURL` output (one-stack deploy, way a), else `.chalice/deployed/<stage>.json`
+(`chalice deploy`, way b).
+
+Each `<dir>/index.html` is also stored under the key `<dir>/`: CloudFront asks S3 for the key
+`verify/` when a QR code opens `/verify/?no=...`, and where no CloudFront Function maps directory
+URLs to index.html (the AWS China regions have none) that copy answers.
 
 Usage:
     python scripts/deploy_frontend.py --stage prod --stack cpa-ecert-prod [--api-url URL]
@@ -81,6 +86,8 @@ def plan(frontend: Path, api_url: str) -> list[Upload]:
         content_type = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         cache = REVALIDATE if suffix == ".html" else SHORT
         uploads.append(Upload(rel.as_posix(), path.read_bytes(), content_type, cache))
+        if rel.name == "index.html" and len(rel.parts) > 1:
+            uploads.append(Upload(rel.parent.as_posix() + "/", path.read_bytes(), content_type, cache))
     uploads.append(Upload("config.js", config_js(api_url), CONTENT_TYPES[".js"], REVALIDATE))
     return uploads
 
@@ -136,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     if outputs.get("Stage") and outputs["Stage"] != args.stage:
         print(f"error: stack {args.stack} serves stage {outputs['Stage']}", file=sys.stderr)
         return 1
-    api_url = args.api_url or outputs.get("EndpointURL") or api_url_from_deployed(args.stage)
+    api_url = args.api_url or outputs.get("ApiURL") or outputs.get("EndpointURL") or api_url_from_deployed(args.stage)
     if not api_url:
         print("error: no API URL: pass --api-url, or run chalice deploy first", file=sys.stderr)
         return 1

@@ -10,7 +10,13 @@ ways end with the same API. Run it after every `chalice deploy`.
   revoked token, 429/413/4xx/5xx in the same shape), CORS origin = the stage's SITE_URL;
 - stage throttling and metrics (the overlay's ApiThrottleRate/ApiThrottleBurst defaults);
 - the access log to /aws/apigateway/cpa-ecert-<stage>-access (created by infra/resources.yaml);
-- a new deployment of the stage, so the gateway responses take effect.
+- a new deployment of the stage, so the gateway responses take effect;
+- the API's name cpa-ecert-<stage> (the 5xx alarm of infra/resources.yaml watches that name);
+- the runtime's JSON log format on every function (the overlay's Globals.Function.LoggingConfig);
+- at most N concurrent photo checks on the SQS source (the overlay's ScalingConfig).
+
+Active X-Ray tracing needs no step here: `"xray": true` in .chalice/config.json makes
+`chalice deploy` enable it on the functions and on the API stage.
 
 Usage: python scripts/post_deploy.py --stage prod [--no-access-log] [--region R] [--dry-run]
 """
@@ -99,6 +105,33 @@ def apply(apigw: Any, api_id: str, api_stage: str, responses: Mapping[str, Mappi
     apigw.update_stage(restApiId=api_id, stageName=api_stage, patchOperations=patch)
 
 
+def function_names(stage: str) -> list[str]:
+    """The names `chalice deploy` gives the stage's functions (the overlay uses the same)."""
+    return [f"cpa-ecert-{stage}", f"cpa-ecert-{stage}-photo_check", f"cpa-ecert-{stage}-token_authorizer"]
+
+
+def function_settings(overlay: Mapping[str, Any]) -> tuple[dict[str, str], int]:
+    """(LoggingConfig for every function, the photo check's SQS MaximumConcurrency)."""
+    logging_config = dict(overlay["Globals"]["Function"]["LoggingConfig"])
+    source = overlay["Resources"]["PhotoCheck"]["Properties"]["Events"]["PhotoCheckSqsEventSource"]
+    return logging_config, int(source["Properties"]["ScalingConfig"]["MaximumConcurrency"])
+
+
+def apply_functions(lam: Any, stage: str, logging_config: Mapping[str, str], max_concurrency: int) -> None:
+    for name in function_names(stage):
+        lam.update_function_configuration(FunctionName=name, LoggingConfig=dict(logging_config))
+    mappings = lam.list_event_source_mappings(FunctionName=f"cpa-ecert-{stage}-photo_check")["EventSourceMappings"]
+    if not mappings:
+        raise PostDeployError(f"cpa-ecert-{stage}-photo_check has no SQS event source: run chalice deploy first")
+    for mapping in mappings:
+        lam.update_event_source_mapping(UUID=mapping["UUID"], ScalingConfig={"MaximumConcurrency": max_concurrency})
+
+
+def rename_api(apigw: Any, api_id: str, stage: str) -> None:
+    apigw.update_rest_api(restApiId=api_id, patchOperations=[
+        {"op": "replace", "path": "/name", "value": f"cpa-ecert-{stage}"}])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", required=True)
@@ -135,11 +168,21 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         log_arn = match[0]["arn"].removesuffix(":*")
     patch = stage_patch(overlay, log_arn)
-    print(f"API {api_id}, stage {api_stage}: {len(responses)} gateway responses, {len(patch)} stage settings")
+    logging_config, max_concurrency = function_settings(overlay)
+    print(f"API {api_id}, stage {api_stage}: {len(responses)} gateway responses, {len(patch)} stage settings; "
+          f"functions: {logging_config['LogFormat']} logs, at most {max_concurrency} concurrent photo checks")
     if args.dry_run:
-        print(json.dumps({"gateway_responses": responses, "patch": patch}, ensure_ascii=False, indent=2))
+        print(json.dumps({"gateway_responses": responses, "patch": patch, "logging": logging_config},
+                         ensure_ascii=False, indent=2))
         return 0
-    apply(boto3.client("apigateway", region_name=args.region), api_id, api_stage, responses, patch)
+    apigw = boto3.client("apigateway", region_name=args.region)
+    apply(apigw, api_id, api_stage, responses, patch)
+    rename_api(apigw, api_id, args.stage)
+    try:
+        apply_functions(boto3.client("lambda", region_name=args.region), args.stage, logging_config, max_concurrency)
+    except PostDeployError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print("done")
     return 0
 

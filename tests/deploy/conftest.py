@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Iterator
+from unittest import mock
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHALICE_DIR = ROOT / ".chalice"
-STAGES = ("dev", "prod")
+STAGES = ("dev", "prod", "prod-cn")
+# partition of each deployed stage (prod-cn runs in the AWS China regions)
+PARTITION = {"dev": "aws", "prod": "aws", "prod-cn": "aws-cn"}
 FUNCTIONS = ("api_handler", "photo_check", "token_authorizer")
 BIN = Path(sys.executable).parent  # the venv's console scripts: chalice, cfn-lint
 
@@ -35,6 +40,11 @@ def _load(path: Path) -> ModuleType:
 @pytest.fixture(scope="session")
 def build_stack() -> ModuleType:
     return _load(ROOT / "infra" / "build_stack.py")
+
+
+@pytest.fixture(scope="session")
+def policies() -> ModuleType:
+    return _load(ROOT / "infra" / "policies.py")
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +75,19 @@ def resources(build_stack: ModuleType) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def overlay(build_stack: ModuleType) -> dict[str, Any]:
     return build_stack.load_template(ROOT / "infra" / "chalice-overlay.yaml")
+
+
+@contextmanager
+def offline_package_env(config: dict[str, Any], stage: str) -> Iterator[None]:
+    """The environment of a package run: no AWS credentials or profile, none of the test
+    suite's app settings (app.py reads PHOTO_QUEUE at import) and no captcha bypass."""
+    app_vars = {k for fn in FUNCTIONS for k in function_env(config, stage, fn)}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("AWS_") and k not in app_vars and k != "CAPTCHA_TEST_CODE"}
+    env.update({"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                "AWS_EC2_METADATA_DISABLED": "true"})
+    with mock.patch.dict(os.environ, env, clear=True):
+        yield
 
 
 def policy_file(config: dict[str, Any], stage: str, function: str) -> str:

@@ -1,9 +1,11 @@
-"""`chalice package --stage prod --merge-template infra/stack.json` offline, then checks on what it
-wrote: cfn-lint, sizes, Lambda-compatible wheels, and the merged wiring.
+"""The documented package step for `prod` (scripts/package.py: `chalice package --stage prod
+--merge-template infra/stack.json` from the locked wheels) offline, then checks on what it
+wrote: cfn-lint, the SAM transform, the services of the partition, sizes, Lambda-compatible
+wheels and shared objects, and the merged wiring.
 
-Runs once per module (about 30 s with a warm pip cache; Chalice keeps the built layer in
-.chalice/deployments/ and rebuilds it only when requirements.txt changes). No AWS credentials:
-the subprocess gets a region and nothing else.
+Runs once per module (about 30 s with warm caches; Chalice keeps the built layer in
+.chalice/deployments/ and rebuilds it only when requirements.txt changes, the locked wheels stay
+in out/.wheels/). No AWS credentials: the run gets a region and nothing else.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from typing import Any
 
 import pytest
 
-from tests.deploy.conftest import BIN, FUNCTIONS, ROOT, function_env, function_setting, load_policy, policy_file
+from tests.deploy.conftest import (BIN, FUNCTIONS, ROOT, function_env, function_setting, load_policy,
+                                   offline_package_env, policy_file)
+from tests.deploy.packaging import (glibc_needs, missing_in_partition, package_stage, policy_services,
+                                    resource_services, role_policies, sam_translate, too_new, unzip)
 
 MB = 1024 * 1024  # Lambda's limits are in MiB
 STAGE = "prod"
@@ -31,15 +36,8 @@ LOGICAL = {"api_handler": "APIHandler", "photo_check": "PhotoCheck", "token_auth
 @pytest.fixture(scope="module")
 def packaged(tmp_path_factory: pytest.TempPathFactory, chalice_config: dict[str, Any]) -> Path:
     out = tmp_path_factory.mktemp("chalice-package") / "out"
-    app_vars = {k for fn in FUNCTIONS for k in function_env(chalice_config, STAGE, fn)}
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("AWS_") and k not in app_vars and k != "CAPTCHA_TEST_CODE"}
-    env.update({"AWS_DEFAULT_REGION": "cn-north-1", "AWS_CONFIG_FILE": os.devnull,
-                "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_EC2_METADATA_DISABLED": "true"})
-    run = subprocess.run([str(BIN / "chalice"), "package", "--stage", STAGE,
-                          "--merge-template", "infra/stack.json", str(out)],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-    assert run.returncode == 0, run.stdout + run.stderr
+    with offline_package_env(chalice_config, STAGE):
+        package_stage(STAGE, out)
     _prune_chalice_cache(ROOT / ".chalice" / "deployments")
     return out
 
@@ -71,6 +69,32 @@ def test_merged_template_passes_cfn_lint(packaged):
     run = subprocess.run([str(BIN / "cfn-lint"), str(packaged / "sam.json")],
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_sam_transform_succeeds_offline_with_one_api_stage(template):
+    """aws-sam-translator (pinned) runs the transform CloudFormation would run; with
+    OpenApiVersion set SAM makes no extra stage called "Stage" beside "api"."""
+    cfn = sam_translate(template, "aws")
+    res = cfn["Resources"]
+    assert not [k for k, r in res.items() if r["Type"].startswith("AWS::Serverless::")]
+    stages = [r["Properties"]["StageName"] for r in res.values() if r["Type"] == "AWS::ApiGateway::Stage"]
+    assert stages == ["api"]
+    assert not [r for r in res.values() if r["Type"] == "AWS::ApiGateway::Deployment" and "StageName" in r["Properties"]]
+    stage = next(r for r in res.values() if r["Type"] == "AWS::ApiGateway::Stage")["Properties"]
+    assert stage["TracingEnabled"] is True
+    functions = [r["Properties"] for r in res.values() if r["Type"] == "AWS::Lambda::Function"]
+    assert len(functions) == 3
+    for fn in functions:
+        assert fn["TracingConfig"] == {"Mode": "Active"}
+        assert fn["LoggingConfig"]["LogFormat"] == "JSON"
+    mapping = next(r for r in res.values() if r["Type"] == "AWS::Lambda::EventSourceMapping")["Properties"]
+    assert mapping["ScalingConfig"] == {"MaximumConcurrency": 5}
+
+
+def test_every_service_the_stage_uses_exists_in_its_partition(template):
+    services = resource_services(template) | policy_services(role_policies(template))
+    assert {"rekognition", "ses", "dynamodb", "s3", "sqs", "ssm", "cloudfront"} <= services
+    assert missing_in_partition(services, "aws") == []
 
 
 def test_sizes(packaged):
@@ -162,3 +186,12 @@ def test_cors_preflight_uses_the_stage_site_url(template, chalice_config):
     options = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]["/me"]["options"]
     params = options["x-amazon-apigateway-integration"]["responses"]["default"]["responseParameters"]
     assert params["method.response.header.Access-Control-Allow-Origin"] == f"'{site}'"
+
+
+def test_every_shared_object_loads_on_amazon_linux_2(packaged, tmp_path):
+    """Lambda's python3.11 runs on Amazon Linux 2: glibc 2.26, libstdc++ GLIBCXX 3.4.24."""
+    for name in ("deployment.zip", "layer-deployment.zip"):
+        needs = glibc_needs(unzip(packaged / name, tmp_path / name))
+        if name == "layer-deployment.zip":
+            assert needs  # Pillow, lxml, cryptography ...: the check has something to check
+        assert too_new(needs) == [], name

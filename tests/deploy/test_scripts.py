@@ -112,7 +112,19 @@ def test_frontend_plan_writes_config_js_for_the_api(deploy_frontend):
     assert scripts and all(u.content_type.startswith("text/javascript") for u in scripts)  # ES modules need it
     local = {p.relative_to(ROOT / "frontend").as_posix() for p in (ROOT / "frontend").rglob("*")
              if p.is_file() and not p.name.startswith(".") and p.name != "config.js"}
-    assert set(uploads) == local | {"config.js"}
+    directories = {k.rsplit("/", 1)[0] + "/" for k in local if k.endswith("/index.html")}
+    assert set(uploads) == local | {"config.js"} | directories
+
+
+def test_frontend_directory_urls_work_without_a_cloudfront_function(deploy_frontend):
+    """China has no CloudFront Functions: S3 answers /verify/ (the QR target) from a copy of
+    verify/index.html stored under the key "verify/"."""
+    uploads = {u.key: u for u in deploy_frontend.plan(ROOT / "frontend", API)}
+    assert "verify/index.html" in uploads
+    copy_ = uploads["verify/"]
+    assert copy_.body == uploads["verify/index.html"].body
+    assert copy_.content_type.startswith("text/html") and copy_.cache_control == uploads["verify/index.html"].cache_control
+    assert "/" not in uploads and "index.html" in uploads  # the root is DefaultRootObject's job
 
 
 def test_frontend_refuses_a_plain_http_api(deploy_frontend):
@@ -135,7 +147,7 @@ def test_frontend_publish_uploads_and_prunes(deploy_frontend, tmp_path):
         head = s3.head_object(Bucket="site", Key="admin/index.html")
         config = s3.get_object(Bucket="site", Key="config.js")["Body"].read().decode()
     assert deleted == ["old.html"]
-    assert keys == ["admin/index.html", "config.js", "index.html"]
+    assert keys == ["admin/", "admin/index.html", "config.js", "index.html"]
     assert head["ContentType"] == "text/html; charset=utf-8" and head["CacheControl"] == "no-cache"
     assert "127.0.0.1" not in config and "abc123.execute-api" in config
 
@@ -184,6 +196,40 @@ def test_post_deploy_applies_responses_redeploys_and_sets_the_stage(post_deploy,
     paths = {op["path"]: op["value"] for op in patch}
     assert paths["/*/*/throttling/rateLimit"] == "200"
     assert json.loads(paths["/accessLogSettings/format"])["principal"] == "$context.authorizer.principalId"
+
+
+def test_post_deploy_gives_way_b_the_function_settings_of_way_a(post_deploy, overlay):
+    """JSON logs and the photo check's concurrency cap come from the overlay, so both ways of
+    deploying end with the same functions; the API gets the name the 5xx alarm watches."""
+    logging_config, cap = post_deploy.function_settings(overlay)
+    assert logging_config["LogFormat"] == "JSON" and cap == 5
+    lam = boto3.client("lambda", region_name="cn-north-1")
+    stub = Stubber(lam)
+    for name in ("cpa-ecert-prod-cn", "cpa-ecert-prod-cn-photo_check", "cpa-ecert-prod-cn-token_authorizer"):
+        stub.add_response("update_function_configuration", {}, {"FunctionName": name, "LoggingConfig": logging_config})
+    stub.add_response("list_event_source_mappings", {"EventSourceMappings": [{"UUID": "8c3a5e0c-2f4b-4d7a-9a61-3e2b1c0d9f10"}]},
+                      {"FunctionName": "cpa-ecert-prod-cn-photo_check"})
+    stub.add_response("update_event_source_mapping", {}, {"UUID": "8c3a5e0c-2f4b-4d7a-9a61-3e2b1c0d9f10", "ScalingConfig": {"MaximumConcurrency": 5}})
+    with stub:
+        post_deploy.apply_functions(lam, "prod-cn", logging_config, cap)
+        stub.assert_no_pending_responses()
+    apigw = boto3.client("apigateway", region_name="cn-north-1")
+    stub = Stubber(apigw)
+    stub.add_response("update_rest_api", {}, {"restApiId": "abc123", "patchOperations": [
+        {"op": "replace", "path": "/name", "value": "cpa-ecert-prod-cn"}]})
+    with stub:
+        post_deploy.rename_api(apigw, "abc123", "prod-cn")
+        stub.assert_no_pending_responses()
+
+
+def test_post_deploy_refuses_a_photo_check_without_its_queue(post_deploy):
+    lam = boto3.client("lambda", region_name="cn-north-1")
+    stub = Stubber(lam)
+    for _ in range(3):
+        stub.add_response("update_function_configuration", {})
+    stub.add_response("list_event_source_mappings", {"EventSourceMappings": []})
+    with stub, pytest.raises(post_deploy.PostDeployError, match="no SQS event source"):
+        post_deploy.apply_functions(lam, "prod", {"LogFormat": "JSON"}, 5)
 
 
 def test_post_deploy_needs_a_chalice_deploy_first(post_deploy, tmp_path):

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from chalicelib.config import FaceSettings
-from tests.deploy.conftest import FUNCTIONS, ROOT, STAGES, function_env, function_setting
+from tests.deploy.conftest import FUNCTIONS, PARTITION, ROOT, STAGES, function_env, function_setting
 
 BYPASS = "CAPTCHA_TEST_CODE"
 
@@ -42,13 +42,36 @@ def test_nothing_deployable_mentions_the_captcha_bypass(folder):
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_every_stage_uses_rekognition_with_valid_bands(chalice_config, stage):
+def test_each_stage_uses_the_face_engine_of_its_partition_with_valid_bands(chalice_config, stage):
+    """Rekognition where it exists; in the China regions (no Rekognition) dlib inside Lambda."""
     for fn in FUNCTIONS:
         env = function_env(chalice_config, stage, fn)
         face = FaceSettings.from_env(env)
-        assert face.engine == "rekognition"
+        assert face.engine == ("dlib" if PARTITION[stage] == "aws-cn" else "rekognition")
         assert 0 < face.rekognition_review_min_similarity < face.rekognition_accept_min_similarity <= 100
+        assert 0 < face.dlib_accept_max_distance < face.dlib_review_max_distance < 1
         assert int(env["TOKEN_TTL_SECONDS"]) <= 3600
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_stage_mails_through_what_its_partition_has(chalice_config, stage):
+    """SES where it exists; in the China regions an SMTP account whose credentials are in SSM."""
+    env = function_env(chalice_config, stage, "api_handler")
+    if PARTITION[stage] == "aws-cn":
+        assert env["MAIL_ADAPTER"] == "smtp"
+        assert env["SMTP_HOST"] and int(env["SMTP_PORT"]) in (465, 587)  # AWS blocks port 25
+        assert env["SMTP_SECRET_PARAM"] == f"/cpa-ecert/{stage}/smtp-credentials"
+    else:
+        assert env["MAIL_ADAPTER"] == "ses"
+        assert not [k for k in env if k.startswith("SMTP_")]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_stage_names_its_metrics_and_traces(chalice_config, stage):
+    env = function_env(chalice_config, stage, "api_handler")
+    assert env["POWERTOOLS_SERVICE_NAME"] == "cpa-ecert"
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == f"cpa-ecert-{stage}"
+    assert chalice_config["xray"] is True
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -72,7 +72,22 @@ def test_tables_are_on_demand_encrypted_and_recoverable(resources):
         if key == "ephemeral":
             continue  # minutes-long secrets: nothing worth restoring
         assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
-        assert table["DeletionPolicy"] == "Retain"
+        assert table["DeletionPolicy"] == "RetainExceptOnCreate"
+        assert table["UpdateReplacePolicy"] == "Retain"
+        assert props["DeletionProtectionEnabled"] == {"Fn::If": ["ProtectTables", True, False]}
+
+
+def test_a_failed_first_create_leaves_nothing_behind(resources):
+    """Resources with fixed names block a retry if a rolled-back first create keeps them
+    ("already exists"): whatever is retained is retained except on create."""
+    for name, res in resources["Resources"].items():
+        if "DeletionPolicy" in res or "UpdateReplacePolicy" in res:
+            assert res.get("DeletionPolicy") == "RetainExceptOnCreate", name
+            assert res.get("UpdateReplacePolicy") == "Retain", name
+    # deletion protection would block that rollback: it is a parameter, off for the first create
+    param = resources["Parameters"]["TableDeletionProtection"]
+    assert param["AllowedValues"] == ["true", "false"]
+    assert resources["Conditions"]["ProtectTables"]["Fn::And"][0] == {"Condition": "IsProd"}
 
 
 def test_ephemeral_table_expires_items_by_expires_at(resources):
@@ -159,6 +174,53 @@ def test_stack_json_is_built_from_the_current_sources(build_stack):
     """infra/stack.json is generated: it must equal what resources.yaml + the overlay give."""
     assert (ROOT / "infra" / "stack.json").read_text(encoding="utf-8") == build_stack.render(), \
         "run: python infra/build_stack.py"
+    assert (ROOT / "infra" / "stack-cn.json").read_text(encoding="utf-8") == build_stack.render_china(), \
+        "run: python infra/build_stack.py"
+
+
+def test_merge_patch_replaces_intrinsics_whole_and_deletes_nulls(build_stack):
+    target = {"A": {"Fn::If": ["C", "x", "y"]}, "B": {"k": 1, "l": 2}, "L": [1, 2]}
+    patch = {"A": {"IamCertificateId": "z"}, "B": {"k": None, "m": 3}, "L": [3]}
+    assert build_stack.merge_patch(target, patch) == {"A": {"IamCertificateId": "z"}, "B": {"l": 2, "m": 3}, "L": [3]}
+    with pytest.raises(ValueError, match="deletes"):
+        build_stack.merge_patch({"a": 1}, {"b": None})
+
+
+def test_china_stack_uses_what_the_china_regions_offer():
+    stack = json.loads((ROOT / "infra" / "stack-cn.json").read_text(encoding="utf-8"))
+    types = {r["Type"] for r in stack["Resources"].values() if "Type" in r}
+    assert not types & {"AWS::CloudFront::OriginAccessControl", "AWS::CloudFront::Function",
+                        "AWS::SES::EmailIdentity"}
+    assert "AWS::CloudFront::CloudFrontOriginAccessIdentity" in types
+    dist = stack["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
+    assert set(dist["ViewerCertificate"]) == {"IamCertificateId", "SslSupportMethod", "MinimumProtocolVersion"}
+    assert dist["Aliases"] == [{"Ref": "SiteDomainName"}]
+    assert "FunctionAssociations" not in json.dumps(dist)
+    site = next(o for o in dist["Origins"] if o["Id"] == "site")
+    assert "OriginAccessControlId" not in site and site["S3OriginConfig"]["OriginAccessIdentity"]
+    # the API shares the ICP-filed domain, uncached, with the token forwarded
+    api = next(b for b in dist["CacheBehaviors"] if b["PathPattern"] == "/api/*")
+    assert api["DefaultTTL"] == 0 and "Authorization" in api["ForwardedValues"]["Headers"]
+    assert "Host" not in api["ForwardedValues"]["Headers"]
+    # the domain and the certificate are required: no default, non-empty
+    params = stack["Parameters"]
+    for name in ("SiteDomainName", "SiteIamCertificateId"):
+        assert "Default" not in params[name] and params[name]["MinLength"] == 1
+    assert "SiteCertificateArn" not in params and "MailDomain" not in params
+    assert params["Stage"]["AllowedValues"] == ["prod-cn"]
+    assert stack["Outputs"]["SiteURL"]["Value"]["Fn::If"][1] == {"Fn::Sub": "https://${SiteDomainName}"}
+
+
+def test_china_stack_attaches_the_face_layer_only_where_faces_are_compared():
+    stack = json.loads((ROOT / "infra" / "stack-cn.json").read_text(encoding="utf-8"))
+    res = stack["Resources"]
+    layer = res["FaceLayer"]
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.11"]
+    with_face = {name for name, r in res.items() if {"Ref": "FaceLayer"} in r.get("Properties", {}).get("Layers", [])}
+    # the API carries it while the photo auto-fix runs inside it (docs/deploy.md)
+    assert with_face == {"PhotoCheck", "APIHandler"}
+    assert "FaceLayer" not in json.dumps(json.loads((ROOT / "infra" / "stack.json").read_text()))
 
 
 def test_overlay_only_refines_chalice_resources_or_adds_its_own(build_stack, overlay, resources):
@@ -182,3 +244,45 @@ def test_policies_name_the_resources_the_template_creates(resources, chalice_con
         assert f"cpa-ecert-{stage}-photo-checks" in texts
         for prefix in ("uploads/", "photos/", "reference/", "certificates/", "seals/"):
             assert f"cpa-ecert-{stage}-photos-*/{prefix}*" in texts
+
+
+FUNCTION_NAMES = {"api_handler": "cpa-ecert-${Stage}", "photo_check": "cpa-ecert-${Stage}-photo_check",
+                  "token_authorizer": "cpa-ecert-${Stage}-token_authorizer"}
+
+
+def _alarms(resources: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r["Properties"] for r in resources["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+
+
+def _alarm(resources: dict[str, Any], namespace: str, metric: str, dimension: Any) -> dict[str, Any]:
+    found = [a for a in _alarms(resources) if a["Namespace"] == namespace and a["MetricName"] == metric
+             and dimension in [d["Value"] for d in a["Dimensions"]]]
+    assert len(found) == 1, (namespace, metric, dimension)
+    return found[0]
+
+
+def test_every_failure_path_has_an_alarm_in_both_ways_of_deploying(resources, chalice_config):
+    """The alarms live in resources.yaml, which both ways deploy (way a through stack.json)."""
+    _alarm(resources, "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"Fn::GetAtt": ["PhotoDeadLetterQueue", "QueueName"]})
+    _alarm(resources, "AWS/ApiGateway", "5XXError", {"Fn::Sub": "cpa-ecert-${Stage}"})
+    for fn, name in FUNCTION_NAMES.items():
+        _alarm(resources, "AWS/Lambda", "Throttles", {"Fn::Sub": name})
+        _alarm(resources, "AWS/Lambda", "Errors", {"Fn::Sub": name})
+        near = _alarm(resources, "AWS/Lambda", "Duration", {"Fn::Sub": name})
+        for stage in STAGES:  # 80 % of the configured timeout, in milliseconds
+            assert near["Threshold"] == 800 * function_setting(chalice_config, stage, fn, "lambda_timeout"), fn
+    # "could not check" is a metric the authorizer publishes (EMF) in the stage's namespace
+    failed = next(a for a in _alarms(resources) if a["MetricName"] == "AuthorizerCheckFailed")
+    assert failed["Namespace"] == {"Fn::Sub": "cpa-ecert-${Stage}"}
+    for stage in STAGES:
+        env = function_env(chalice_config, stage, "token_authorizer")
+        assert failed["Namespace"]["Fn::Sub"].replace("${Stage}", stage) == env["POWERTOOLS_METRICS_NAMESPACE"]
+        assert failed["Dimensions"] == [{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}]
+    assert all(a["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in _alarms(resources))
+
+
+def test_the_overlay_adds_tracing_json_logs_and_no_extra_api_stage(overlay):
+    globals_ = overlay["Globals"]
+    assert globals_["Function"]["LoggingConfig"]["LogFormat"] == "JSON"
+    assert globals_["Api"]["OpenApiVersion"] == "3.0.1"
+    assert overlay["Resources"]["RestAPI"]["Properties"]["TracingEnabled"] is True
