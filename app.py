@@ -9,11 +9,12 @@ import logging
 
 from chalice import Chalice
 
-from chalicelib import config, meta
+from chalicelib import config
 from chalicelib.auth import authorizer
 from chalicelib.auth import routes as auth_routes
 from chalicelib.cert import routes as cert_routes
 from chalicelib.members import routes as member_routes
+from chalicelib.meta import routes as meta_routes
 from chalicelib.photo import routes as photo_routes
 
 logging.basicConfig(level=config.log_level())
@@ -25,7 +26,7 @@ app.api.binary_types.extend(["application/pdf", "image/jpeg", "image/png", "appl
                              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"])
 
 app.register_blueprint(authorizer.blueprint)
-for _api in (meta.api, auth_routes.api, member_routes.api, photo_routes.api, cert_routes.api):
+for _api in (meta_routes.api, auth_routes.api, member_routes.api, photo_routes.api, cert_routes.api):
     app.register_blueprint(_api.blueprint)
 
 

@@ -11,7 +11,6 @@ in out/.wheels/). No AWS credentials: the run gets a region and nothing else.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import time
@@ -21,10 +20,26 @@ from typing import Any
 
 import pytest
 
-from tests.deploy.conftest import (BIN, FUNCTIONS, ROOT, function_env, function_setting, load_policy,
-                                   offline_package_env, policy_file)
-from tests.deploy.packaging import (glibc_needs, missing_in_partition, package_stage, policy_services,
-                                    resource_services, role_policies, sam_translate, too_new, unzip)
+from tests.deploy.conftest import (
+    BIN,
+    ROOT,
+    function_env,
+    function_setting,
+    load_policy,
+    offline_package_env,
+    policy_file,
+)
+from tests.deploy.packaging import (
+    glibc_needs,
+    missing_in_partition,
+    package_stage,
+    policy_services,
+    resource_services,
+    role_policies,
+    sam_translate,
+    too_new,
+    unzip,
+)
 
 MB = 1024 * 1024  # Lambda's limits are in MiB
 STAGE = "prod"

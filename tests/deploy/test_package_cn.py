@@ -18,10 +18,21 @@ from typing import Any
 import pytest
 
 from tests.conftest import FACES
-from tests.deploy.conftest import BIN, ROOT, function_env, offline_package_env
-from tests.deploy.packaging import (MB, glibc_needs, load_template, missing_in_partition, package_stage,
-                                    policy_services, resource_services, role_policies, sam_translate, too_new,
-                                    unzip, unzipped_size)
+from tests.deploy.conftest import BIN, function_env, offline_package_env
+from tests.deploy.packaging import (
+    MB,
+    glibc_needs,
+    load_template,
+    missing_in_partition,
+    package_stage,
+    policy_services,
+    resource_services,
+    role_policies,
+    sam_translate,
+    too_new,
+    unzip,
+    unzipped_size,
+)
 
 STAGE = "prod-cn"
 SITE_PACKAGES = "python/lib/python3.11/site-packages"  # where Chalice's managed layer puts packages

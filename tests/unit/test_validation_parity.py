@@ -17,7 +17,7 @@ import pytest
 
 from chalicelib.members import schema
 from chalicelib.members.validation import matches, validate
-from chalicelib.meta import body as meta_body
+from chalicelib.meta.routes import body as meta_body
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = json.loads((Path(__file__).with_name("validation_cases.json")).read_text(encoding="utf-8"))
