@@ -113,7 +113,11 @@ class MotoAccount:
         if self.provisioned and self.intact(settings):
             self.empty(settings)
         else:
-            self.mock.reset()
+            # Only the backends: mock.reset() would also drop the URL patterns through which
+            # moto answers plain HTTP (a browser-style presigned POST with `requests`).
+            from moto.core.base_backend import BackendDict
+
+            BackendDict.reset()
             provision(settings)
             self.provisioned = True
 
