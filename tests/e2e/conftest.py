@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -80,8 +81,9 @@ def _drain(proc: subprocess.Popen, sink: list[str]) -> None:
         sink.append(line)
 
 
-@pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
+@contextlib.contextmanager
+def start_stack() -> Iterator[Stack]:
+    """A local stack of its own on free ports, stopped with SIGTERM afterwards."""
     ports = {"API_PORT": free_port(), "WEB_PORT": free_port(), "MOTO_PORT": free_port()}
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and not k.endswith("_TABLE")}
     env.update({k: str(v) for k, v in ports.items()})
@@ -112,6 +114,20 @@ def stack() -> Iterator[Stack]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    """The stack the browser tests share (demo data changes as they run)."""
+    with start_stack() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def fresh_stack() -> Iterator[Stack]:
+    """A stack with untouched demo data, for a module whose flows need the members as seeded."""
+    with start_stack() as s:
+        yield s
 
 
 @pytest.fixture(scope="session")
