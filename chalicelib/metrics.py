@@ -27,7 +27,6 @@ CERTIFICATES_ISSUED = "CertificatesIssued"
 LOGIN_FAILURES = "LoginFailures"
 JOBS_STARTED = "JobsStarted"
 JOBS_FINISHED = "JobsFinished"
-JOBS_FAILED = "JobsFailed"
 AUTHORIZER_TOKEN_INVALID = "AuthorizerTokenInvalid"
 AUTHORIZER_CHECK_FAILED = "AuthorizerCheckFailed"
 

@@ -25,6 +25,7 @@ from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 CAPTCHA = "TEST"
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 
 
 def _call(url: str, body: Any = None) -> Any:
