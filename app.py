@@ -3,13 +3,16 @@
 Every route lives in a blueprint under chalicelib/ and goes through `chalicelib.web.Api`, the
 one place that maps errors to HTTP. Environment variables come from the stage
 (.chalice/config.json) or, locally, from the dev stack, and must be set before this import.
+
+Importing this module is the API function's cold start: route modules load their services on
+first use, so it stays small (docs/architecture.md, "Cold start"; `python -m bench`).
 """
 
-import logging
+from typing import Any
 
 from chalice import Chalice
 
-from chalicelib import config
+from chalicelib import config, logs
 from chalicelib.auth import authorizer
 from chalicelib.auth import routes as auth_routes
 from chalicelib.cert import routes as cert_routes
@@ -17,7 +20,7 @@ from chalicelib.members import routes as member_routes
 from chalicelib.meta import routes as meta_routes
 from chalicelib.photo import routes as photo_routes
 
-logging.basicConfig(level=config.log_level())
+logs.setup()
 
 app = Chalice(app_name="cpa-ecert")
 app.debug = False  # never send tracebacks to clients
@@ -28,6 +31,14 @@ app.api.binary_types.extend(["application/pdf", "image/jpeg", "image/png", "appl
 app.register_blueprint(authorizer.blueprint)
 for _api in (meta_routes.api, auth_routes.api, member_routes.api, photo_routes.api, cert_routes.api):
     app.register_blueprint(_api.blueprint)
+
+
+@app.middleware("all")
+def _with_request_id(event: Any, get_response: Any) -> Any:
+    """Every log line of an invocation carries its Lambda request id."""
+    context = getattr(event, "lambda_context", None) or getattr(event, "context", None)
+    with logs.request_scope(logs.request_id_of(context)):
+        return get_response(event)
 
 
 @app.on_sqs_message(queue=config.photo_queue_name(), batch_size=1,

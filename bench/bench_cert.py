@@ -208,7 +208,8 @@ def measure_cached_download(repeats: int = 30) -> float | None:
                        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
                        **resource_names("bench"), "SITE_URL": "https://ecert.example.com",
                        "TOKEN_KEY": "bench-token-key-" + "x" * 32, "VERIFY_KEY": "bench-verify-key-" + "y" * 32,
-                       "SIGNING_KEY_PEM": key_pem, "SIGNING_CERT_PEM": cert_pem, "LOG_LEVEL": "WARNING"})
+                       "SIGNING_KEY_PEM": key_pem, "SIGNING_CERT_PEM": cert_pem, "LOG_LEVEL": "WARNING",
+                       "ALLOW_SAMPLE_SEAL": "true"})
     os.environ.pop("AWS_ENDPOINT_URL", None)
     from chalice.test import Client
     from moto import mock_aws

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib import aws, batch, db
 from chalicelib.config import Settings, get_settings
-from chalicelib.mail import Mailer
-from chalicelib.storage import PhotoStore
+
+if TYPE_CHECKING:
+    from chalicelib.mail import Mailer
+    from chalicelib.storage import PhotoStore
+
+# boto3, botocore and PynamoDB are imported inside the functions below, not here: every route
+# module imports this one, and the API's cold start should not pay for them before a request
+# needs storage (docs/architecture.md, "Cold start").
 
 
 @dataclass
@@ -22,11 +27,16 @@ class Deps:
 
     @cached_property
     def photos(self) -> PhotoStore:
+        from chalicelib import aws
+        from chalicelib.storage import PhotoStore
+
         return PhotoStore(aws.client("s3", self.settings.region), self.settings.photo_bucket)
 
     @cached_property
     def mailer(self) -> Mailer:
-        return Mailer(aws.client("ses", self.settings.region), self.settings.mail_sender)
+        from chalicelib.mail import build_mailer
+
+        return build_mailer(self.settings)
 
     @cached_property
     def members(self) -> Any:
@@ -37,6 +47,7 @@ class Deps:
 
     @cached_property
     def face_engine(self) -> Any:
+        from chalicelib import aws
         from chalicelib.photo.faces import get_engine  # heavy: only the photo paths need it
 
         rekognition = None
@@ -47,6 +58,8 @@ class Deps:
 
 @lru_cache(maxsize=1)
 def deps() -> Deps:
+    from chalicelib import aws, batch, db
+
     settings = get_settings()
     db.bind(settings)
     batch.bind_client(aws.batch_client(settings.region))
@@ -54,6 +67,8 @@ def deps() -> Deps:
 
 
 def reset() -> None:
+    from chalicelib import aws
+
     get_settings.cache_clear()
     deps.cache_clear()
     aws.reset()

@@ -3,12 +3,17 @@
 Every deployed stage (see `.chalice/config.json`) and the local stack set the same variables;
 code never branches on a stage name. A missing required variable fails at start with its name,
 not at the first request that happens to need it. Secrets are either given directly (local stack,
-tests) or named as SSM parameters (`*_PARAM`) and read once per cold start.
+tests) or named as SSM parameters (`*_PARAM`). A secret is read from SSM the first time it is
+used, once per cold start: the API must start (and sign members in) before the CA-signed
+certificate exists, so the signing key and certificate are fetched only when a certificate is
+rendered, and a function never reads a secret it does not use.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Mapping
@@ -86,6 +91,31 @@ class Tables:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    """The SMTP relay for stages without SES: implicit TLS on 465, or STARTTLS on 587 (or any
+    other port); the account is a SecureString JSON {"username","password"} named by
+    `SMTP_SECRET_PARAM` (or given as `SMTP_SECRET` locally), read when the first mail is sent."""
+
+    host: str = ""
+    port: int = 465
+    # "ssl" (implicit TLS, port 465), "starttls" (any other port), or "none": loopback only,
+    # for the local stack's SMTP server; credentials never cross a network in the clear.
+    security: str = "ssl"
+    timeout_seconds: float = 10.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "SmtpSettings":
+        host, port = _req(env, "SMTP_HOST"), _int(env, "SMTP_PORT", 465)
+        security = env.get("SMTP_SECURITY", "").strip().lower() or ("ssl" if port == 465 else "starttls")
+        if security not in ("ssl", "starttls", "none"):
+            raise SettingsError(f"SMTP_SECURITY must be ssl, starttls or none, got {security!r}")
+        if security == "none" and host not in ("127.0.0.1", "localhost", "::1"):
+            raise SettingsError("SMTP_SECURITY=none is allowed only for a loopback SMTP_HOST")
+        return cls(host=host, port=port, security=security,
+                   timeout_seconds=_float(env, "SMTP_TIMEOUT_SECONDS", cls.timeout_seconds))
+
+
+@dataclass(frozen=True)
 class Settings:
     region: str
     tables: Tables
@@ -93,10 +123,14 @@ class Settings:
     photo_queue: str
     mail_sender: str
     site_url: str
-    token_key: str
-    verify_key: str
-    signing_key_pem: str
-    signing_cert_pem: str
+    secrets: "_Secrets" = field(repr=False, compare=False)
+    mail_adapter: str = "ses"
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    # The "样章" sample seal may stand in for a missing association seal only where nobody relies
+    # on the certificate (local stack, dev); elsewhere issuing without a seal is refused.
+    allow_sample_seal: bool = False
+    # The function that runs the photo auto-fix (face layer); unset: run it in this process.
+    photo_prepare_function: str = ""
     token_ttl_seconds: int = 1800
     face: FaceSettings = field(default_factory=FaceSettings)
     # Only the local stack sets it, for automated browser tests; a test checks no deployed stage does.
@@ -104,10 +138,44 @@ class Settings:
     # boto3 honours AWS_ENDPOINT_URL by itself; kept here so adapters can show it in logs.
     endpoint_url: str = ""
 
+    @property
+    def token_key(self) -> str:
+        return self.secrets.get("TOKEN_KEY")
+
+    @property
+    def verify_key(self) -> str:
+        return self.secrets.get("VERIFY_KEY")
+
+    @property
+    def signing_key_pem(self) -> str:
+        return self.secrets.get("SIGNING_KEY_PEM")
+
+    @property
+    def signing_cert_pem(self) -> str:
+        return self.secrets.get("SIGNING_CERT_PEM")
+
+    def smtp_credentials(self) -> tuple[str, str]:
+        """(username, password) of the SMTP account."""
+        raw = self.secrets.get("SMTP_SECRET")
+        try:
+            data = json.loads(raw)
+            return str(data["username"]), str(data["password"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SettingsError('SMTP_SECRET must be JSON {"username", "password"}') from exc
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
         secrets = _Secrets(env)
+        for name in ("TOKEN_KEY", "VERIFY_KEY", "SIGNING_KEY_PEM", "SIGNING_CERT_PEM"):
+            secrets.require(name)
+        mail_adapter = env.get("MAIL_ADAPTER", "").strip() or "ses"
+        if mail_adapter not in ("ses", "smtp"):
+            raise SettingsError(f"MAIL_ADAPTER must be ses or smtp, got {mail_adapter!r}")
+        smtp = SmtpSettings()
+        if mail_adapter == "smtp":
+            secrets.require("SMTP_SECRET")
+            smtp = SmtpSettings.from_env(env)
         return cls(
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or _req(env, "AWS_REGION"),
             tables=Tables(
@@ -123,10 +191,11 @@ class Settings:
             photo_queue=_req(env, "PHOTO_QUEUE"),
             mail_sender=_req(env, "MAIL_SENDER"),
             site_url=_req(env, "SITE_URL").rstrip("/"),
-            token_key=secrets.get("TOKEN_KEY"),
-            verify_key=secrets.get("VERIFY_KEY"),
-            signing_key_pem=secrets.get("SIGNING_KEY_PEM"),
-            signing_cert_pem=secrets.get("SIGNING_CERT_PEM"),
+            secrets=secrets,
+            mail_adapter=mail_adapter,
+            smtp=smtp,
+            allow_sample_seal=_bool(env, "ALLOW_SAMPLE_SEAL"),
+            photo_prepare_function=env.get("PHOTO_PREPARE_FUNCTION", "").strip(),
             token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", 1800),
             face=FaceSettings.from_env(env),
             captcha_test_code=env.get("CAPTCHA_TEST_CODE", "").strip(),
@@ -134,14 +203,37 @@ class Settings:
         )
 
 
+def _bool(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise SettingsError(f"setting {name} must be true or false, got {raw!r}")
+
+
 class _Secrets:
-    """A secret comes from `NAME` directly or from the SSM parameter named by `NAME_PARAM`."""
+    """A secret comes from `NAME` directly or from the SSM parameter named by `NAME_PARAM`; an
+    SSM value is fetched on first use and kept for the life of the process."""
 
     def __init__(self, env: Mapping[str, str]) -> None:
-        self._env = env
+        self._env = dict(env)
         self._ssm: Any = None
+        self._cache: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def require(self, name: str) -> None:
+        """Fail at start, with the name, when neither `NAME` nor `NAME_PARAM` is set."""
+        if not (self._env.get(name, "").strip() or self._env.get(f"{name}_PARAM", "").strip()):
+            raise SettingsError(f"missing required setting {name} (or {name}_PARAM)")
 
     def get(self, name: str) -> str:
+        with self._lock:
+            if name not in self._cache:
+                self._cache[name] = self._load(name)
+            return self._cache[name]
+
+    def _load(self, name: str) -> str:
         direct = self._env.get(name, "").strip()
         if direct:
             return direct.replace("\\n", "\n")
@@ -190,3 +282,15 @@ def cors_origin(env: Mapping[str, str] | None = None) -> str:
 def log_level(env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     return env.get("LOG_LEVEL", "").strip().upper() or "INFO"
+
+
+def service_name(env: Mapping[str, str] | None = None) -> str:
+    """The `service` field of log lines and the metrics' dimension (Powertools' variable)."""
+    env = os.environ if env is None else env
+    return env.get("POWERTOOLS_SERVICE_NAME", "").strip() or "cpa-ecert"
+
+
+def metrics_namespace(env: Mapping[str, str] | None = None) -> str:
+    """The CloudWatch namespace of the app's metrics (Powertools' variable; one per stage)."""
+    env = os.environ if env is None else env
+    return env.get("POWERTOOLS_METRICS_NAMESPACE", "").strip() or "cpa-ecert-local"

@@ -5,7 +5,10 @@
 - the Chalice app on API_PORT (default 8000), through Chalice's own local gateway, so the token
   authorizer runs as it does behind API Gateway;
 - the static frontend on WEB_PORT (default 8080), with `/config.js` pointing at the API, and a
-  local-only mailbox at `/_dev/mail` showing what SES "sent";
+  local-only mailbox at `/_dev/mail` showing what SES "sent" and what the local SMTP server
+  received;
+- an SMTP server (aiosmtpd) on a free loopback port, used when MAIL_ADAPTER=smtp (as in the AWS
+  China stage, which has no SES); the default locally is MAIL_ADAPTER=ses (moto);
 - a pump that drains the photo queue into the app's SQS handler, as Lambda's event source
   mapping does (moto delivers S3 ObjectCreated to SQS; its s3:TestEvent is skipped by the handler).
 
@@ -119,16 +122,21 @@ def gateway_handler(site_origin: str) -> Any:
     return Handler
 
 
+LOCAL_SMTP: Any = None  # devstack.smtp.LocalSmtp, once started
+
+
 def sent_mail() -> list[dict[str, Any]]:
-    """What SES 'sent', read from the in-process moto backend (local stack only)."""
+    """What SES 'sent' (the in-process moto backend) and what the local SMTP server received."""
     from moto.backends import get_backend
 
-    out = []
+    out: list[dict[str, Any]] = []
     for account in get_backend("ses").values():
         for backend in account.values():
             for m in getattr(backend, "sent_messages", []):
                 out.append({"to": getattr(m, "destinations", {}).get("ToAddresses", []),
-                            "subject": getattr(m, "subject", ""), "body": getattr(m, "body", "")})
+                            "subject": getattr(m, "subject", ""), "body": getattr(m, "body", ""), "via": "ses"})
+    if LOCAL_SMTP is not None:
+        out.extend(LOCAL_SMTP.mailbox.mails())
     return out
 
 
@@ -185,6 +193,12 @@ def main() -> int:
     from devstack.env import local_environment
 
     os.environ.update(local_environment(moto_port, web_port))
+    from devstack.smtp import LocalSmtp
+
+    global LOCAL_SMTP
+    LOCAL_SMTP = LocalSmtp(host).start()
+    os.environ.update(LOCAL_SMTP.environment())
+    os.environ.setdefault("MAIL_ADAPTER", "ses")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import logging
 
@@ -239,7 +253,8 @@ def main() -> int:
         f"  staff admin     {site}/admin/",
         f"  lookup          {site}/lookup/",
         f"  verify          {site}/verify/?no=<member_no>&c=<code>",
-        f"  local mailbox   {site}/_dev/mail",
+        f"  local mailbox   {site}/_dev/mail  (MAIL_ADAPTER={os.environ['MAIL_ADAPTER']};"
+        f" SMTP server on {host}:{LOCAL_SMTP.port})",
         f"  API             http://{host}:{api_port}/  (health: /health, schema: /meta/fields)",
         f"  moto (AWS)      http://{host}:{moto_port}/",
     ]
@@ -260,6 +275,7 @@ def main() -> int:
     print("stopping…", flush=True)
     api_server.shutdown()
     web_server.shutdown()
+    LOCAL_SMTP.stop()
     moto.stop()
     print("stopped", flush=True)
     return 0

@@ -22,6 +22,7 @@ def local_environment(moto_port: int, web_port: int) -> dict[str, str]:
         "SIGNING_KEY_PEM": key_pem,
         "SIGNING_CERT_PEM": cert_pem,
         "FACE_ENGINE": "dlib",
+        "ALLOW_SAMPLE_SEAL": "true",
     }
 
 

@@ -34,6 +34,7 @@ os.environ.update({
     "SIGNING_CERT_PEM": _CERT_PEM,
     "FACE_ENGINE": "dlib",
     "LOG_LEVEL": "WARNING",
+    "ALLOW_SAMPLE_SEAL": "true",  # tests that need the refusal set it to false themselves
 })
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("CAPTCHA_TEST_CODE", None)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.auth import captcha, service
 from chalicelib.auth.authorizer import token_authorizer
 from chalicelib.bootstrap import deps
+from chalicelib.lazy import lazy_module
 from chalicelib.principal import ANY_SIGNED_IN
 from chalicelib.web import Api, Request
+
+if TYPE_CHECKING:
+    from chalicelib.auth import captcha, service
+else:  # loaded on first use (docs/architecture.md, "Cold start")
+    captcha = lazy_module("chalicelib.auth.captcha")
+    service = lazy_module("chalicelib.auth.service")
 
 api = Api(__name__, authorizer=token_authorizer)
 

@@ -21,6 +21,7 @@ from typing import Any, Mapping, Protocol, Sequence
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
+from chalicelib import metrics
 from chalicelib.auth import captcha, passwords, revocation, throttle, tokens
 from chalicelib.auth.models import AccountModel, EphemeralModel
 from chalicelib.db import utcnow_iso
@@ -180,6 +181,7 @@ def login(settings: Any, directory: MemberDirectory, body: Mapping[str, Any], cl
         throttle.record_failure(throttle.ACCOUNT, account_id)
         throttle.record_failure(throttle.CLIENT, client_ip)
         log.info("login failed type=%s", user_type)
+        metrics.count(metrics.LOGIN_FAILURES)
         raise LoginFailed()
 
     throttle.clear(throttle.ACCOUNT, account_id)

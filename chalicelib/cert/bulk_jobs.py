@@ -18,6 +18,7 @@ from typing import Any, Mapping
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib import metrics
 from chalicelib.bootstrap import Deps
 from chalicelib.cert import service
 from chalicelib.cert.bulk import BulkFailure, BulkSuccess, write_zip
@@ -55,6 +56,7 @@ def start(principal: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
     JobModel(_key(job_id), data={"association": association, "actor": principal.actor,
                                        "selection": selection, "done": 0, "ok": [], "failed": []},
                    expires_at=datetime.now(timezone.utc) + TTL).save()
+    metrics.count(metrics.JOBS_STARTED)
     return {"job_id": job_id, "total": len(selection), "done": 0, "finished": False}
 
 
@@ -90,6 +92,7 @@ def step(d: Deps, principal: Principal, job_id: str) -> dict[str, Any]:
     data["done"] = done
     if done >= len(selection) and not data.get("zip_key"):
         data["zip_key"] = _write_zip(d, job_id, data)
+        metrics.count(metrics.JOBS_FINISHED)
     job.data = data
     job.save()
     body = _progress(job_id, data)

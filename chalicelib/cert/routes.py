@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
 from chalicelib.auth.authorizer import token_authorizer
 from chalicelib.bootstrap import deps
-from chalicelib.cert import bulk_jobs, service
-from chalicelib.members import access
-from chalicelib.members.records import Member
+from chalicelib.lazy import lazy_module
 from chalicelib.principal import MEMBER, STAFF
 from chalicelib.web import Api, Request
+
+if TYPE_CHECKING:
+    from chalicelib.cert import bulk_jobs, service
+    from chalicelib.members import access
+    from chalicelib.members.records import Member
+else:  # loaded on first use (docs/architecture.md, "Cold start")
+    bulk_jobs = lazy_module("chalicelib.cert.bulk_jobs")
+    service = lazy_module("chalicelib.cert.service")
+    access = lazy_module("chalicelib.members.access")
 
 api = Api(__name__, authorizer=token_authorizer)
 

@@ -17,9 +17,11 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
+from chalicelib import metrics
 from chalicelib.bootstrap import Deps
 from chalicelib.cert.codes import read_code, sign_code, verification_url
-from chalicelib.errors import Conflict
+from chalicelib.config import SettingsError
+from chalicelib.errors import Conflict, ServiceUnavailable
 from chalicelib.members import audit, records
 from chalicelib.members.records import Member
 from chalicelib.members.schema import ASSOCIATION_NAMES, MEMBER_STATUS_LABELS, NATIONAL_CODE
@@ -35,6 +37,20 @@ BEIJING = timezone(timedelta(hours=8))
 MSG_INCOMPLETE_MEMBER = "请您先将基础信息中的必填信息补充完整"
 MSG_INCOMPLETE_STAFF = "请将会员必填信息补充完整,再进行下载"
 MSG_PHOTO_MISSING = "没有查询到照片信息"
+
+
+class SealMissing(ServiceUnavailable):
+    """No seal uploaded for the association, where the sample seal is not allowed."""
+
+    code = "SEAL_MISSING"
+    message = "本协会的电子印章尚未上传,暂时无法出具会员证。请联系协会工作人员上传印章后再试"
+
+
+class SigningUnavailable(ServiceUnavailable):
+    """The signing key or certificate cannot be read (not yet in SSM, or SSM unreachable)."""
+
+    code = "SIGNING_UNAVAILABLE"
+    message = "会员证签名服务暂时不可用,请稍后再试;如持续出现,请联系协会工作人员"
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,9 @@ def _data(member: Member) -> Any:
 def _seal(d: Deps, association: str) -> tuple[bytes | None, str]:
     stored = d.photos.get(f"{PhotoStore.SEAL_PREFIX}{association}.png")
     if stored is None:
+        if not d.settings.allow_sample_seal:
+            log.error("no seal uploaded for association %s: certificate refused", association)
+            raise SealMissing()
         return None, "sample"
     return stored.body, hashlib.sha256(stored.body).hexdigest()
 
@@ -106,7 +125,12 @@ def _render(*args: Any, **kwargs: Any) -> bytes:
 def _sign(d: Deps, pdf: bytes) -> bytes:
     from chalicelib.cert.signing import sign_pdf
 
-    return sign_pdf(pdf, d.settings.signing_key_pem, d.settings.signing_cert_pem)
+    try:  # read here, not at start: the API runs before the CA-signed certificate exists
+        key_pem, cert_pem = d.settings.signing_key_pem, d.settings.signing_cert_pem
+    except SettingsError:
+        log.error("signing key or certificate unavailable", exc_info=True)
+        raise SigningUnavailable() from None
+    return sign_pdf(pdf, key_pem, cert_pem)
 
 
 def issue(d: Deps, member: Member, *, for_staff: bool) -> Certificate:
@@ -124,6 +148,7 @@ def issue(d: Deps, member: Member, *, for_staff: bool) -> Certificate:
     else:
         issued_on = today()
         records.certificate_issued(member.member_no, issued_on.isoformat(), content)
+        metrics.count(metrics.CERTIFICATES_ISSUED)
     key = f"{PhotoStore.CERT_PREFIX}{hashlib.sha256(f'{content}|{issued_on}'.encode()).hexdigest()}.pdf"
     cached = d.photos.get(key)
     if cached is not None:

@@ -6,17 +6,26 @@ applications.py, imports.py); errors are `{"code", "message", ...}` from chalice
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from chalice import Response
 
 from chalicelib.auth.authorizer import token_authorizer
 from chalicelib.bootstrap import deps
-from chalicelib.members import applications, imports, service
-from chalicelib.members.excel import XLSX
+from chalicelib.lazy import lazy_module
 from chalicelib.principal import MEMBER, STAFF
 from chalicelib.web import Api, Request, json_response
+
+if TYPE_CHECKING:
+    from chalicelib.members import applications, imports, service
+else:  # loaded on first use: imports bring openpyxl (docs/architecture.md, "Cold start")
+    applications = lazy_module("chalicelib.members.applications")
+    imports = lazy_module("chalicelib.members.imports")
+    service = lazy_module("chalicelib.members.service")
+
+# `excel.XLSX`, spelled out so that declaring the import route does not load openpyxl.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 api = Api(__name__, authorizer=token_authorizer)
 

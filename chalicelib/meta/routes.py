@@ -7,18 +7,25 @@ labels, status values, required fields, validation patterns and the photo spec n
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib import client_text
-from chalicelib.members import schema
-from chalicelib.photo.spec import SPEC
+from chalicelib.lazy import lazy_module
 from chalicelib.web import Api, Request
+
+if TYPE_CHECKING:
+    from chalicelib import client_text
+    from chalicelib.members import schema
+    from chalicelib.photo import spec
+else:  # loaded on first use: the photo spec brings Pillow (docs/architecture.md, "Cold start")
+    client_text = lazy_module("chalicelib.client_text")
+    schema = lazy_module("chalicelib.members.schema")
+    spec = lazy_module("chalicelib.photo.spec")
 
 api = Api(__name__)
 
 
 def body() -> dict[str, Any]:
-    return {**schema.meta(), "photo_spec": SPEC.public()}
+    return {**schema.meta(), "photo_spec": spec.SPEC.public()}
 
 
 @api.route("/health")

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
 from chalicelib.auth.authorizer import token_authorizer
 from chalicelib.bootstrap import deps
-from chalicelib.photo import direct_upload, service
+from chalicelib.lazy import lazy_module
 from chalicelib.principal import MEMBER, STAFF
 from chalicelib.web import Api, Request
+
+if TYPE_CHECKING:
+    from chalicelib.photo import direct_upload, service
+else:  # loaded on first use: the photo stack brings Pillow (docs/architecture.md, "Cold start")
+    direct_upload = lazy_module("chalicelib.photo.direct_upload")
+    service = lazy_module("chalicelib.photo.service")
+
+# What the direct-upload route accepts (checked again by `direct_upload.upload`).
+DIRECT_UPLOAD_TYPES = ["multipart/form-data", "application/json", "image/jpeg", "application/octet-stream"]
 
 api = Api(__name__, authorizer=token_authorizer)
 
@@ -46,7 +55,7 @@ def start_my_upload(req: Request) -> dict[str, Any]:
 
 
 @api.route("/me/photo/direct-uploads", methods=["POST"], roles=(MEMBER,),
-           content_types=direct_upload.CONTENT_TYPES)
+           content_types=DIRECT_UPLOAD_TYPES)
 def direct_upload_mine(req: Request) -> dict[str, Any]:
     return direct_upload.upload(deps(), req.principal, req.headers.get("content-type", ""), req.raw_body())
 

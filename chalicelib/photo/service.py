@@ -21,6 +21,7 @@ from urllib.parse import unquote_plus
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
+from chalicelib import metrics
 from chalicelib.auth import throttle
 from chalicelib.bootstrap import Deps
 from chalicelib.db import utcnow_iso
@@ -218,6 +219,7 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
         log.info("photo queue: upload %s already recorded by another delivery", upload_id)
         return
 
+    _count_result(result)
     if upload.kind == "member":
         _apply_member_result(d, member, upload, result, data)
     audit.record(member.member_no, upload.actor or "member", "photo", actor_role=upload.kind,
@@ -227,6 +229,18 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
 
 
 _STATUS_LABEL = {"accepted": "比对成功", "rejected": "比对失败", "review": "转人工审核"}
+_STATUS_METRIC = {"accepted": metrics.PHOTO_ACCEPTED, "rejected": metrics.PHOTO_REJECTED,
+                  "review": metrics.PHOTO_SENT_TO_REVIEW}
+
+
+def _count_result(result: PhotoResult) -> None:
+    """One data point per checked upload, and the comparison score when a comparison ran."""
+    metrics.count(_STATUS_METRIC[result.status])
+    if result.score is not None:
+        if result.engine == "rekognition":
+            metrics.put(metrics.FACE_SIMILARITY, result.score, metrics.PERCENT)
+        else:
+            metrics.put(metrics.FACE_DISTANCE, result.score, metrics.NONE)
 
 
 def _only_face_failed(result: PhotoResult) -> bool:

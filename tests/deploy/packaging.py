@@ -5,6 +5,7 @@ unpacking of zips as Lambda unpacks them."""
 from __future__ import annotations
 
 import copy
+import fcntl
 import json
 import re
 import subprocess
@@ -29,9 +30,18 @@ _CFN_SERVICE = {"ApiGateway": "apigateway", "CloudWatch": "cloudwatch", "Logs": 
 
 
 def package_stage(stage: str, out: Path) -> Path:
-    """Run the documented package step (scripts/package.py) for `stage` into `out`."""
+    """Run the documented package step (scripts/package.py) for `stage` into `out`.
+
+    Chalice builds the dependency layer in the project's own `.chalice/deployments/` cache, so two
+    package runs at once (the test workers run `prod` and `prod-cn` in parallel) would read each
+    other's half-written zip: one at a time, whichever process runs it.
+    """
     package = _load(ROOT / "scripts" / "package.py")
-    package.package(stage, out)  # type: ignore[attr-defined]
+    lock = ROOT / ".chalice" / "deployments" / ".package.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        package.package(stage, out)  # type: ignore[attr-defined]
     return out
 
 

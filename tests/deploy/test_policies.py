@@ -213,21 +213,29 @@ class _OnlySsm:
 @pytest.mark.parametrize("stage", STAGES)
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_each_function_starts_with_only_the_secrets_its_policy_grants(chalice_config, monkeypatch, stage, function):
-    """Settings are read at cold start; a function whose policy does not grant a secret must not
-    need it (the authorizer needs the token key only, the photo check no secret at all)."""
+    """Settings read no secret at cold start; each is fetched when first used, so a function
+    starts without any secret and reads only those its policy grants (the authorizer the token
+    key, the photo check none, the API the rest when it signs, mails or renders)."""
     granted = _granted(load_policy(policy_file(chalice_config, stage, function)))
     ssm = _OnlySsm(granted.get("ssm:GetParameter", set()))
     monkeypatch.setattr(boto3, "client", lambda service, *a, **k: ssm)
     env = {"AWS_REGION": "cn-north-1", **function_env(chalice_config, stage, function)}
     settings = Settings.from_env(env)
     assert settings.face.engine == env["FACE_ENGINE"]
+    assert ssm.read == []  # the API starts before the signing certificate is in SSM
     if function == "token_authorizer":
-        assert ssm.read == [f"/cpa-ecert/{stage}/token-key"]
         assert settings.token_key == f"secret-from-/cpa-ecert/{stage}/token-key"
-    elif function == "photo_check":
-        assert ssm.read == []
-    else:
-        assert len(ssm.read) == 4
+        assert ssm.read == [f"/cpa-ecert/{stage}/token-key"]
+    elif function == "api_handler":
+        used = [settings.token_key, settings.verify_key, settings.signing_key_pem, settings.signing_cert_pem]
+        assert all(v.startswith("secret-from-") for v in used) and len(ssm.read) == 4
+        if settings.mail_adapter == "smtp":
+            monkeypatch.setattr(ssm, "get_parameter", lambda Name, WithDecryption: (  # noqa: N803
+                _OnlySsm.get_parameter(ssm, Name, WithDecryption) and
+                {"Parameter": {"Value": '{"username": "u", "password": "p"}'}}))
+            assert settings.smtp_credentials() == ("u", "p")
+            assert ssm.read[-1] == env["SMTP_SECRET_PARAM"]
+    assert ssm.read == sorted(set(ssm.read), key=ssm.read.index)  # each secret read once
 
 
 def test_policy_files_are_compact_json(chalice_config):
