@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import client_text
+from chalicelib.bootstrap import deps
 from chalicelib.members import schema
 from chalicelib.photo.spec import SPEC
 from chalicelib.web import Api, Request
@@ -17,8 +18,12 @@ from chalicelib.web import Api, Request
 api = Api(__name__)
 
 
+SUPPORT_LABEL = "咨询电话"
+
+
 def body() -> dict[str, Any]:
-    return {**schema.meta(), "photo_spec": SPEC.public()}
+    support = {"phone": deps().settings.support_phone, "label": SUPPORT_LABEL}
+    return {**schema.meta(), "photo_spec": SPEC.public(), "support": support}
 
 
 @api.route("/health")
