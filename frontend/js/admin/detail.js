@@ -53,7 +53,7 @@ export function renderDetail({ message, edit = false, focusKey, unsaved } = {}) 
   const head = h("div", { class: "detail-head card" },
     h("p", { class: "crumbs" }, h("a", { href: "#/members" }, "‹ 返回会员列表")),
     h("div", { class: "detail-title" },
-      h("h1", {}, r.name || "(未填写姓名)", h("span", { class: "mono detail-no" }, no)),
+      h("h1", {}, r.name || "(未填写姓名)", h("span", { class: "mono num detail-no" }, no)),
       h("div", { class: "badges" }, statusBadge(state.meta, status), photoBadge(state.meta, photoStatus), completeBadge(complete))),
     status !== "active" && r.status_reason ? h("p", { class: "status-reason" },
       `会籍${r.status_label}原因:${r.status_reason}`, r.status_changed_at ? `(${formatTime(r.status_changed_at)})` : "") : null,
