@@ -22,6 +22,13 @@ export function supportSentence() {
   return phone ? `如需帮助,请拨打${label} ${phone}` : "";
 }
 
+/** An error text that ends with the help line, for places that show plain text. */
+export function withSupport(text) {
+  const help = supportSentence();
+  if (!help) return text;
+  return /[。!?.!?]$/.test(text) ? `${text}${help}。` : `${text}。${help}。`;
+}
+
 /** The help line as a paragraph (the number kept on one line), or null when none is known. */
 export function supportHint() {
   const { label, phone } = supportContact();

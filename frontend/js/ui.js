@@ -49,11 +49,11 @@ export function showView(name, root = document) {
   return view;
 }
 
-/** An inline alert box: kind = info | success | warning | error. Errors end with the help line. */
+/** An inline alert box: kind = info | success | warning | error. Errors and warnings end with the help line. */
 export function alertBox(kind, title, ...body) {
   return h("div", { class: `alert alert-${kind}`, role: kind === "error" || kind === "warning" ? "alert" : "status" },
     title ? h("p", { class: "alert-title" }, title) : null, ...body,
-    kind === "error" ? supportHint() : null);
+    kind === "error" || kind === "warning" ? supportHint() : null);
 }
 
 export function setMessage(container, kind, text) {
