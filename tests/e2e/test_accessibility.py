@@ -99,7 +99,7 @@ def test_public_pages_and_logins(page: Any, stack: Any, audit: Audit, console: A
     assert page.evaluate(NUMBERS_ON_ONE_LINE) == ["110000000001"]
     page.evaluate("() => document.getElementById('probe').remove()")
     audit(page, "member-login")
-    page.get_by_label("会员证书编号").fill("110000000001")
+    page.get_by_label("会员证书编号").fill("990000009999")  # no such member: nothing gets locked
     page.get_by_label("密码").fill("wrong-password-1")
     page.get_by_role("textbox", name="验证码").fill("TEST")
     page.get_by_role("button", name="登录").click()
@@ -200,6 +200,18 @@ def test_staff_states(page: Any, stack: Any, audit: Audit, viewport: dict[str, i
     page.goto(stack.web + "/admin/#/applications")
     page.locator(".applications-table, [data-view=applications] .empty").first.wait_for()
     audit(page, "staff-applications")
+    rows = page.locator(".applications-table tbody tr")
+    if rows.count():  # the demo data has pending applications; a dialog is opened, nothing decided
+        rows.first.get_by_role("button", name="查看").click()
+        page.locator("dialog[open] .record-view").wait_for()
+        audit(page, "staff-application-dialog")
+        page.locator("dialog[open]").get_by_role("button", name="关闭").first.click()
+        reject = rows.first.get_by_role("button", name="驳回")
+        if reject.count():
+            reject.click()
+            page.locator("dialog[open] textarea").wait_for()
+            audit(page, "staff-reason-dialog")
+            page.locator("dialog[open]").get_by_role("button", name="取消").click()
 
     page.goto(stack.web + "/admin/#/reviews")
     page.locator('[data-view="reviews"] h1').wait_for()
