@@ -186,6 +186,10 @@ def test_staff_states(page: Any, stack: Any, audit: Audit, viewport: dict[str, i
     page.get_by_role("button", name="基本信息修改").wait_for()
     page.locator(".photo-panel img").first.wait_for()
     audit(page, "staff-detail")
+    page.get_by_role("tab", name="操作记录").click()
+    page.locator(".history-table, [role=tabpanel] .empty").first.wait_for()
+    audit(page, "staff-history")
+    page.get_by_role("tab", name="基本信息").click()
 
     page.get_by_role("button", name="上传照片").click()
     dialog = page.locator("dialog[open]")

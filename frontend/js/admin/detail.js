@@ -124,14 +124,14 @@ export async function loadHistory(panel) {
     if (!items.length) { clear(panel, h("div", { class: "empty" }, "暂无操作记录")); return; }
     const ACTIONS = { create: "创建", update: "信息修改", photo: "照片", consent: "授权", import: "导入", approve: "审核通过", status: "会籍状态", certificate: "会员证", password: "密码" };
     const ROLES = { member: "会员", association_staff: "注协职员", national_staff: "中注协职员", system: "系统", staff: "职员" };
-    clear(panel, h("table", { class: "data-table history-table" },
+    clear(panel, h("table", { class: "data-table card-table history-table" },
       h("caption", { class: "sr-only" }, "操作记录"),
       h("thead", {}, h("tr", {}, ["时间", "操作人", "操作", "内容"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, items.map((it) => h("tr", {},
-        h("td", { class: "nowrap" }, formatTime(it.at)),
-        h("td", { class: "nowrap" }, String(it.actor || "").replace(/^(staff|member):/, ""), it.actor_role ? h("span", { class: "muted small" }, `(${ROLES[it.actor_role] || it.actor_role})`) : null),
-        h("td", { class: "nowrap" }, ACTIONS[it.action] || it.action || ""),
-        h("td", {}, historyDetail(it)))))));
+        h("td", { class: "nowrap", "data-label": "时间" }, formatTime(it.at)),
+        h("td", { class: "nowrap", "data-label": "操作人" }, String(it.actor || "").replace(/^(staff|member):/, ""), it.actor_role ? h("span", { class: "muted small" }, `(${ROLES[it.actor_role] || it.actor_role})`) : null),
+        h("td", { class: "nowrap", "data-label": "操作" }, ACTIONS[it.action] || it.action || ""),
+        h("td", { "data-label": "内容" }, historyDetail(it)))))));
   } catch (err) {
     panel.dataset.loaded = "";
     if (!isExpired(err)) clear(panel, alertBox("error", "加载失败", h("p", {}, messageFor(err))));
