@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 # binutils for objdump (the deploy tests read the glibc versions Lambda's shared objects need).
 DEB_PACKAGES := chromium fonts-noto-cjk poppler-utils binutils
 
-.PHONY: run test bench system-deps font clean miniprogram-deps
+.PHONY: run test bench system-deps font clean miniprogram-deps axe-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ run: $(STAMP)
 # Unit, integration and deploy tests share nothing between processes (in-process moto, temporary
 # folders), so they run in parallel, one test file per worker (module fixtures run once). The
 # end-to-end tests drive one local stack and one browser per session: run serially after.
-test: $(STAMP) system-deps miniprogram-deps
+test: $(STAMP) system-deps miniprogram-deps axe-deps
 	$(PY) -m pytest -n auto --dist loadfile tests/unit tests/integration tests/deploy
 	$(PY) -m pytest tests/e2e
 
@@ -40,6 +40,11 @@ test: $(STAMP) system-deps miniprogram-deps
 miniprogram-deps: miniprogram/node_modules/.package-lock.json
 miniprogram/node_modules/.package-lock.json: miniprogram/package-lock.json
 	cd miniprogram && npm ci --no-audit --no-fund
+
+# axe-core, which the browser tests inject into every page state (WCAG 2.1 A/AA rules), pinned.
+axe-deps: tests/e2e/axe/node_modules/.package-lock.json
+tests/e2e/axe/node_modules/.package-lock.json: tests/e2e/axe/package-lock.json
+	cd tests/e2e/axe && npm ci --no-audit --no-fund
 
 bench: $(STAMP)
 	$(PY) -m bench
@@ -49,4 +54,4 @@ font: $(STAMP)
 	$(PY) scripts/build_font.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache out test-artifacts miniprogram/node_modules
+	rm -rf $(VENV) .pytest_cache out test-artifacts miniprogram/node_modules tests/e2e/axe/node_modules

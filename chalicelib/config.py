@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Mapping
 
+DEFAULT_SUPPORT_PHONE = "010-88250337/0338"
+
 
 class SettingsError(RuntimeError):
     """A required setting is missing or malformed."""
@@ -137,6 +139,8 @@ class Settings:
     captcha_test_code: str = ""
     # boto3 honours AWS_ENDPOINT_URL by itself; kept here so adapters can show it in logs.
     endpoint_url: str = ""
+    # The help line every page and every error message names (the legacy manual's line).
+    support_phone: str = DEFAULT_SUPPORT_PHONE
 
     @property
     def token_key(self) -> str:
@@ -200,6 +204,7 @@ class Settings:
             face=FaceSettings.from_env(env),
             captcha_test_code=env.get("CAPTCHA_TEST_CODE", "").strip(),
             endpoint_url=env.get("AWS_ENDPOINT_URL", "").strip(),
+            support_phone=env.get("SUPPORT_PHONE", "").strip() or DEFAULT_SUPPORT_PHONE,
         )
 
 

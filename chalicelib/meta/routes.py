@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.bootstrap import deps
 from chalicelib.lazy import lazy_module
 from chalicelib.web import Api, Request
 
@@ -24,8 +25,12 @@ else:  # loaded on first use: the photo spec brings Pillow (docs/architecture.md
 api = Api(__name__)
 
 
+SUPPORT_LABEL = "咨询电话"
+
+
 def body() -> dict[str, Any]:
-    return {**schema.meta(), "photo_spec": spec.SPEC.public()}
+    support = {"phone": deps().settings.support_phone, "label": SUPPORT_LABEL}
+    return {**schema.meta(), "photo_spec": spec.SPEC.public(), "support": support}
 
 
 @api.route("/health")

@@ -10,6 +10,8 @@
  *   SESSION_EXPIRED and calls the page's onSessionExpired handler.
  */
 
+import { setSupport } from "./support.js";
+
 const SESSION_MESSAGE = "登录已失效,请重新登录";
 const NETWORK_MESSAGE = "网络连接失败,请检查网络后重试";
 
@@ -187,7 +189,9 @@ export class Api {
 let metaPromise = null;
 export function loadMeta(api) {
   if (!metaPromise) {
-    metaPromise = api.get("/meta", { auth: false }).catch((e) => { metaPromise = null; throw e; });
+    metaPromise = api.get("/meta", { auth: false })
+      .then((meta) => { setSupport(meta); return meta; })
+      .catch((e) => { metaPromise = null; throw e; });
   }
   return metaPromise;
 }

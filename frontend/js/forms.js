@@ -208,6 +208,9 @@ export class RecordForm {
   }
 }
 
+/** Field types whose values are numbers a reader copies: they stay on one line. */
+const NUMBER_TYPES = new Set(["id_number", "mobile", "phone", "postal_code", "qq", "date"]);
+
 /** Read-only display of a record by group: <section><h3>group</h3><dl>…</dl></section>. */
 export function recordView(meta, record, { missing = [] } = {}) {
   const missingKeys = new Set(missing.map((m) => m.key));
@@ -225,7 +228,7 @@ export function recordView(meta, record, { missing = [] } = {}) {
       const isMissing = missingKeys.has(f.key);
       dl.append(h("div", { class: "kv-row" + (isMissing ? " kv-missing" : "") },
         h("dt", {}, f.label, f.required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : null),
-        h("dd", {}, v || (isMissing ? "未填写(必填)" : "—"))));
+        h("dd", {}, v && NUMBER_TYPES.has(f.type) ? h("span", { class: "num" }, v) : v || (isMissing ? "未填写(必填)" : "—"))));
     }
     root.append(h("section", { class: "group" }, h("h3", {}, group.label), dl));
   }

@@ -49,10 +49,12 @@ async function main() {
         clear(result, h("div", { class: "card lookup-result" },
           alertBox("success", "查询成功"),
           h("dl", { class: "kv" },
-            h("div", { class: "kv-row" }, h("dt", {}, "会员证书编号"), h("dd", { class: "big-no", id: "found-no" }, res.member_no)),
+            h("div", { class: "kv-row" }, h("dt", {}, "会员证书编号"), h("dd", {}, h("span", { class: "big-no num", id: "found-no" }, res.member_no))),
             h("div", { class: "kv-row" }, h("dt", {}, "所属协会"), h("dd", {}, res.association_name || res.association)),
             h("div", { class: "kv-row" }, h("dt", {}, "账号状态"), h("dd", {}, res.activated ? "已激活" : "未激活(请使用所属注协告知的初始密码首次登录)"))),
-          h("p", { class: "muted small" }, "会员证书编号即登录用户名。"),
+          h("p", { class: "small" }, "会员证书编号即登录用户名。", res.activated
+            ? "如忘记密码,请在登录页点击“忘记密码”,验证码将发送到所属注协登记的电子邮箱。"
+            : "也可在登录页点击“忘记密码”,验证码将发送到所属注协登记的电子邮箱,凭验证码设置首次登录的密码。"),
           h("a", { class: "btn btn-block", href: "/" }, "去登录")));
         result.querySelector(".lookup-result").setAttribute("tabindex", "-1");
         result.querySelector(".lookup-result").focus();

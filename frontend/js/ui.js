@@ -1,4 +1,5 @@
 /** Small DOM helpers shared by the pages: element builder, views, alerts, busy states, dialogs. */
+import { supportHint } from "./support.js";
 
 /**
  * h("button", {class: "btn", onclick: fn}, "文字", child) — attributes: class, text, html is NOT
@@ -48,10 +49,11 @@ export function showView(name, root = document) {
   return view;
 }
 
-/** An inline alert box: kind = info | success | warning | error. */
+/** An inline alert box: kind = info | success | warning | error. Errors and warnings end with the help line. */
 export function alertBox(kind, title, ...body) {
   return h("div", { class: `alert alert-${kind}`, role: kind === "error" || kind === "warning" ? "alert" : "status" },
-    title ? h("p", { class: "alert-title" }, title) : null, ...body);
+    title ? h("p", { class: "alert-title" }, title) : null, ...body,
+    kind === "error" || kind === "warning" ? supportHint() : null);
 }
 
 export function setMessage(container, kind, text) {

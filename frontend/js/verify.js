@@ -4,7 +4,7 @@
  */
 import { Api, ApiError, loadMeta, messageFor } from "./api.js";
 import { matches } from "./rules.js";
-import { $, clear, h } from "./ui.js";
+import { $, alertBox, clear, h } from "./ui.js";
 
 const api = new Api("public");
 
@@ -21,7 +21,7 @@ async function main() {
   try {
     meta = await loadMeta(api);
   } catch (err) {
-    clear(slot, h("div", { class: "card" }, h("h1", {}, "暂时无法验证"), h("p", {}, messageFor(err)),
+    clear(slot, h("div", { class: "card" }, h("h1", {}, "暂时无法验证"), alertBox("error", null, messageFor(err)),
       h("button", { type: "button", class: "btn", onclick: () => window.location.reload() }, "重试")));
     return;
   }
@@ -47,7 +47,7 @@ async function main() {
     if (err instanceof ApiError && (err.status === 404 || err.status === 400 || err.status === 422)) {
       clear(slot, verdict(false, "未能验证该会员证,证书可能已被更换或链接有误。"));
     } else {
-      clear(slot, h("div", { class: "card" }, h("h1", {}, "暂时无法验证"), h("p", {}, messageFor(err)),
+      clear(slot, h("div", { class: "card" }, h("h1", {}, "暂时无法验证"), alertBox("error", null, messageFor(err)),
         h("button", { type: "button", class: "btn", onclick: () => window.location.reload() }, "重试")));
     }
   }

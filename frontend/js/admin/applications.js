@@ -33,7 +33,7 @@ export async function showApplications() {
     if (first) {
       first = false;
       if (!items.length) { clear(list, h("div", { class: "empty" }, appFilter === "pending" ? "暂无待审核的入会申请" : "暂无申请")); return; }
-      clear(list, h("table", { class: "data-table" }, h("caption", { class: "sr-only" }, "入会申请"),
+      clear(list, h("table", { class: "data-table card-table applications-table" }, h("caption", { class: "sr-only" }, "入会申请"),
         h("thead", {}, h("tr", {}, ["申请时间", "姓名", "性别", "证件类型", "证件号码", "移动电话", "状态", "操作"].map((t) => h("th", { scope: "col" }, t)))), tbody));
     }
     for (const a of items) tbody.append(applicationRow(a));
@@ -46,15 +46,15 @@ export function applicationRow(a) {
   const id = a.app_id || a.application_id || a.id;
   const pending = !a.status || a.status === "pending";
   return h("tr", {},
-    h("td", { class: "nowrap" }, formatTime(a.created_at)),
-    h("td", {}, a.name || ""),
-    h("td", {}, a.gender || ""),
-    h("td", {}, a.id_type || ""),
-    h("td", { class: "mono" }, a.id_number || ""),
-    h("td", { class: "mono" }, a.mobile || ""),
-    h("td", {}, h("span", { class: `badge ${a.status === "approved" ? "badge-ok" : a.status === "rejected" ? "badge-bad" : "badge-info"}` },
-      statusLabels(state.meta, "application")[a.status]), a.member_no ? h("span", { class: "mono small" }, ` ${a.member_no}`) : null),
-    h("td", { class: "row-actions" },
+    h("td", { class: "nowrap", "data-label": "申请时间" }, formatTime(a.created_at)),
+    h("td", { class: "col-name", "data-label": "姓名" }, a.name || ""),
+    h("td", { "data-label": "性别" }, a.gender || ""),
+    h("td", { "data-label": "证件类型" }, a.id_type || ""),
+    h("td", { "data-label": "证件号码" }, h("span", { class: "mono num" }, a.id_number || "")),
+    h("td", { "data-label": "移动电话" }, h("span", { class: "mono num" }, a.mobile || "")),
+    h("td", { "data-label": "状态" }, h("span", { class: `badge ${a.status === "approved" ? "badge-ok" : a.status === "rejected" ? "badge-bad" : "badge-info"}` },
+      statusLabels(state.meta, "application")[a.status]), a.member_no ? " " : null, a.member_no ? h("span", { class: "mono num small" }, a.member_no) : null),
+    h("td", { class: "row-actions col-action" },
       h("button", { type: "button", class: "btn btn-small", onclick: () => applicationDetail(id) }, "查看"),
       pending ? h("button", { type: "button", class: "btn btn-small btn-secondary", onclick: (e) => approve(id, a, e.currentTarget) }, "通过") : null,
       pending ? h("button", { type: "button", class: "btn btn-small btn-danger", onclick: () => reject(id, a) }, "驳回") : null));

@@ -53,7 +53,7 @@ export function renderDetail({ message, edit = false, focusKey, unsaved } = {}) 
   const head = h("div", { class: "detail-head card" },
     h("p", { class: "crumbs" }, h("a", { href: "#/members" }, "‹ 返回会员列表")),
     h("div", { class: "detail-title" },
-      h("h1", {}, r.name || "(未填写姓名)", h("span", { class: "mono detail-no" }, no)),
+      h("h1", {}, r.name || "(未填写姓名)", h("span", { class: "mono num detail-no" }, no)),
       h("div", { class: "badges" }, statusBadge(state.meta, status), photoBadge(state.meta, photoStatus), completeBadge(complete))),
     status !== "active" && r.status_reason ? h("p", { class: "status-reason" },
       `会籍${r.status_label}原因:${r.status_reason}`, r.status_changed_at ? `(${formatTime(r.status_changed_at)})` : "") : null,
@@ -124,14 +124,14 @@ export async function loadHistory(panel) {
     if (!items.length) { clear(panel, h("div", { class: "empty" }, "暂无操作记录")); return; }
     const ACTIONS = { create: "创建", update: "信息修改", photo: "照片", consent: "授权", import: "导入", approve: "审核通过", status: "会籍状态", certificate: "会员证", password: "密码" };
     const ROLES = { member: "会员", association_staff: "注协职员", national_staff: "中注协职员", system: "系统", staff: "职员" };
-    clear(panel, h("table", { class: "data-table history-table" },
+    clear(panel, h("table", { class: "data-table card-table history-table" },
       h("caption", { class: "sr-only" }, "操作记录"),
       h("thead", {}, h("tr", {}, ["时间", "操作人", "操作", "内容"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, items.map((it) => h("tr", {},
-        h("td", { class: "nowrap" }, formatTime(it.at)),
-        h("td", { class: "nowrap" }, String(it.actor || "").replace(/^(staff|member):/, ""), it.actor_role ? h("span", { class: "muted small" }, `(${ROLES[it.actor_role] || it.actor_role})`) : null),
-        h("td", { class: "nowrap" }, ACTIONS[it.action] || it.action || ""),
-        h("td", {}, historyDetail(it)))))));
+        h("td", { class: "nowrap", "data-label": "时间" }, formatTime(it.at)),
+        h("td", { class: "nowrap", "data-label": "操作人" }, String(it.actor || "").replace(/^(staff|member):/, ""), it.actor_role ? h("span", { class: "muted small" }, `(${ROLES[it.actor_role] || it.actor_role})`) : null),
+        h("td", { class: "nowrap", "data-label": "操作" }, ACTIONS[it.action] || it.action || ""),
+        h("td", { "data-label": "内容" }, historyDetail(it)))))));
   } catch (err) {
     panel.dataset.loaded = "";
     if (!isExpired(err)) clear(panel, alertBox("error", "加载失败", h("p", {}, messageFor(err))));

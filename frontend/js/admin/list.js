@@ -88,10 +88,10 @@ export async function loadPage(table, pager, bulk) {
       const link = h("a", { href: `#/members/${encodeURIComponent(m.member_no)}`, class: "member-link" }, m.name || "(未填写姓名)");
       tbody.append(h("tr", {},
         h("td", { class: "col-check" }, box),
-        h("td", { class: "mono col-no", "data-label": "会员证书编号" }, m.member_no),
+        h("td", { class: "mono num col-no", "data-label": "会员证书编号" }, m.member_no),
         h("td", { class: "col-name", "data-label": "姓名" }, link),
         h("td", { class: "col-gender", "data-label": "性别" }, m.gender || ""),
-        h("td", { class: "mono col-id", "data-label": "证件号码" }, m.id_number || ""),
+        h("td", { class: "mono num col-id", "data-label": "证件号码" }, m.id_number || ""),
         h("td", { class: "col-assoc", "data-label": "所属协会" }, m.association_name || assocName(m.association)),
         h("td", { class: "col-badge", "data-label": "照片" }, photoBadge(state.meta, m.photo_status)),
         h("td", { class: "col-badge", "data-label": "信息" }, completeBadge(m.complete)),

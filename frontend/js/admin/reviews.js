@@ -41,7 +41,7 @@ export function reviewCard(r) {
   const accept = h("button", { type: "button", class: "btn btn-primary" }, "审核通过");
   const rejectBtn = h("button", { type: "button", class: "btn btn-danger" }, "驳回");
   const card = h("article", { class: "card review-card", "aria-label": `照片审核 ${r.name || r.member_no}` },
-    h("div", { class: "review-head" }, h("h2", {}, r.name || "", h("span", { class: "mono detail-no" }, r.member_no)),
+    h("div", { class: "review-head" }, h("h2", {}, r.name || "", h("span", { class: "mono num detail-no" }, r.member_no)),
       h("span", { class: "muted small" }, "提交时间:", formatTime(r.created_at))),
     h("div", { class: "review-body" }, refFig, upFig,
       h("div", { class: "review-facts" },

@@ -7,6 +7,7 @@ import {
   ACCEPT, checkReport, mimeOf, photoSize, pollUpload, postPresigned, requirementsList, sourceLimitMb, tooLargeMessage,
 } from "../photo.js";
 import { $, alertBox, busy, clear, dataUrlToBlob, h, progress, showView } from "../ui.js";
+import { withSupport } from "../support.js";
 import { renderCert } from "./home.js";
 import { api, state } from "./state.js";
 
@@ -73,7 +74,7 @@ export async function renderConsent(work) {
         renderChooser(work);
       } catch (e) {
         if (e instanceof ApiError && e.code === "SESSION_EXPIRED") return;
-        err.textContent = messageFor(e); err.hidden = false;
+        err.textContent = withSupport(messageFor(e)); err.hidden = false;
       }
     });
   });
@@ -113,7 +114,7 @@ export async function prepare(work, file, out, err) {
     clear(out);
     if (e instanceof ApiError && e.code === "SESSION_EXPIRED") return;
     const msg = e instanceof ApiError && e.status === 413 ? tooLargeMessage(state.meta.photo_spec) : messageFor(e);
-    err.textContent = msg; err.hidden = false;
+    err.textContent = withSupport(msg); err.hidden = false;
     const input = $("#photo-file"); if (input) { input.value = ""; input.focus(); }
   }
 }

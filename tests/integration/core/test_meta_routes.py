@@ -43,3 +43,29 @@ def test_meta_serves_every_shared_list(client):
         assert patterns[name]["message"]
     for names in body["validation"]["type_patterns"].values():
         assert set(names) <= set(patterns)
+
+
+def test_meta_publishes_the_support_contact(client):
+    """Every page and error names the help line; /meta is where the pages read it from."""
+    body = client.http.get("/meta").json_body
+    assert body["support"] == {"phone": "010-88250337/0338", "label": "咨询电话"}
+    assert client.http.get("/meta/fields").json_body["support"] == body["support"]
+
+
+def test_support_phone_is_a_stage_setting(monkeypatch):
+    import os
+
+    from chalicelib import bootstrap
+    from chalicelib.config import Settings
+    from chalicelib.meta import body
+
+    env = dict(os.environ)
+    assert Settings.from_env({**env, "SUPPORT_PHONE": ""}).support_phone == "010-88250337/0338"
+    assert Settings.from_env({**env, "SUPPORT_PHONE": " 010-1234 "}).support_phone == "010-1234"
+    monkeypatch.setenv("SUPPORT_PHONE", "400-000-0000")
+    bootstrap.reset()
+    try:
+        assert body()["support"]["phone"] == "400-000-0000"
+    finally:
+        monkeypatch.delenv("SUPPORT_PHONE")
+        bootstrap.reset()
