@@ -5,6 +5,7 @@ cloud's timeout and payload limits. Never part of the deployed app (only devstac
 from __future__ import annotations
 
 import time
+from typing import Mapping
 
 from chalice import Blueprint, Response
 
@@ -15,9 +16,9 @@ _MAX_BYTES = 32 * 1024 * 1024
 
 
 def _number(name: str, default: float, limit: float) -> float:
-    params: dict[str, str] = probes.current_request.query_params or {}
+    params: Mapping[str, str] = probes.current_request.query_params or {}
     try:
-        value = float(params.get(name, default))
+        value = float(params.get(name) or default)
     except ValueError:
         value = default
     return max(0.0, min(value, limit))
