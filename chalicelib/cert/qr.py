@@ -10,18 +10,24 @@ chooses the data mask by building and scoring all eight candidates module by mod
 which was the largest single cost of a render (~15 ms). `_best_mask` makes the same choice with
 the same penalty rules (ISO/IEC 18004 7.8.3, as segno scores them, including its N3 quirks) on
 numpy arrays; segno then encodes with that mask, so the symbol is exactly the one segno would
-have chosen (tests compare both over many URLs). The rectangles go to the page as one block of
+have chosen (tests compare both over many URLs). numpy is not a runtime dependency of every
+function (it comes with the face layer where that is attached): without it, segno chooses. The rectangles go to the page as one block of
 the operators `FPDF.rect` writes, without its per-call overhead.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
-import numpy as np
 import segno
 from fpdf import FPDF
 from segno import encoder as _enc
+
+try:
+    import numpy as np
+except ImportError:  # pragma: no cover - exercised by a test that hides numpy
+    np = None  # type: ignore[assignment]
 
 QUIET_ZONE = 4  # modules of white around the symbol, as ISO/IEC 18004 requires
 
@@ -60,6 +66,8 @@ def qr_rects(url: str) -> tuple[int, tuple[tuple[int, int, int, int], ...]]:
 
 def qr_matrix(url: str) -> tuple[bytearray, ...]:
     """The QR symbol of `url` as segno makes it (`segno.make(url, error="m", micro=False)`)."""
+    if np is None:
+        return tuple(segno.make(url, error="m", micro=False).matrix)
     probe = segno.make(url, error="m", micro=False, mask=0)
     size = len(probe.matrix)
     final = np.frombuffer(b"".join(probe.matrix), dtype=np.uint8).reshape(size, size).copy()
@@ -76,7 +84,7 @@ def qr_matrix(url: str) -> tuple[bytearray, ...]:
 
 
 @lru_cache(maxsize=8)
-def _regions(size: int) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+def _regions(size: int) -> tuple[Any, Any, tuple[Any, ...]]:
     """For a symbol of `size` modules: where data is (the masked region), what the other modules
     hold while segno scores the masks (finders, timing, reserved format/version areas: no format
     bits yet), and the eight mask patterns."""
@@ -92,7 +100,7 @@ def _regions(size: int) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]
     return data, fixed, patterns
 
 
-def _best_mask(final0: np.ndarray) -> int:
+def _best_mask(final0: Any) -> int:
     """The mask segno's `find_and_apply_best_mask` picks, from the symbol made with mask 0."""
     size = final0.shape[0]
     data, fixed, patterns = _regions(size)
@@ -101,7 +109,7 @@ def _best_mask(final0: np.ndarray) -> int:
     return int(np.argmin(scores))  # the first of equal scores, as segno's strict comparison
 
 
-def _penalty(m: np.ndarray) -> int:
+def _penalty(m: Any) -> int:
     size = m.shape[0]
     n1 = _runs_score(m) + _runs_score(m.T)
     top = m[:-1, :-1]
@@ -112,7 +120,7 @@ def _penalty(m: np.ndarray) -> int:
     return n1 + n2 + n3 + n4
 
 
-def _runs_score(m: np.ndarray) -> int:
+def _runs_score(m: Any) -> int:
     """N1 along rows: each run of ≥ 5 equal modules scores its length − 2."""
     size = m.shape[1]
     change = np.ones((m.shape[0], size + 1), dtype=bool)
@@ -127,7 +135,7 @@ def _runs_score(m: np.ndarray) -> int:
 _N3 = 0b1011101  # dark light dark dark dark light dark, as a 7-bit number
 
 
-def _n3(lines: np.ndarray) -> int:
+def _n3(lines: Any) -> int:
     """N3 over rows (and columns, stacked below them), exactly as segno counts it: 40 per
     1:1:3:1:1 pattern at an edge or with four light modules on one side; after a counted pattern
     the search resumes behind it, after an uncounted one at its fourth module."""

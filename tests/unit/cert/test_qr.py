@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 import segno
 from fpdf import FPDF
 
@@ -43,3 +44,11 @@ def test_rectangles_are_written_as_fpdf_rect_writes_them() -> None:
         ref.rect(36 + (4 + col) * module, 150 + (4 + row) * module, width * module + module * 0.02,
                  height * module + module * 0.02, style="F")
     assert bytes(ours.pages[1].contents) == bytes(ref.pages[1].contents)
+
+
+def test_without_numpy_segno_chooses(monkeypatch: pytest.MonkeyPatch) -> None:
+    import chalicelib.cert.qr as qr
+
+    monkeypatch.setattr(qr, "np", None)
+    for url in _urls(5):
+        assert qr.qr_matrix(url) == tuple(segno.make(url, error="m", micro=False).matrix)
