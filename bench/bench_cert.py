@@ -12,13 +12,20 @@ Lambda must answer its first request quickly. The figures:
   layout and output pages, only the font handling differs).
 - ``cert_speedup``: naive ÷ ours (target ≥ 3).
 - ``cert_sign_p50_ms``: ``sign_pdf`` (PAdES, RSA-2048 self-signed pair), warm.
+- ``cert_render_cpu_p50_ms`` / ``cert_sign_cpu_p50_ms``: the same two, as CPU time of the process
+  (what a busy shared machine inflates least; wall time is what the targets are about).
 - ``cert_cold_ms``: a fresh ``python`` subprocess, from before the first import of the
   certificate package (fpdf2, fontTools, Pillow, segno and the bundled font index included) to
   the first PDF; the interpreter's own start-up and reading the photo and seal files are excluded
   (target ≤ 700 ms). Median of a few runs; the OS page cache is warm after the first.
-- ``cert_bulk_per_s``: certificates per second into a ZIP using both cores: two worker processes
-  (started and warmed before the clock starts) render and sign distinct members; the parent
-  writes the ZIP with its report (target ≥ 40).
+- ``bulk_certs_per_s_workers1`` and ``bulk_certs_per_s`` (two workers): certificates per second
+  into a ZIP with 1 and with 2 worker processes, as concurrent Lambda invocations of a bulk job
+  would run (started and warmed before the clock starts); each renders and signs distinct
+  members, the parent writes the ZIP with its report. Median of ``BULK_REPEATS`` runs, the two
+  worker counts alternating so machine noise hits both alike (target with 2 workers ≥ 70 on
+  2 cores).
+- ``bench_load_1min``: the 1-minute load average when the figures were taken: on a shared
+  machine every figure above is only as good as this number is low.
 - ``cert_pdf_kb``: size of a signed certificate as members download it (target ≤ 150).
 - ``cert_cached_download_p50_ms``: through ``chalice.test.Client`` against moto; measured by
   ``measure_cached_download`` once the download route exists (printed only if it returns).
@@ -30,6 +37,7 @@ otherwise idle; on 2 shared cores the numbers move by 10-20 %.
 from __future__ import annotations
 
 import io
+import os
 import statistics
 import subprocess
 import sys
@@ -55,6 +63,7 @@ ISSUED = date(2024, 3, 1)
 WARM_ROUNDS = 31
 COLD_ROUNDS = 5
 BULK_COUNT = 160
+BULK_REPEATS = 3
 
 # Given names with characters outside GB2312 mixed with common ones: realistic glyph variety.
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程"
@@ -106,6 +115,17 @@ def _ms(fn: Callable[[], object]) -> float:
     return (time.perf_counter() - t0) * 1000.0
 
 
+_cpu: dict[str, list[float]] = {"render": [], "sign": []}
+
+
+def _cpu_ms(kind: str, fn: Callable[[], object]) -> float:
+    """Wall time of `fn` like `_ms`, also noting its CPU time (less moved by a busy machine)."""
+    c0 = time.process_time()
+    wall = _ms(fn)
+    _cpu[kind].append((time.process_time() - c0) * 1000.0)
+    return wall
+
+
 def measure_warm() -> tuple[float, float]:
     from bench.naive_render import render_certificate_naive
     from chalicelib.cert.render import render_certificate
@@ -116,7 +136,7 @@ def measure_warm() -> tuple[float, float]:
     for i in range(-3, WARM_ROUNDS):  # three warm-up rounds
         data, photo = member(1000 + i), unique_photo(base, 1000 + i)
         url = qr_url(data.member_no)
-        fast = _ms(lambda d=data, p=photo, u=url: render_certificate(d, p, ISSUED, qr_url=u))
+        fast = _cpu_ms("render", lambda d=data, p=photo, u=url: render_certificate(d, p, ISSUED, qr_url=u))
         data, photo = member(5000 + i), unique_photo(base, 5000 + i)
         url = qr_url(data.member_no)
         slow = _ms(lambda d=data, p=photo, u=url: render_certificate_naive(d, p, ISSUED, qr_url=u))
@@ -134,7 +154,7 @@ def measure_sign() -> tuple[float, float]:
     data = member(7)
     pdf = render_certificate(data, PHOTO.read_bytes(), ISSUED, qr_url=qr_url(data.member_no))
     sign_pdf(pdf, key, cert)
-    times = [_ms(lambda: sign_pdf(pdf, key, cert)) for _ in range(15)]
+    times = [_cpu_ms("sign", lambda: sign_pdf(pdf, key, cert)) for _ in range(15)]
     return statistics.median(times), len(sign_pdf(pdf, key, cert)) / 1024.0
 
 
@@ -179,13 +199,13 @@ def _worker_render(i: int) -> tuple[str, bytes, str]:
     return data.member_no, sign_pdf(pdf, _worker_state["key"], _worker_state["cert"]), data.name  # type: ignore[arg-type]
 
 
-def measure_bulk() -> float:
+def measure_bulk(workers: int) -> float:
     from chalicelib.cert.bulk import write_zip
     from chalicelib.cert.signing import make_self_signed
 
     key, cert = make_self_signed("bench signer")
-    with ProcessPoolExecutor(max_workers=2, initializer=_worker_init, initargs=(key, cert)) as pool:
-        list(pool.map(_worker_render, range(2)))  # both workers up and warm before the clock
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(key, cert)) as pool:
+        list(pool.map(_worker_render, range(workers)))  # every worker up and warm before the clock
         t0 = time.perf_counter()
         items = pool.map(_worker_render, range(10_000, 10_000 + BULK_COUNT), chunksize=4)
         summary = write_zip(items, io.BytesIO(), total=BULK_COUNT)
@@ -194,10 +214,19 @@ def measure_bulk() -> float:
     return BULK_COUNT / elapsed
 
 
+def measure_bulk_pair() -> tuple[float, float]:
+    """(per second with 1 worker, with 2 workers): medians of alternating runs."""
+    one: list[float] = []
+    two: list[float] = []
+    for _ in range(BULK_REPEATS):
+        one.append(measure_bulk(1))
+        two.append(measure_bulk(2))
+    return statistics.median(one), statistics.median(two)
+
+
 def measure_cached_download(repeats: int = 30) -> float | None:
     """p50 of a repeat download of one member's certificate through chalice.test.Client against
     moto: the gates, the photo read and the S3 cache hit, but no rendering or signing."""
-    import os
     import random
 
     from chalicelib.cert.signing import make_self_signed
@@ -257,13 +286,17 @@ def run() -> list[tuple[str, float, str]]:
         ("cert_naive_p50_ms", naive, "ms"),
         ("cert_speedup", naive / ours, "x"),
         ("cert_sign_p50_ms", sign_ms, "ms"),
+        ("cert_render_cpu_p50_ms", statistics.median(_cpu["render"][3:]), "ms"),
+        ("cert_sign_cpu_p50_ms", statistics.median(_cpu["sign"]), "ms"),
         ("cert_cold_ms", measure_cold(), "ms"),
-        ("cert_bulk_per_s", measure_bulk(), "per_s"),
         ("cert_pdf_kb", signed_kb, "KB"),
     ]
+    one, two = measure_bulk_pair()
+    results += [("bulk_certs_per_s_workers1", one, "per_s"), ("bulk_certs_per_s", two, "per_s")]
     cached = measure_cached_download()
     if cached is not None:
         results.append(("cert_cached_download_p50_ms", cached, "ms"))
+    results.append(("bench_load_1min", os.getloadavg()[0], "load"))
     return results
 
 

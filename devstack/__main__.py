@@ -13,6 +13,9 @@
   mapping does (moto delivers S3 ObjectCreated to SQS; its s3:TestEvent is skipped by the handler).
 
 CAPTCHA_TEST_CODE, when set in the environment, is passed through for automated browser tests.
+The API gateway enforces the cloud's limits (`devstack.gateway`): 6 MB payloads, and a timeout of
+LOCAL_GATEWAY_TIMEOUT_S seconds (default 29, as API Gateway; tests set a short one).
+LOCAL_GATEWAY_PROBES=1 adds the test-only routes of `devstack.probes`.
 SIGINT/SIGTERM stop everything cleanly.
 """
 
@@ -32,8 +35,32 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from devstack.gateway import (
+    GATEWAY_TIMEOUT_S,
+    INTEGRATION_FAILED,
+    INTEGRATION_TIMEOUT,
+    MAX_PAYLOAD_BYTES,
+    REQUEST_TOO_LARGE,
+    Timeout,
+    call_with_timeout,
+    error_body,
+    is_binary,
+    request_payload_bytes,
+    response_payload_bytes,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 FRONTEND = ROOT / "frontend"
+
+
+def _seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        sys.exit(f"{name} must be a number of seconds")
+    if value <= 0:
+        sys.exit(f"{name} must be positive")
+    return value
 
 
 def _port(name: str, default: int) -> int:
@@ -100,24 +127,49 @@ class QueuePump(threading.Thread):
         self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=msg["ReceiptHandle"])
 
 
-def gateway_handler(site_origin: str) -> Any:
-    """Chalice's local request handler, answering auth failures as our API Gateway does.
+def gateway_handler(site_origin: str, binary_types: list[str], timeout_s: float = GATEWAY_TIMEOUT_S) -> Any:
+    """Chalice's local request handler, answering as our API Gateway does.
 
     Deployed, the stack's gateway responses turn a missing, invalid or revoked token into 401
     {"code": "UNAUTHORIZED", ...} with CORS headers (infra/); Chalice's local gateway answers
     401/403 without CORS, which a browser reports as a CORS error instead of a sign-out.
+    It also enforces the cloud's payload and timeout limits (`devstack.gateway`).
     """
-    from chalice.local import ChaliceRequestHandler
+    from chalice.local import ChaliceRequestHandler, LocalGatewayException
+
+    cors = {"Access-Control-Allow-Origin": site_origin,
+            "Access-Control-Expose-Headers": "Content-Disposition,Retry-After"}
 
     class Handler(ChaliceRequestHandler):
         def _send_error_response(self, error: Any) -> None:
             if error.CODE in (401, 403):
                 body = json.dumps({"code": "UNAUTHORIZED", "message": "登录已失效,请重新登录"},
                                   ensure_ascii=False).encode()
-                headers = {"Content-Type": "application/json", "Access-Control-Allow-Origin": site_origin,
-                           "Access-Control-Expose-Headers": "Content-Disposition,Retry-After"}
-                return self._send_http_response(401, headers, body)
+                return self._send_http_response(401, {"Content-Type": "application/json", **cors}, body)
             return super()._send_error_response(error)
+
+        def _send_gateway_error(self, answer: tuple[int, dict[str, str]]) -> None:
+            status, payload = answer
+            self._send_http_response(status, {"Content-Type": "application/json", **cors}, error_body(payload))
+
+        def _generic_handle(self) -> None:
+            headers, body = self._parse_payload()
+            if request_payload_bytes(headers, body, is_binary(headers, binary_types)) > MAX_PAYLOAD_BYTES:
+                return self._send_gateway_error(REQUEST_TOO_LARGE)
+            try:
+                response = call_with_timeout(lambda: self.local_gateway.handle_request(
+                    method=self.command, path=self.path, headers=headers, body=body), timeout_s)
+            except LocalGatewayException as e:
+                return self._send_error_response(e)
+            except Timeout:
+                return self._send_gateway_error(INTEGRATION_TIMEOUT)
+            if response_payload_bytes(response) > MAX_PAYLOAD_BYTES:
+                return self._send_gateway_error(INTEGRATION_FAILED)
+            out_headers = response["headers"].copy()
+            out_headers.update(response["multiValueHeaders"])
+            self._send_http_response(response["statusCode"], out_headers, self._handle_binary(response)["body"])
+
+        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
     return Handler
 
@@ -222,8 +274,13 @@ def main() -> int:
     # What chalice.local.create_local_server does, with our gateway-response handler.
     CustomLocalChalice.__bases__ = (LocalChalice, app_module.app.__class__)
     app_module.app.__class__ = CustomLocalChalice
-    api_server = LocalDevServer(app_module.app, config, host, api_port,
-                                handler_cls=gateway_handler(f"http://{host}:{web_port}"))
+    if os.environ.get("LOCAL_GATEWAY_PROBES") == "1":
+        from devstack.probes import probes
+
+        app_module.app.register_blueprint(probes)
+    handler = gateway_handler(f"http://{host}:{web_port}", list(app_module.app.api.binary_types),
+                              _seconds("LOCAL_GATEWAY_TIMEOUT_S", GATEWAY_TIMEOUT_S))
+    api_server = LocalDevServer(app_module.app, config, host, api_port, handler_cls=handler)
     WebHandler.api_base = f"http://{host}:{api_port}"
     web_server = ThreadingHTTPServer((host, web_port), functools.partial(WebHandler, directory=str(FRONTEND)))
     web_server.daemon_threads = True

@@ -12,6 +12,13 @@ every glyph's bounding box when fpdf2 re-serialises the font at output (`TTFont.
 decoding and re-encoding each outline; our glyph records come from a font fontTools compiled at
 build time, so their boxes are exact already and we switch that off for these fonts only.
 
+At output, fpdf2 runs the fontTools subsetter over every TrueType font and re-serialises it:
+for our fonts, which hold exactly the glyphs the document prints already, that is about a third
+of a certificate's rendering time spent to reproduce the same glyphs. Fonts registered here are
+marked as cut already: fpdf2's subsetting step leaves them alone and the font program it embeds
+is the one we built (same glyph order, so fpdf2's glyph-id mapping read from it stays right).
+Every other font (`FPDF.add_font`) goes through fontTools as before.
+
 Images. fpdf2 decodes, splits (colour / alpha) and deflates every image for every document;
 for an association's seal, the same PNG on every certificate, that is the largest single cost.
 `fpdf.image_parsing.get_img_info` (public) produces the processed form; we keep it per process
@@ -19,7 +26,7 @@ and seed each document's image cache (`FPDF.image_cache.images`, keyed the way f
 images given as bytes: the MD5 of the data), so `FPDF.image` finds it and skips the work.
 
 Relies on fpdf2 2.8.x internals (`TTFFont(fpdf, path, fontkey, style)`, `FPDF.fonts`,
-`TTFFont.ttfont`, the image-cache entry layout); `tests/cert/test_fpdf_compat.py` pins the
+`TTFFont.ttfont`, the image-cache entry layout, `fpdf.output.ftsubset`); `tests/cert/test_fpdf_compat.py` pins the
 behaviour, so an fpdf2 upgrade that changes them fails there first.
 """
 
@@ -29,7 +36,12 @@ import hashlib
 import threading
 from collections import OrderedDict
 from io import BytesIO
+from types import SimpleNamespace
+from typing import Any, BinaryIO
 
+import fpdf.output
+from fontTools import subset as ftsubset
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
 from fpdf.image_datastructures import RasterImageInfo
@@ -46,7 +58,43 @@ def register_font(pdf: FPDF, family: str, font: bytes) -> None:
         raise ValueError(f"font {family!r} already registered")
     ttf = TTFFont(pdf, BytesIO(font), fontkey, "")  # type: ignore[arg-type]  # a stream, not a Path
     ttf.ttfont.recalcBBoxes = False
+    _mark_cut(ttf.ttfont, font)
     pdf.fonts[fontkey] = ttf
+
+
+_CUT = "_ecert_cut_font"
+
+
+def _mark_cut(ttfont: TTFont, program: bytes) -> None:
+    """Let fpdf2's output embed `program` as is (see the module docstring)."""
+    setattr(ttfont, _CUT, program)
+
+    def save(file: BinaryIO, *args: Any, **kwargs: Any) -> None:
+        file.write(program)
+
+    ttfont.save = save
+
+
+class _Subsetter:
+    """fontTools' `Subsetter` as fpdf2's output uses it, skipping fonts marked as cut already."""
+
+    def __init__(self, options: ftsubset.Options) -> None:
+        self._options = options
+        self._glyphs: Any = None
+
+    def populate(self, *, glyphs: Any = None, **kwargs: Any) -> None:
+        self._glyphs, self._more = glyphs, kwargs
+
+    def subset(self, font: TTFont) -> None:
+        if getattr(font, _CUT, None) is not None:
+            return
+        real = ftsubset.Subsetter(self._options)
+        real.populate(glyphs=self._glyphs or [], **self._more)
+        real.subset(font)
+
+
+fpdf.output.ftsubset = SimpleNamespace(
+    Options=ftsubset.Options, Subsetter=_Subsetter)
 
 
 def missing_glyphs(pdf: FPDF) -> list[str]:

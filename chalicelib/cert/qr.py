@@ -4,14 +4,30 @@ Why vectors: the QR code must scan from a phone photo of a printout; vector modu
 any printer resolution and cost a few hundred bytes. Each row's runs of dark modules become one
 rectangle, which keeps the content stream small (about 300 rectangles for a version-5 code).
 Runs of equal position in consecutive rows merge into one taller rectangle (about 20 % fewer).
+
+Speed: every certificate has its own URL, so nothing here can be cached across members. segno
+chooses the data mask by building and scoring all eight candidates module by module in Python,
+which was the largest single cost of a render (~15 ms). `_best_mask` makes the same choice with
+the same penalty rules (ISO/IEC 18004 7.8.3, as segno scores them, including its N3 quirks) on
+numpy arrays; segno then encodes with that mask, so the symbol is exactly the one segno would
+have chosen (tests compare both over many URLs). numpy is not a runtime dependency of every
+function (it comes with the face layer where that is attached): without it, segno chooses. The rectangles go to the page as one block of
+the operators `FPDF.rect` writes, without its per-call overhead.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import segno
 from fpdf import FPDF
+from segno import encoder as _enc
+
+try:
+    import numpy as np
+except ImportError:  # pragma: no cover - exercised by a test that hides numpy
+    np = None  # type: ignore[assignment]
 
 QUIET_ZONE = 4  # modules of white around the symbol, as ISO/IEC 18004 requires
 
@@ -23,8 +39,7 @@ def qr_rects(url: str) -> tuple[int, tuple[tuple[int, int, int, int], ...]]:
     Error correction M (15 %) survives a fold or a stain; segno raises it further when that does
     not enlarge the symbol.
     """
-    code = segno.make(url, error="m", micro=False)
-    matrix = code.matrix
+    matrix = qr_matrix(url)
     open_runs: dict[tuple[int, int], list[int]] = {}  # (column, width) -> [first row, last row]
     rects: list[tuple[int, int, int, int]] = []
     for y, row in enumerate(matrix):
@@ -49,6 +64,101 @@ def qr_rects(url: str) -> tuple[int, tuple[tuple[int, int, int, int], ...]]:
     return len(matrix), tuple(rects)
 
 
+def qr_matrix(url: str) -> tuple[bytearray, ...]:
+    """The QR symbol of `url` as segno makes it (`segno.make(url, error="m", micro=False)`)."""
+    if np is None:
+        return tuple(segno.make(url, error="m", micro=False).matrix)
+    probe = segno.make(url, error="m", micro=False, mask=0)
+    size = len(probe.matrix)
+    final = np.frombuffer(b"".join(probe.matrix), dtype=np.uint8).reshape(size, size).copy()
+    best = _best_mask(final)
+    if best == 0:
+        return tuple(probe.matrix)
+    # Swap mask 0 for the best one on the data modules, then write that mask's format bits:
+    # what segno does when asked for `mask=best`, without encoding the URL a second time.
+    data, _, patterns = _regions(size)
+    final[data] ^= (patterns[0] ^ patterns[best])[data]
+    rows = tuple(bytearray(row.tobytes()) for row in final)
+    _enc.add_format_info(rows, probe._version, probe._error, best)
+    return rows
+
+
+@lru_cache(maxsize=8)
+def _regions(size: int) -> tuple[Any, Any, tuple[Any, ...]]:
+    """For a symbol of `size` modules: where data is (the masked region), what the other modules
+    hold while segno scores the masks (finders, timing, reserved format/version areas: no format
+    bits yet), and the eight mask patterns."""
+    before = _enc.make_matrix(size, size)
+    _enc.add_finder_patterns(before, size, size)
+    _enc.add_alignment_patterns(before, size, size)
+    function = [bytearray(row) for row in before]
+    function[-8][8] = 0x1  # the dark module, as segno marks it
+    data = np.array([list(row) for row in function], dtype=np.uint8) > 1
+    fixed = np.array([list(row) for row in before], dtype=np.uint8)
+    i, j = np.indices((size, size))
+    patterns = tuple(np.asarray(fn(i, j), dtype=bool) & data for fn in _enc.get_data_mask_functions(False))
+    return data, fixed, patterns
+
+
+def _best_mask(final0: Any) -> int:
+    """The mask segno's `find_and_apply_best_mask` picks, from the symbol made with mask 0."""
+    size = final0.shape[0]
+    data, fixed, patterns = _regions(size)
+    unmasked = np.where(data, final0 ^ patterns[0], fixed)
+    scores = [_penalty(unmasked ^ pattern) for pattern in patterns]
+    return int(np.argmin(scores))  # the first of equal scores, as segno's strict comparison
+
+
+def _penalty(m: Any) -> int:
+    size = m.shape[0]
+    n1 = _runs_score(m) + _runs_score(m.T)
+    top = m[:-1, :-1]
+    n2 = 3 * int(np.count_nonzero((top == m[1:, :-1]) & (top == m[:-1, 1:]) & (top == m[1:, 1:])))
+    n3 = _n3(np.concatenate((m, m.T)))
+    percent = float(int(m.sum())) / (size ** 2)
+    n4 = 10 * int(abs(percent * 100 - 50) / 5)
+    return n1 + n2 + n3 + n4
+
+
+def _runs_score(m: Any) -> int:
+    """N1 along rows: each run of ≥ 5 equal modules scores its length − 2."""
+    size = m.shape[1]
+    change = np.ones((m.shape[0], size + 1), dtype=bool)
+    change[:, 1:-1] = m[:, 1:] != m[:, :-1]
+    starts = np.flatnonzero(change.ravel())
+    runs = np.diff(starts)
+    runs = runs[(starts[:-1] % (size + 1)) != size]  # drop the gaps between rows
+    long = runs[runs >= 5]
+    return int(long.sum() - 2 * long.size)
+
+
+_N3 = 0b1011101  # dark light dark dark dark light dark, as a 7-bit number
+
+
+def _n3(lines: Any) -> int:
+    """N3 over rows (and columns, stacked below them), exactly as segno counts it: 40 per
+    1:1:3:1:1 pattern at an edge or with four light modules on one side; after a counted pattern
+    the search resumes behind it, after an uncounted one at its fourth module."""
+    size = lines.shape[1]
+    codes = np.zeros((lines.shape[0], size - 6), dtype=np.int16)
+    for k in range(7):
+        codes |= lines[:, k:size - 6 + k].astype(np.int16) << (6 - k)
+    raw = lines.tobytes()
+    count, line, resume = 0, -1, 0
+    for r, idx in np.argwhere(codes == _N3).tolist():
+        if r != line:
+            line, resume = r, 0
+        if idx < resume:
+            continue
+        seq = raw[r * size:(r + 1) * size]
+        if idx in (0, size - 7) or not any(seq[max(idx - 4, 0):idx]) or not any(seq[idx + 7:idx + 11]):
+            count += 40
+            resume = idx + 7
+        else:
+            resume = idx + 4
+    return count
+
+
 def draw_qr(pdf: FPDF, url: str, x: float, y: float, size: float,
             dark: tuple[int, int, int] = (20, 20, 20)) -> None:
     """Draw the QR code for `url` with its quiet zone as a white square of side `size` at (x, y)."""
@@ -61,6 +171,12 @@ def draw_qr(pdf: FPDF, url: str, x: float, y: float, size: float,
     origin_y = y + QUIET_ZONE * module
     # A hair of overlap hides the seams some viewers' anti-aliasing shows between touching areas.
     overlap = module * 0.02
+    # Byte for byte what `pdf.rect(..., style="F")` writes per rectangle, in one call.
+    k, page_h = pdf.k, pdf.h
+    ops = []
     for row, col, width, height in rects:
-        pdf.rect(origin_x + col * module, origin_y + row * module, width * module + overlap,
-                 height * module + overlap, style="F")
+        rx, ry = origin_x + col * module, origin_y + row * module
+        rw, rh = width * module + overlap, height * module + overlap
+        ops.append(f"{rx * k:.2f} {(page_h - ry) * k:.2f} {rw * k:.2f} {-rh * k:.2f} re f")
+    if ops:
+        pdf._out("\n".join(ops))

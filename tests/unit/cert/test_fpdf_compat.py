@@ -65,3 +65,19 @@ def test_preloaded_image_gives_the_same_pdf_as_fpdf2_itself() -> None:
     preloaded = _page("memory", "样", seal, preload=True)
     assert preloaded == plain
     assert preloaded.count(b"/Subtype /Image") == 2  # the seal and its soft mask, each once
+
+
+def test_in_memory_font_is_embedded_as_built_and_file_fonts_still_subset() -> None:
+    import re
+    import zlib
+
+    text = "非执业会员 张喆"
+    program = body_font().subset(text)
+    streams = []
+    for match in re.finditer(rb"stream\n(.*?)\nendstream", _page("memory", text), re.S):
+        try:
+            streams.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue
+    assert program in streams  # fpdf2 did not re-subset the font we cut
+    assert len(_page("file", text)) < 60_000  # fontTools still cuts the 9 MB file font down
