@@ -143,22 +143,45 @@ class S3Object:
 
 
 def parse_sqs_body(body: str) -> list[S3Object]:
-    """The uploads/ objects in one SQS message; moto's and S3's s3:TestEvent yields nothing."""
+    """The uploads/ objects in one SQS message; moto's and S3's s3:TestEvent yields nothing.
+
+    A message of any other shape can never succeed, so it is logged once (its shape only, never
+    its content) and dropped: raising would only send it through every retry to the DLQ.
+    """
     try:
         message = json.loads(body)
     except ValueError:
         log.warning("photo queue: message is not JSON; dropped")
         return []
-    if message.get("Event") == "s3:TestEvent":
+    if isinstance(message, dict) and message.get("Event") == "s3:TestEvent":
         return []
+    try:
+        return _uploaded_objects(message)
+    except _Poison as exc:
+        log.warning("photo queue: malformed message (%s); dropped", exc)
+        return []
+
+
+class _Poison(ValueError):
+    """A queue message that is not an S3 event notification."""
+
+
+def _uploaded_objects(message: Any) -> list[S3Object]:
+    if not isinstance(message, dict) or not isinstance(message.get("Records", []), list):
+        raise _Poison("not an object with a list of Records")
     out = []
     for rec in message.get("Records", []):
+        if not isinstance(rec, dict) or not isinstance(rec.get("s3", {}), dict):
+            raise _Poison("a record is not an object")
         if not str(rec.get("eventName", "")).startswith("ObjectCreated"):
             continue
         obj = rec.get("s3", {}).get("object", {})
+        if not isinstance(obj, dict) or not isinstance(obj.get("key", ""), str):
+            raise _Poison("a record's object has no text key")
         key = unquote_plus(obj.get("key", ""))  # S3 event keys are URL-encoded
         if key.startswith(PhotoStore.UPLOAD_PREFIX):
-            out.append(S3Object(key, obj.get("versionId") or "", obj.get("eTag") or obj.get("etag") or ""))
+            out.append(S3Object(key, str(obj.get("versionId") or ""),
+                                str(obj.get("eTag") or obj.get("etag") or "")))
     return out
 
 
