@@ -49,6 +49,9 @@ PREPARE_MAX_BYTES = SPEC.prepare_max_bytes
 PREPARE_PER_WINDOW = 20
 PREPARE_WINDOW_SECONDS = 600
 FINAL = ("accepted", "rejected", "review")
+# Uploads a member may start in an hour: a few retakes are normal, an endless stream is not
+# (every upload costs a face comparison, and failed ones end up in the staff review queue).
+UPLOADS_PER_HOUR = 10
 
 PHOTO_MISSING = "没有查询到照片信息"
 
@@ -89,6 +92,10 @@ def start_upload(d: Deps, principal: Principal, member_no: str | None = None) ->
         member = access.get_self(principal)
         if member.face_consent is None:
             raise Conflict("请先阅读并同意人脸信息处理授权", code="CONSENT_REQUIRED", **consent_text())
+        wait = throttle.hit("photo-upload", member.member_no, limit=UPLOADS_PER_HOUR, window_seconds=3600)
+        if wait:
+            raise TooManyRequests(f"上传照片过于频繁,请{wait}秒后再试", code="UPLOAD_RATE_LIMITED",
+                                  retry_after=wait)
         kind = "member"
     else:
         member = access.get_member(principal, member_no or "")

@@ -245,3 +245,16 @@ def test_prepare_is_rate_limited_per_member(client, persona, member_with_referen
     r = client.http.post("/me/photo/prepare", headers=headers, body=b"not a photo")
     assert r.status_code == 429 and r.json_body["code"] == "PREPARE_RATE_LIMITED"
     assert 0 < int(r.headers["Retry-After"]) <= 600 and "秒后再试" in r.json_body["message"]
+
+
+def test_member_uploads_are_rate_limited(client, persona, member_with_reference):
+    from chalicelib.photo.service import UPLOADS_PER_HOUR
+
+    m = member_with_reference()
+    me = persona("member", "110000", member_no=m.member_no)
+    _consent(client, me)
+    for _ in range(UPLOADS_PER_HOUR):
+        assert client.http.post("/me/photo/uploads", headers=me.headers).status_code == 200
+    r = client.http.post("/me/photo/uploads", headers=me.headers)
+    assert r.status_code == 429 and r.json_body["code"] == "UPLOAD_RATE_LIMITED"
+    assert 0 < int(r.headers["Retry-After"]) <= 3600 and "秒后再试" in r.json_body["message"]
