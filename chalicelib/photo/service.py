@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 from urllib.parse import unquote_plus
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.auth import throttle
 from chalicelib.bootstrap import Deps
+from chalicelib.cursor import decode_cursor, encode_cursor
 from chalicelib.db import utcnow_iso
-from chalicelib.errors import Conflict, NotFound, PayloadTooLarge, TooManyRequests, ValidationFailed
+from chalicelib.errors import BadRequest, Conflict, NotFound, PayloadTooLarge, TooManyRequests, ValidationFailed
 from chalicelib.members import access, audit, records
 from chalicelib.members.records import Member
 from chalicelib.photo.checks import PhotoResult, check_photo, spec_only
@@ -390,10 +392,43 @@ def use_reference(d: Deps, principal: Principal, member_no: str) -> dict[str, An
 
 # -- review queue -------------------------------------------------------------------------------
 
-def list_reviews(principal: Principal) -> dict[str, Any]:
+REVIEWS_PAGE = 50
+REVIEWS_MAX_PAGE = 200
+_UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _review_limit(raw: str | None) -> int:
+    if raw in (None, ""):
+        return REVIEWS_PAGE
+    if not str(raw).isdigit() or not 1 <= int(str(raw)) <= REVIEWS_MAX_PAGE:
+        raise BadRequest(f"每页条数应为1至{REVIEWS_MAX_PAGE}", code="INVALID_LIMIT")
+    return int(str(raw))
+
+
+def list_reviews(principal: Principal, query: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The association's review queue, newest first, a page at a time: `limit` rows and a
+    `next_cursor` (null on the last page) to pass back as `cursor`, as for `GET /members`."""
+    query = query or {}
     assoc = access.managed_association(principal)
+    limit = _review_limit(query.get("limit"))
+    start = None
+    cursor = decode_cursor(query.get("cursor"))
+    if cursor is not None:
+        if not (isinstance(cursor.get("c"), str) and isinstance(cursor.get("i"), str)
+                and _UPLOAD_ID.match(cursor["i"])):
+            raise BadRequest("分页参数无效,请从第一页重新查询", code="INVALID_CURSOR")
+        start = {"upload_id": {"S": cursor["i"]}, "review_association": {"S": assoc},
+                 "created_at": {"S": cursor["c"]}}
+    page: list[UploadModel] = []
+    next_cursor = None
+    for u in UploadModel.review_queue.query(assoc, scan_index_forward=False, last_evaluated_key=start,
+                                            page_size=limit + 1):
+        if len(page) == limit:
+            next_cursor = encode_cursor({"c": page[-1].created_at, "i": page[-1].upload_id})
+            break
+        page.append(u)
     items = []
-    for u in UploadModel.review_queue.query(assoc, scan_index_forward=False, limit=200):
+    for u in page:
         member = records.get(u.member_no)
         if member is None:
             continue
@@ -401,7 +436,7 @@ def list_reviews(principal: Principal) -> dict[str, Any]:
                       "created_at": u.created_at, "score": u.score, "engine": u.engine,
                       "message": u.message, "checks": [_plain(c) for c in u.checks or []],
                       "has_reference": bool(member.reference_key)})
-    return {"items": items}
+    return {"items": items, "next_cursor": next_cursor}
 
 
 def _review(principal: Principal, review_id: str) -> UploadModel:
