@@ -7,6 +7,8 @@ any other exception becomes a generic 500 without a traceback.
 
 from __future__ import annotations
 
+import traceback
+from pathlib import Path
 from typing import Any
 
 
@@ -70,3 +72,10 @@ class TooManyRequests(AppError):
 
 class ServiceUnavailable(AppError):
     status, code, message = 503, "SERVICE_UNAVAILABLE", "服务暂时不可用,请稍后再试"
+
+
+def failure_site(exc: BaseException, depth: int = 6) -> str:
+    """Where `exc` was raised, innermost first, as `file:line:function`: enough to find the bug,
+    with neither the exception's message nor any local value, which may carry personal data."""
+    frames = traceback.extract_tb(exc.__traceback__)[-depth:]
+    return " < ".join(f"{Path(f.filename).name}:{f.lineno}:{f.name}" for f in reversed(frames))

@@ -17,13 +17,14 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import sys
 import uuid
 from typing import Any, Callable, Iterable
 
 from chalice import Blueprint, CORSConfig, Response
 
 from chalicelib import config
-from chalicelib.errors import AppError, BadRequest, Forbidden, Unauthorized
+from chalicelib.errors import AppError, BadRequest, Forbidden, Unauthorized, failure_site
 from chalicelib.principal import ANY_SIGNED_IN, ASSOCIATION_STAFF, MEMBER, NATIONAL_STAFF, STAFF, Principal
 
 __all__ = ["ANY_SIGNED_IN", "ASSOCIATION_STAFF", "MEMBER", "NATIONAL_STAFF", "STAFF", "Api", "Principal",
@@ -50,9 +51,15 @@ def error_response(err: AppError) -> Response:
     return json_response(err.body(), status=err.status, headers=err.headers)
 
 
-def internal_error() -> Response:
+def internal_error(route: str = "") -> Response:
+    """The generic 500. The log line names the exception type, a reference the client sees, the
+    route and where it happened (file, line, function), but never the exception's message or a
+    traceback with values: those often carry the member's data (a name, an address)."""
     ref = uuid.uuid4().hex[:12]
-    log.exception("unhandled error ref=%s", ref)
+    exc = sys.exc_info()[1]
+    where = failure_site(exc) if exc else ""
+    log.error("unhandled error ref=%s type=%s route=%s at=%s", ref, type(exc).__name__ if exc else "?",
+              route, where)
     return json_response({"code": "INTERNAL_ERROR", "message": "系统繁忙,请稍后再试", "ref": ref},
                          status=500)
 
@@ -91,6 +98,7 @@ class Api:
               *, allow_initial_password: bool = False, content_types: list[str] | None = None,
               ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         allowed = tuple(roles) if roles is not None else None
+        route_name = f"{','.join(methods)} {path}"
 
         def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
             @functools.wraps(fn)
@@ -113,7 +121,7 @@ class Api:
                 except AppError as err:
                     return error_response(err)
                 except Exception:  # noqa: BLE001 - the last line of defence before the client
-                    return internal_error()
+                    return internal_error(route_name)
 
             kwargs: dict[str, Any] = {"methods": list(methods), "cors": _cors()}
             if allowed is not None and self._authorizer is not None:

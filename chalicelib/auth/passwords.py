@@ -41,12 +41,21 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
+def usable_hash(password_hash: str | None) -> bool:
+    """Whether a stored hash can ever verify (imported accounts hold a marker until a password is set)."""
+    return bool(password_hash) and str(password_hash).startswith("$argon2")
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """Constant-work check: a missing hash still spends one verification."""
+    """Constant-work check: an unknown account, or one without a usable hash (imported, not yet
+    set), still spends one full verification against a real hash with the same parameters, so
+    the answer time does not tell these accounts apart from a wrong password."""
+    usable = usable_hash(password_hash)
     try:
-        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        ok = _HASHER.verify(password_hash if usable else _DUMMY_HASH, password)  # type: ignore[arg-type]
     except (VerificationError, InvalidHashError):
         return False
+    return bool(ok) and usable
 
 
 def needs_rehash(password_hash: str) -> bool:

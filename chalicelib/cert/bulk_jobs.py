@@ -37,6 +37,16 @@ def _key(job_id: str) -> str:
     return f"bulkcert#{job_id}"
 
 
+def _filter_values(raw: Any) -> dict[str, str]:
+    """The list filter of a bulk request: an object of text (or number) values, as the list's query."""
+    if raw is None or raw == {}:
+        return {}
+    if not isinstance(raw, dict) or not all(
+            isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in raw.values()):
+        raise BadRequest("筛选条件(filter)格式不正确,应为“字段: 文本”的对象", code="INVALID_FILTER")
+    return {str(k): str(v) for k, v in raw.items()}
+
+
 def start(principal: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
     association = access.managed_association(principal)
     if body.get("member_nos"):
@@ -45,7 +55,7 @@ def start(principal: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
             raise BadRequest("member_nos 应为会员编号列表", code="INVALID_SELECTION")
         selection = list(dict.fromkeys(raw))  # keep order, drop repeats
     else:
-        filters = listing.parse_filters({k: str(v) for k, v in (body.get("filter") or {}).items()})
+        filters = listing.parse_filters(_filter_values(body.get("filter")))
         selection = [m.member_no for m in listing.iterate(association, filters)
                      if not body.get("only_complete", True) or m.complete]
     if not selection:

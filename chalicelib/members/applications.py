@@ -16,15 +16,15 @@ from typing import Any, Mapping
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
-from chalicelib.auth import captcha
+from chalicelib.auth import captcha, throttle
 from chalicelib.auth import service as accounts
 from chalicelib.auth.passwords import generate_initial_password, hash_password
 from chalicelib.config import Settings
 from chalicelib.cursor import decode_cursor, encode_cursor
 from chalicelib.db import condition_failed, utcnow_iso
-from chalicelib.errors import AppError, BadRequest, Conflict, NotFound, ValidationFailed
+from chalicelib.errors import AppError, BadRequest, Conflict, NotFound, TooManyRequests, ValidationFailed
 from chalicelib.mail import Mailer
-from chalicelib.members import access, audit, numbers, store, views
+from chalicelib.members import access, audit, claims, numbers, store, views
 from chalicelib.members.listing import parse_limit
 from chalicelib.members.models import ApplicationModel, MemberModel
 from chalicelib.members.schema import APPLICATION_REQUIRED, ASSOCIATION_NAMES, FIELDS_BY_KEY, message
@@ -50,8 +50,22 @@ def _plain(value: Any) -> dict[str, str]:
 
 # -- public -------------------------------------------------------------------------------------
 
-def submit(settings: Settings, body: Mapping[str, Any]) -> dict[str, Any]:
-    """POST /public/applications: captcha, then the schema's fields plus `association`."""
+# Applications a single address may submit in an hour: enough for an office sending a few
+# colleagues' applications, too few to probe ID numbers or flood the review list.
+APPLY_PER_CLIENT_PER_HOUR = 10
+
+
+def submit(settings: Settings, body: Mapping[str, Any], client_ip: str = "unknown") -> dict[str, Any]:
+    """POST /public/applications: captcha, then the schema's fields plus `association`.
+
+    The answer never says whether the ID number belongs to a member or to another pending
+    application (that would make this form an ID-number oracle, limited only by the captcha):
+    a valid application is always accepted the same way, and staff see the duplicate flagged
+    when they review it. Each client address may submit a few applications an hour.
+    """
+    wait = throttle.hit("apply", client_ip, limit=APPLY_PER_CLIENT_PER_HOUR, window_seconds=3600)
+    if wait:
+        raise TooManyRequests(f"提交过于频繁,请{wait}秒后再试", code="APPLY_RATE_LIMITED", retry_after=wait)
     captcha.verify(settings, body.get("captcha_id"), body.get("captcha_code"))
     values = normalize(text_values({k: v for k, v in body.items() if k not in ("captcha_id", "captcha_code")},
                                    "申请"))
@@ -62,14 +76,6 @@ def submit(settings: Settings, body: Mapping[str, Any]) -> dict[str, Any]:
     if errors:
         raise ValidationFailed(errors=errors)
     association = values["association"]
-    try:
-        check_unique_id(values)
-    except Conflict:
-        raise Conflict("该证件号码已是会员,请通过“查询会员号”找回会员号后登录", code="DUPLICATE_ID_NUMBER") from None
-    key = id_key_of(values)
-    for pending in ApplicationModel.by_association.query(association, filter_condition=ApplicationModel.status == "pending"):
-        if id_key_of(_plain(pending.profile)) == key:
-            raise Conflict("您已提交过申请,正在等待所属注协审核,请勿重复提交", code="APPLICATION_PENDING")
     app = ApplicationModel(uuid.uuid4().hex, association=association, status="pending",
                            profile={k: v for k, v in values.items() if k != "association"}, created_at=utcnow_iso())
     app.save()
@@ -127,7 +133,19 @@ def get_application(principal: Principal, app_id: str) -> dict[str, Any]:
     if app.status == "pending":
         values = {**_plain(app.profile), "association": app.association}
         body["duplicate"] = bool(_duplicate(values))
+        body["duplicate_applications"] = _pending_twins(app, values)
     return body
+
+
+def _pending_twins(app: ApplicationModel, values: Mapping[str, str]) -> int:
+    """Other pending applications to the same association with the same ID number (the public
+    form accepts them without saying so; staff decide)."""
+    key = id_key_of(values)
+    if not key:
+        return 0
+    pending = ApplicationModel.by_association.query(app.association,
+                                                    filter_condition=ApplicationModel.status == "pending")
+    return sum(1 for other in pending if other.app_id != app.app_id and id_key_of(_plain(other.profile)) == key)
 
 
 def _duplicate(values: Mapping[str, str]) -> bool:
@@ -168,15 +186,19 @@ def approve(settings: Settings, mailer: Mailer, principal: Principal, app_id: st
                          created_at=now, updated_at=now)
     account = accounts.member_account(member_no, app.association, values["name"], hash_password(password), now)
     app.status, app.decided_at, app.decided_by, app.member_no = "approved", now, principal.actor, member_no
+    claim = claims.claim_for(values, member_no)
     try:
         with store.transaction() as tx:
             tx.save(app)  # under the version we read: a second approver fails here
             tx.save(member, condition=MemberModel.member_no.does_not_exist())
             tx.save(account)
+            claims.add_claim(tx, claim)  # one member per ID number, also against a racing entry
     except TransactWriteError as exc:
-        if exc.cause_response_code == "TransactionCanceledException":
-            raise Conflict(DECIDED, code="APPLICATION_DECIDED") from None
-        raise
+        if exc.cause_response_code != "TransactionCanceledException":
+            raise
+        if ApplicationModel.get(app.app_id, consistent_read=True).status == "pending":
+            claims.raise_if_claimed(exc, claim)  # not decided: the ID number was entered meanwhile
+        raise Conflict(DECIDED, code="APPLICATION_DECIDED") from None
     audit.record(member_no, principal, "create", changes=audit.diff({}, {**values, "member_no": member_no}),
                  detail={"source": "application", "app_id": app.app_id})
     name = ASSOCIATION_NAMES.get(app.association, "所属注协")

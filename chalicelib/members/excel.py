@@ -22,6 +22,7 @@ from typing import Any, Iterable, Mapping
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -275,7 +276,9 @@ def _inert_cell(ws: Any, value: Any) -> Any:
     """Text as a string cell (never a formula cell), formula-like text escaped with a quote."""
     if not isinstance(value, str):
         return value
-    cell = WriteOnlyCell(ws, value=xlsx_text(value))
+    # Characters an .xlsx (XML 1.0) cannot hold are dropped: data stored before they were refused
+    # on input must not make the whole export fail.
+    cell = WriteOnlyCell(ws, value=xlsx_text(ILLEGAL_CHARACTERS_RE.sub("", value)))
     cell.data_type = "s"
     return cell
 

@@ -40,7 +40,7 @@ from chalicelib import batch
 from chalicelib.auth import service as accounts
 from chalicelib.db import condition_failed, utcnow_iso
 from chalicelib.errors import AppError, PayloadTooLarge, ValidationFailed
-from chalicelib.members import access, audit, excel, numbers
+from chalicelib.members import access, audit, claims, excel, numbers
 from chalicelib.members.models import AuditModel, MemberModel
 from chalicelib.members.schema import FIELDS_BY_KEY
 from chalicelib.members.service import id_key_of
@@ -204,6 +204,17 @@ def _apply_update(principal: Principal, item: RowPlan, now: str) -> tuple[RowPla
     return item, True
 
 
+def _claim_all(creates: list[RowPlan], member_nos: list[str]) -> list[bool]:
+    """Claim each new row's ID number before the batch write (which cannot be conditional): a
+    row whose ID number another member claimed since the check is not written."""
+    def one(pair: tuple[RowPlan, str]) -> bool:
+        claim = claims.claim_for(pair[0].values, pair[1])
+        return claim is None or claims.claim_alone(claim)
+
+    with ThreadPoolExecutor(max_workers=UPDATE_WORKERS) as pool:
+        return list(pool.map(one, zip(creates, member_nos)))
+
+
 def commit(principal: Principal, association: str, result: Plan) -> dict[str, Any]:
     now = utcnow_iso()
     conflicts: list[dict[str, Any]] = []
@@ -219,12 +230,18 @@ def commit(principal: Principal, association: str, result: Plan) -> dict[str, An
             else:
                 conflicts.append({"row": item.row, "member_no": item.member.member_no,
                                   "message": "该会员信息在检查后已被他人修改,本行未导入,请重新导入"})
+    updated = len(result.updates) - len(conflicts)
     new_members: list[dict[str, Any]] = []
     items: list[Any] = []
     if result.creates:
         allocated = numbers.allocate(association, len(result.creates))
-        for item, member_no in zip(result.creates, allocated):
+        claimed = _claim_all(result.creates, allocated)
+        for item, member_no, won in zip(result.creates, allocated, claimed):
             values = item.values
+            if not won:
+                conflicts.append({"row": item.row, "member_no": "",
+                                  "message": "该证件号码在检查后已被登记为会员,本行未导入"})
+                continue
             items.append(MemberModel(member_no, association=association, name=values["name"], profile=values,
                                      id_key=id_key_of(values), complete=is_complete(values), status="active",
                                      photo_status="none", failed_attempts=0,
@@ -237,9 +254,9 @@ def commit(principal: Principal, association: str, result: Plan) -> dict[str, An
     if items:
         batch.batch_put(items)
     log.info("import committed association=%s created=%d updated=%d conflicts=%d",
-             association, len(new_members), len(result.updates) - len(conflicts), len(conflicts))
+             association, len(new_members), updated, len(conflicts))
     return {"new_members": new_members, "conflicts": conflicts,
-            "created": len(new_members), "updated": len(result.updates) - len(conflicts)}
+            "created": len(new_members), "updated": updated}
 
 
 def run(principal: Principal, data: bytes, mode: str) -> dict[str, Any]:

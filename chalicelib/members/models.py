@@ -160,3 +160,32 @@ class ApplicationModel(BaseModel):
     version = VersionAttribute()
 
     by_association = ApplicationsByAssociation()
+
+
+# -- ID-number claims ---------------------------------------------------------------------------
+
+class IdClaimModel(BaseModel):
+    """One item per (ID type, ID number) that a member holds, in the members table.
+
+    The key is `idnum#<id_type>#<ID NUMBER>` in the members table's key attribute: it can never
+    be a member number (12 digits), and without `association` or `id_key` it stays out of both
+    indexes. A member is created (or changes its ID number) in the same transaction that puts
+    this item under "must not exist", so of two racing writers with one ID number exactly one
+    wins: an index query before the write cannot give that (indexes are eventually consistent
+    and the two writers both query before either writes).
+    """
+
+    table_setting = "members"
+
+    class Meta(BaseModel.Meta):
+        pass
+
+    member_no = UnicodeAttribute(hash_key=True)  # the claim key, see above
+    owner = UnicodeAttribute()  # the member number that holds the ID number
+    claimed_at = UnicodeAttribute(default=utcnow_iso)
+
+    PREFIX = "idnum#"
+
+    @classmethod
+    def key_for(cls, id_key: str) -> str:
+        return cls.PREFIX + id_key

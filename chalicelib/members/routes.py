@@ -108,7 +108,7 @@ def update_me(req: Request) -> dict[str, Any]:
 
 @api.route("/public/applications", methods=["POST"])
 def submit_application(req: Request) -> Response:
-    return json_response(applications.submit(deps().settings, req.json()), status=201)
+    return json_response(applications.submit(deps().settings, req.json(), req.client_ip), status=201)
 
 
 @api.route("/applications", roles=STAFF)

@@ -155,6 +155,7 @@ class Field:
     max_length: int = 100
     importable: bool = True
     hint: str = ""
+    multiline: bool = False  # a line break is allowed (the form shows a text area)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -197,14 +198,16 @@ FIELDS: tuple[Field, ...] = (
        options=JOB_LEVELS),
     _F("achievements", "突出成果和重要奖励", "select", "career", member_editable=True,
        options=ACHIEVEMENT_TYPES),
-    _F("achievement_name", "成果奖励名称", "text", "career", member_editable=True, max_length=200),
+    _F("achievement_name", "成果奖励名称", "text", "career", member_editable=True, max_length=200,
+       multiline=True),
     _F("industry_honors", "国家级行业荣誉", "select", "career", member_editable=True,
        options=INDUSTRY_HONORS),
     # contact: member-editable
     _F("mobile", "移动电话", "mobile", "contact", required=True, member_editable=True, max_length=20),
     _F("office_phone", "办公电话", "phone", "contact", member_editable=True, max_length=30),
     _F("email", "电子邮箱", "email", "contact", required=True, member_editable=True, max_length=254),
-    _F("address", "通讯地址", "text", "contact", required=True, member_editable=True, max_length=200),
+    _F("address", "通讯地址", "text", "contact", required=True, member_editable=True, max_length=200,
+       multiline=True),
     _F("postal_code", "邮政编码", "postal_code", "contact", member_editable=True, max_length=6),
     _F("qq", "QQ号", "qq", "contact", member_editable=True, max_length=12),
     # education and qualifications: member-editable
@@ -218,10 +221,13 @@ FIELDS: tuple[Field, ...] = (
        options=FOREIGN_LANGUAGE_LEVELS),
     _F("title_type", "专业技术职称种类", "select", "education", member_editable=True, options=TITLE_TYPES),
     _F("title_level", "专业技术职称等级", "select", "education", member_editable=True, options=TITLE_LEVELS),
-    _F("domestic_qualifications", "国内资格", "text", "education", member_editable=True, max_length=200),
+    _F("domestic_qualifications", "国内资格", "text", "education", member_editable=True, max_length=200,
+       multiline=True),
     _F("international_qualifications", "国际资格", "text", "education", member_editable=True,
-       max_length=200),
-    _F("other_qualifications", "其他资格", "text", "education", member_editable=True, max_length=200),
+       max_length=200,
+       multiline=True),
+    _F("other_qualifications", "其他资格", "text", "education", member_editable=True, max_length=200,
+       multiline=True),
 )
 
 FIELDS_BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
@@ -268,6 +274,10 @@ class Pattern:
 
 
 MOBILE_MESSAGE = "{label}应为11位手机号码(境外号码以+国家代码开头)"
+# DEL, the C1 controls and the invisible direction controls, as a character-class body (the C0
+# controls are added per pattern: a multi-line field keeps the line feed).
+_INVISIBLE = r"\x7F-\x9F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069"
+_CONTROL_MESSAGE = "{label}含有控制字符或不可见的文字方向符号,请删除后重新填写"
 PATTERNS: dict[str, Pattern] = {
     "mobile_cn": Pattern(r"^1[3-9]\d{9}$", MOBILE_MESSAGE),
     "mobile_intl": Pattern(r"^\+[1-9]\d{6,14}$", MOBILE_MESSAGE),
@@ -281,6 +291,12 @@ PATTERNS: dict[str, Pattern] = {
     "resident_id": Pattern(r"^[1-9]\d{16}[\dX]$", "居民身份证号码无效(应为18位,校验位不正确或出生日期无效)"),
     "member_no": Pattern(r"^\d{12}$", "会员证书编号应为12位数字"),
     "other_id": Pattern(r"^[A-Za-z0-9()\-]{5,30}$", "{label}只能包含字母、数字、括号和连字符,5至30位"),
+    # Every text value: no C0/C1 control characters (NUL, ESC, ...: they break exports and
+    # printing) and no invisible bidi controls (U+202A-202E embeddings/overrides, U+2066-2069
+    # isolates, the U+200E/200F/061C marks), which can make a name or number read backwards.
+    # U+2028/2029 are line breaks in disguise. A multi-line field allows the line feed only.
+    "text_line": Pattern(r"^[^\x00-\x1F" + _INVISIBLE + r"]*$", _CONTROL_MESSAGE),
+    "text_multiline": Pattern(r"^[^\x00-\x09\x0B-\x1F" + _INVISIBLE + r"]*$", _CONTROL_MESSAGE + "(可以换行)"),
 }
 # Which pattern(s) check a field type: a value passes when any of them matches.
 TYPE_PATTERNS: dict[str, tuple[str, ...]] = {

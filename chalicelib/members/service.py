@@ -21,14 +21,14 @@ from __future__ import annotations
 import logging
 from typing import Any, Mapping
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, TransactWriteError
 
 from chalicelib.auth import service as accounts
 from chalicelib.auth.models import AccountModel
 from chalicelib.auth.passwords import generate_initial_password, hash_password
 from chalicelib.db import condition_failed, utcnow_iso
 from chalicelib.errors import BadRequest, Conflict, Forbidden, PayloadTooLarge, ValidationFailed
-from chalicelib.members import access, audit, listing, numbers, store, views
+from chalicelib.members import access, audit, claims, listing, numbers, store, views
 from chalicelib.members.models import MemberModel
 from chalicelib.members.schema import FIELDS_BY_KEY, MEMBER_EDITABLE_KEYS, REQUIRED_KEYS
 from chalicelib.members.validation import FieldError, normalize, validate
@@ -91,8 +91,7 @@ def check_unique_id(values: Mapping[str, str], member_no: str | None = None) -> 
         return
     others = [n for n in listing.find_by_id_number(number, id_type) if n != member_no]
     if others:
-        raise Conflict("该证件号码已登记为会员,不能重复录入", code="DUPLICATE_ID_NUMBER",
-                       errors=[field_error("id_number", "该证件号码已登记为会员")])
+        raise claims.duplicate(FIELDS_BY_KEY["id_number"].label)
 
 
 def _conflict(current_version: int) -> Conflict:
@@ -110,6 +109,22 @@ def _save_versioned(member: MemberModel) -> None:
         member.save()
     except PutError as exc:
         if condition_failed(exc):
+            current = MemberModel.get(member.member_no, consistent_read=True)
+            raise _conflict(int(current.version or 0)) from None
+        raise
+
+
+def _save_with_new_id(member: MemberModel, old: Mapping[str, str], new: Mapping[str, str]) -> None:
+    """Save a change of ID type or number and move the member's claim in one transaction."""
+    claim = claims.claim_for(new, member.member_no)
+    try:
+        with store.transaction() as tx:
+            tx.save(member)  # under the version read
+            claims.release_claim(tx, old, member.member_no)
+            claims.add_claim(tx, claim)
+    except TransactWriteError as exc:
+        claims.raise_if_claimed(exc, claim)
+        if exc.cause_response_code == "TransactionCanceledException":
             current = MemberModel.get(member.member_no, consistent_read=True)
             raise _conflict(int(current.version or 0)) from None
         raise
@@ -150,7 +165,10 @@ def apply_changes(principal: Principal, member: MemberModel, version: int, chang
     if status_changed:
         member.status, member.status_reason, member.status_changed_at = status, reason, now
         entry.append(_status_change(old_status, str(status)))
-    _save_versioned(member)
+    if id_key_of(current) != member.id_key:
+        _save_with_new_id(member, current, merged)
+    else:
+        _save_versioned(member)
     audit.record(member.member_no, principal, "status" if status_changed and not effective else "update",
                  changes=entry, detail={"reason": reason} if status_changed else None)
     return member
@@ -199,9 +217,15 @@ def create_member(principal: Principal, body: Mapping[str, Any]) -> dict[str, An
                          id_key=id_key_of(values), complete=views.completeness(values)["complete"],
                          status="active", created_at=now, updated_at=now)
     account = accounts.member_account(member_no, association, values["name"], hash_password(password), now)
-    with store.transaction() as tx:
-        tx.save(member, condition=MemberModel.member_no.does_not_exist())
-        tx.save(account, condition=AccountModel.account_id.does_not_exist())
+    claim = claims.claim_for(values, member_no)
+    try:
+        with store.transaction() as tx:
+            tx.save(member, condition=MemberModel.member_no.does_not_exist())
+            tx.save(account, condition=AccountModel.account_id.does_not_exist())
+            claims.add_claim(tx, claim)
+    except TransactWriteError as exc:
+        claims.raise_if_claimed(exc, claim)  # another entry with this ID number won the race
+        raise
     audit.record(member_no, principal, "create", changes=audit.diff({}, {**values, "member_no": member_no}))
     return {"member_no": member_no, "initial_password": password, "member": views.record(member)}
 

@@ -87,11 +87,19 @@ def normalize(values: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+def text_pattern(f: Field) -> str:
+    """The schema pattern that keeps control and bidi characters out of a field's text."""
+    return "text_multiline" if f.multiline else "text_line"
+
+
 def _check_value(f: Field, value: str, today: date) -> str | None:
     label = f.label
     formula = formula_problem(label, value)
     if formula:
         return formula
+    controls = text_pattern(f)
+    if not matches(controls, value):
+        return message(controls, label)
     if len(value) > f.max_length:
         return message("too_long", label, max_length=f.max_length)
     if f.type == "select":

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 from urllib.parse import unquote_plus
 
 from pynamodb.exceptions import DoesNotExist, PutError
@@ -24,8 +25,9 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from chalicelib import metrics
 from chalicelib.auth import throttle
 from chalicelib.bootstrap import Deps
+from chalicelib.cursor import decode_cursor, encode_cursor
 from chalicelib.db import utcnow_iso
-from chalicelib.errors import Conflict, NotFound, PayloadTooLarge, TooManyRequests, ValidationFailed
+from chalicelib.errors import BadRequest, Conflict, NotFound, PayloadTooLarge, TooManyRequests, ValidationFailed
 from chalicelib.members import access, audit, records
 from chalicelib.members.records import Member
 from chalicelib.photo.checks import PhotoResult, check_photo, spec_only
@@ -50,6 +52,9 @@ PREPARE_MAX_BYTES = SPEC.prepare_max_bytes
 PREPARE_PER_WINDOW = 20
 PREPARE_WINDOW_SECONDS = 600
 FINAL = ("accepted", "rejected", "review")
+# Uploads a member may start in an hour: a few retakes are normal, an endless stream is not
+# (every upload costs a face comparison, and failed ones end up in the staff review queue).
+UPLOADS_PER_HOUR = 10
 
 PHOTO_MISSING = "没有查询到照片信息"
 
@@ -90,6 +95,10 @@ def start_upload(d: Deps, principal: Principal, member_no: str | None = None) ->
         member = access.get_self(principal)
         if member.face_consent is None:
             raise Conflict("请先阅读并同意人脸信息处理授权", code="CONSENT_REQUIRED", **consent_text())
+        wait = throttle.hit("photo-upload", member.member_no, limit=UPLOADS_PER_HOUR, window_seconds=3600)
+        if wait:
+            raise TooManyRequests(f"上传照片过于频繁,请{wait}秒后再试", code="UPLOAD_RATE_LIMITED",
+                                  retry_after=wait)
         kind = "member"
     else:
         member = access.get_member(principal, member_no or "")
@@ -144,22 +153,45 @@ class S3Object:
 
 
 def parse_sqs_body(body: str) -> list[S3Object]:
-    """The uploads/ objects in one SQS message; moto's and S3's s3:TestEvent yields nothing."""
+    """The uploads/ objects in one SQS message; moto's and S3's s3:TestEvent yields nothing.
+
+    A message of any other shape can never succeed, so it is logged once (its shape only, never
+    its content) and dropped: raising would only send it through every retry to the DLQ.
+    """
     try:
         message = json.loads(body)
     except ValueError:
         log.warning("photo queue: message is not JSON; dropped")
         return []
-    if message.get("Event") == "s3:TestEvent":
+    if isinstance(message, dict) and message.get("Event") == "s3:TestEvent":
         return []
+    try:
+        return _uploaded_objects(message)
+    except _Poison as exc:
+        log.warning("photo queue: malformed message (%s); dropped", exc)
+        return []
+
+
+class _Poison(ValueError):
+    """A queue message that is not an S3 event notification."""
+
+
+def _uploaded_objects(message: Any) -> list[S3Object]:
+    if not isinstance(message, dict) or not isinstance(message.get("Records", []), list):
+        raise _Poison("not an object with a list of Records")
     out = []
     for rec in message.get("Records", []):
+        if not isinstance(rec, dict) or not isinstance(rec.get("s3", {}), dict):
+            raise _Poison("a record is not an object")
         if not str(rec.get("eventName", "")).startswith("ObjectCreated"):
             continue
         obj = rec.get("s3", {}).get("object", {})
+        if not isinstance(obj, dict) or not isinstance(obj.get("key", ""), str):
+            raise _Poison("a record's object has no text key")
         key = unquote_plus(obj.get("key", ""))  # S3 event keys are URL-encoded
         if key.startswith(PhotoStore.UPLOAD_PREFIX):
-            out.append(S3Object(key, obj.get("versionId") or "", obj.get("eTag") or obj.get("etag") or ""))
+            out.append(S3Object(key, str(obj.get("versionId") or ""),
+                                str(obj.get("eTag") or obj.get("etag") or "")))
     return out
 
 
@@ -374,10 +406,43 @@ def use_reference(d: Deps, principal: Principal, member_no: str) -> dict[str, An
 
 # -- review queue -------------------------------------------------------------------------------
 
-def list_reviews(principal: Principal) -> dict[str, Any]:
+REVIEWS_PAGE = 50
+REVIEWS_MAX_PAGE = 200
+_UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _review_limit(raw: str | None) -> int:
+    if raw in (None, ""):
+        return REVIEWS_PAGE
+    if not str(raw).isdigit() or not 1 <= int(str(raw)) <= REVIEWS_MAX_PAGE:
+        raise BadRequest(f"每页条数应为1至{REVIEWS_MAX_PAGE}", code="INVALID_LIMIT")
+    return int(str(raw))
+
+
+def list_reviews(principal: Principal, query: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The association's review queue, newest first, a page at a time: `limit` rows and a
+    `next_cursor` (null on the last page) to pass back as `cursor`, as for `GET /members`."""
+    query = query or {}
     assoc = access.managed_association(principal)
+    limit = _review_limit(query.get("limit"))
+    start = None
+    cursor = decode_cursor(query.get("cursor"))
+    if cursor is not None:
+        if not (isinstance(cursor.get("c"), str) and isinstance(cursor.get("i"), str)
+                and _UPLOAD_ID.match(cursor["i"])):
+            raise BadRequest("分页参数无效,请从第一页重新查询", code="INVALID_CURSOR")
+        start = {"upload_id": {"S": cursor["i"]}, "review_association": {"S": assoc},
+                 "created_at": {"S": cursor["c"]}}
+    page: list[UploadModel] = []
+    next_cursor = None
+    for u in UploadModel.review_queue.query(assoc, scan_index_forward=False, last_evaluated_key=start,
+                                            page_size=limit + 1):
+        if len(page) == limit:
+            next_cursor = encode_cursor({"c": page[-1].created_at, "i": page[-1].upload_id})
+            break
+        page.append(u)
     items = []
-    for u in UploadModel.review_queue.query(assoc, scan_index_forward=False, limit=200):
+    for u in page:
         member = records.get(u.member_no)
         if member is None:
             continue
@@ -385,7 +450,7 @@ def list_reviews(principal: Principal) -> dict[str, Any]:
                       "created_at": u.created_at, "score": u.score, "engine": u.engine,
                       "message": u.message, "checks": [_plain(c) for c in u.checks or []],
                       "has_reference": bool(member.reference_key)})
-    return {"items": items}
+    return {"items": items, "next_cursor": next_cursor}
 
 
 def _review(principal: Principal, review_id: str) -> UploadModel:

@@ -53,6 +53,8 @@ export function parseResidentId(meta, value, today = todayIso()) {
 /** The problem with one non-empty value of a field, or "". */
 export function checkValue(meta, field, value, today = todayIso()) {
   const label = field.label;
+  const controls = field.multiline ? "text_multiline" : "text_line";
+  if (!matches(meta, controls, value)) return formatMessage(meta, controls, { label });
   if (value.length > field.max_length) return formatMessage(meta, "too_long", { label, max_length: field.max_length });
   if (field.type === "select") return (field.options || []).includes(value) ? "" : formatMessage(meta, "select", { label });
   if (field.type === "association") {

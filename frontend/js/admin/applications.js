@@ -69,6 +69,8 @@ export async function applicationDetail(id) {
     clear(body,
       h("p", {}, h("strong", {}, a.name || ""), " · ", statusLabels(state.meta, "application")[a.status], " · 申请时间 ", formatTime(a.created_at)),
       a.duplicate ? alertBox("warning", "该证件号码已登记为会员", h("p", {}, "请核实是否重复申请。")) : null,
+      a.duplicate_applications ? alertBox("warning", "该证件号码还有其他待审核的申请",
+        h("p", {}, `另有 ${a.duplicate_applications} 份相同证件号码的申请待审核,请核实后只通过一份。`)) : null,
       a.reason ? alertBox("info", "驳回原因", h("p", {}, a.reason)) : null,
       (a.missing || []).length ? alertBox("warning", "申请信息不完整", h("p", {}, "尚未填写:", a.missing.map((m) => m.label).join("、"))) : null,
       recordView(state.meta, values, { missing: a.missing || [] }),

@@ -23,6 +23,26 @@ export async function showReviews() {
   if (!items.length) { clear(list, h("div", { class: "card empty" }, "暂无待审核的照片")); return; }
   clear(list);
   for (const r of items) list.append(reviewCard(r));
+  appendMore(list, res.next_cursor);
+}
+
+/** The queue comes a page at a time: "加载更多" fetches the next page after the last card. */
+function appendMore(list, cursor) {
+  if (!cursor) return;
+  const more = h("button", { type: "button", class: "btn btn-secondary" }, "加载更多");
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    try {
+      const res = await api.get(`/reviews?cursor=${encodeURIComponent(cursor)}`);
+      more.remove();
+      for (const r of res.items || []) list.append(reviewCard(r));
+      appendMore(list, res.next_cursor);
+    } catch (err) {
+      more.disabled = false;
+      if (!isExpired(err)) list.append(alertBox("error", "加载失败", h("p", {}, messageFor(err))));
+    }
+  });
+  list.append(more);
 }
 
 export function reviewCard(r) {

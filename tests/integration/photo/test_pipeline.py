@@ -245,3 +245,41 @@ def test_prepare_is_rate_limited_per_member(client, persona, member_with_referen
     r = client.http.post("/me/photo/prepare", headers=headers, body=b"not a photo")
     assert r.status_code == 429 and r.json_body["code"] == "PREPARE_RATE_LIMITED"
     assert 0 < int(r.headers["Retry-After"]) <= 600 and "秒后再试" in r.json_body["message"]
+
+
+def test_member_uploads_are_rate_limited(client, persona, member_with_reference):
+    from chalicelib.photo.service import UPLOADS_PER_HOUR
+
+    m = member_with_reference()
+    me = persona("member", "110000", member_no=m.member_no)
+    _consent(client, me)
+    for _ in range(UPLOADS_PER_HOUR):
+        assert client.http.post("/me/photo/uploads", headers=me.headers).status_code == 200
+    r = client.http.post("/me/photo/uploads", headers=me.headers)
+    assert r.status_code == 429 and r.json_body["code"] == "UPLOAD_RATE_LIMITED"
+    assert 0 < int(r.headers["Retry-After"]) <= 3600 and "秒后再试" in r.json_body["message"]
+
+
+def test_the_review_queue_is_paged_with_a_cursor(client, persona, make_member):
+    import uuid
+
+    members = [make_member("110000") for _ in range(5)]
+    for i, m in enumerate(members):
+        UploadModel(uuid.uuid4().hex, member_no=m.member_no, association="110000", kind="member",
+                    s3_key=f"uploads/{m.member_no}/x.jpg", status="review", review_association="110000",
+                    created_at=f"2026-01-0{i + 1}T00:00:00.000Z").save()
+    staff = persona("association_staff", "110000")
+    seen, cursor, pages = [], None, 0
+    while True:
+        path = "/reviews?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        r = client.http.get(path, headers=staff.headers)
+        assert r.status_code == 200, r.body
+        seen += [item["created_at"] for item in r.json_body["items"]]
+        pages += 1
+        cursor = r.json_body["next_cursor"]
+        if not cursor:
+            break
+    assert pages == 3 and seen == sorted(seen, reverse=True) and len(set(seen)) == 5
+    bad = client.http.get("/reviews?cursor=garbage", headers=staff.headers)
+    assert bad.status_code == 400
+    assert client.http.get("/reviews?limit=0", headers=staff.headers).status_code == 400
