@@ -113,7 +113,12 @@ class MotoAccount:
         if self.provisioned and self.intact(settings):
             self.empty(settings)
         else:
-            self.mock.reset()
+            # Only the backends: moto's own reset() also drops the URL callbacks that the running
+            # mock registered with `responses`, and a presigned POST sent with `requests` would
+            # then go to the real S3 host.
+            from moto.core.base_backend import BackendDict
+
+            BackendDict.reset()
             provision(settings)
             self.provisioned = True
 

@@ -91,7 +91,8 @@ def staff_upload(req: Request, member_no: str, upload_id: str) -> dict[str, Any]
 
 @api.route("/members/{member_no}/photo/uploads/{upload_id}/confirm", methods=["POST"], roles=STAFF)
 def confirm_staff_upload(req: Request, member_no: str, upload_id: str) -> dict[str, Any]:
-    return service.confirm_staff_upload(deps(), req.principal, member_no, upload_id)
+    reason = str((req.json() or {}).get("override_reason") or "")
+    return service.confirm_staff_upload(deps(), req.principal, member_no, upload_id, reason)
 
 
 @api.route("/members/{member_no}/photo/use-reference", methods=["POST"], roles=STAFF)

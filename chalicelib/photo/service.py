@@ -319,8 +319,24 @@ def prepare(d: Deps, data: bytes) -> dict[str, Any]:
 
 # -- staff tools --------------------------------------------------------------------------------
 
-def confirm_staff_upload(d: Deps, principal: Principal, member_no: str, upload_id: str) -> dict[str, Any]:
-    """"确认上传": staff make their checked upload the certificate photo (spec must pass)."""
+def _face_mismatch(upload: UploadModel) -> bool:
+    """The staff upload's comparison with the exam photo ran and did not match (or was too
+    uncertain to match): the one case in which confirming needs a written override."""
+    for c in upload.checks or []:
+        check = _plain(c)
+        if check.get("rule") == "face_match" and not check.get("ok") and check.get("state", "failed") == "failed":
+            return True
+    return False
+
+
+def confirm_staff_upload(d: Deps, principal: Principal, member_no: str, upload_id: str,
+                         override_reason: str = "") -> dict[str, Any]:
+    """"确认上传": staff make their checked upload the certificate photo (spec must pass).
+
+    A failed face comparison is not a hint: confirming such a photo would put another person's
+    face on a certificate, so it is refused (409 FACE_MISMATCH_OVERRIDE_REQUIRED) unless the staff
+    user writes why they are sure it is the member; that reason is audited.
+    """
     member = access.get_member(principal, member_no)
     try:
         upload = UploadModel.get(upload_id, consistent_read=True)
@@ -333,13 +349,21 @@ def confirm_staff_upload(d: Deps, principal: Principal, member_no: str, upload_i
     if upload.status != "accepted":
         raise Conflict("照片不符合规格,不能作为会员证照片", code="PHOTO_SPEC_FAILED",
                        checks=[_plain(c) for c in upload.checks or []])
+    override_reason = (override_reason or "").strip()
+    mismatch = _face_mismatch(upload)
+    if mismatch and not override_reason:
+        raise Conflict("该照片与全科合格照片人脸比对未通过,不能直接确认。请核实本人身份;"
+                       "如确认为本人,请填写核实情况作为确认理由", code="FACE_MISMATCH_OVERRIDE_REQUIRED",
+                       score=upload.score)
     stored = d.photos.get(upload.s3_key, upload.s3_version_id)
     if stored is None:
         raise NotFound("未找到该上传记录", code="UPLOAD_NOT_FOUND")
     _make_current(d, member.member_no, stored.body)
-    audit.record(member.member_no, principal, "photo",
-                 detail={"event": "职员确认上传会员证照片", "upload_id": upload_id, "score": upload.score})
-    return {"photo_status": "accepted"}
+    detail: dict[str, Any] = {"event": "职员确认上传会员证照片", "upload_id": upload_id, "score": upload.score}
+    if mismatch:
+        detail.update(event="职员确认上传会员证照片(人脸比对未通过,人工确认为本人)", reason=override_reason)
+    audit.record(member.member_no, principal, "photo", detail=detail)
+    return {"photo_status": "accepted", "override": mismatch}
 
 
 def use_reference(d: Deps, principal: Principal, member_no: str) -> dict[str, Any]:

@@ -195,6 +195,29 @@ def test_staff_upload_confirm_and_use_reference(client, aws, persona, member_wit
     assert any(e["action"] == "photo" for e in history.json_body["items"])
 
 
+def test_staff_confirm_of_a_face_mismatch_needs_a_written_override(client, aws, persona, member_with_reference):
+    m = member_with_reference("hopper_01")
+    bj = persona("association_staff", "110000")
+    upload_id = _upload(client, bj.headers, f"/members/{m.member_no}/photo/uploads", _photo("obama_01"))
+    _drain(client, aws)
+    body = client.http.get(f"/members/{m.member_no}/photo/uploads/{upload_id}", headers=bj.headers).json_body
+    match = next(c for c in body["checks"] if c["rule"] == "face_match")
+    assert match["state"] == "failed" and not match["ok"]
+    path = f"/members/{m.member_no}/photo/uploads/{upload_id}/confirm"
+    r = client.http.post(path, headers=bj.headers, body=json.dumps({"override_reason": "  "}))
+    assert r.status_code == 409 and r.json_body["code"] == "FACE_MISMATCH_OVERRIDE_REQUIRED"
+    assert "人脸比对未通过" in r.json_body["message"]
+    assert MemberModel.get(m.member_no).photo_status == "none"
+
+    reason = "已电话核实本人,现场比对身份证件一致"
+    r = client.http.post(path, headers=bj.headers, body=json.dumps({"override_reason": reason}))
+    assert r.status_code == 200 and r.json_body["override"] is True
+    assert MemberModel.get(m.member_no).photo_status == "accepted"
+    items = client.http.get(f"/members/{m.member_no}/history", headers=bj.headers).json_body["items"]
+    overrides = [e for e in items if e["action"] == "photo" and e["detail"].get("reason") == reason]
+    assert len(overrides) == 1 and "人工确认为本人" in overrides[0]["detail"]["event"]
+
+
 def test_staff_of_another_association_cannot_touch_photos(client, persona, member_with_reference):
     m = member_with_reference("obama_02")
     sh = persona("association_staff", "310000")
