@@ -25,7 +25,7 @@ from chalicelib.auth import throttle
 from chalicelib.bootstrap import Deps
 from chalicelib.db import utcnow_iso
 from chalicelib.errors import Conflict, NotFound, PayloadTooLarge, TooManyRequests, ValidationFailed
-from chalicelib.members import access, audit, records
+from chalicelib.members import access, audit, records, standing
 from chalicelib.members.records import Member
 from chalicelib.photo.checks import PhotoResult, check_photo, spec_only
 from chalicelib.photo.clean import clean_copy
@@ -73,6 +73,7 @@ def record_consent(principal: Principal, text_version: str) -> dict[str, Any]:
     if text_version != CONSENT_TEXT_VERSION:
         raise ValidationFailed("授权说明已更新,请刷新页面后重新阅读并同意", code="CONSENT_OUTDATED")
     member = access.get_self(principal)
+    standing.require_active(member)
     if member.face_consent is None:
         at = utcnow_iso()
         records.face_consent_given(member.member_no, at, text_version)
@@ -87,6 +88,7 @@ def start_upload(d: Deps, principal: Principal, member_no: str | None = None) ->
     """A presigned POST for one JPEG of 10-20 KB at a key the server chose."""
     if principal.role == MEMBER:
         member = access.get_self(principal)
+        standing.require_active(member)
         if member.face_consent is None:
             raise Conflict("请先阅读并同意人脸信息处理授权", code="CONSENT_REQUIRED", **consent_text())
         kind = "member"
@@ -294,7 +296,10 @@ def member_photo(d: Deps, principal: Principal, member_no: str, kind: str) -> by
 def prepare_allowed(principal: Principal) -> None:
     """The auto-fix costs up to a few CPU seconds a call: each signed-in user (member or staff)
     gets a fixed number of calls per window, counted before any work, so one account cannot keep
-    the function busy. 429 with Retry-After when exhausted."""
+    the function busy. 429 with Retry-After when exhausted. A member who is not active gets
+    409 NOT_ACTIVE instead: their photo could never be used."""
+    if principal.role == MEMBER:
+        standing.require_active(access.get_self(principal))
     wait = throttle.hit("photo-prepare", f"{principal.role}#{principal.actor}",
                         limit=PREPARE_PER_WINDOW, window_seconds=PREPARE_WINDOW_SECONDS)
     if wait:
