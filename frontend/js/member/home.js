@@ -53,8 +53,8 @@ export async function renderCert() {
 
   const status = me.status || m.status || "active";
   if (status !== "active") {
-    slot.append(alertBox("warning", `您的会籍状态为「${statusLabels(state.meta, "member")[status]}」`,
-      h("p", {}, "只有会籍状态正常的会员可以下载会员证。如有疑问,请联系所属注协。")));
+    slot.append(notActiveCard(me, status));
+    return;
   }
 
   // 1. incomplete information
@@ -124,6 +124,33 @@ export async function renderCert() {
     });
     actions.append(btn);
   }
+}
+
+/**
+ * The status screen of a suspended or cancelled member: the status, what it means and whom to
+ * contact, and nothing that leads to a photo upload or a certificate (the API refuses both).
+ */
+export function notActiveCard(me, status) {
+  const m = me.member;
+  const standing = me.standing || {};
+  const label = standing.status_label || statusLabels(state.meta, "member")[status] || status;
+  const contact = standing.contact || m.association_name || assocName(m.association);
+  return h("div", {},
+    h("section", { class: "card", id: "not-active", "aria-labelledby": "not-active-title" },
+      alertBox("warning", null,
+        h("p", { class: "alert-title", id: "not-active-title" }, `您的会籍状态为「${label}」`),
+        standing.meaning ? h("p", {}, `${standing.meaning}。`) : null,
+        me.status_reason ? h("p", {}, `原因:${me.status_reason}`) : null,
+        h("p", {}, "只有会籍状态正常的会员可以上传照片和下载会员证。"),
+        h("p", {}, `如有疑问,请联系${contact}。`)),
+      h("dl", { class: "kv" },
+        [["姓名", m.name], ["会员证书编号", m.member_no], ["所属协会", m.association_name || assocName(m.association)]]
+          .map(([k, v]) => h("div", { class: "kv-row" }, h("dt", {}, k), h("dd", {}, v || "—"))))),
+    h("div", { class: "card more-card" },
+      h("h2", {}, "其他服务"),
+      h("div", { class: "actions" },
+        h("button", { type: "button", class: "btn", onclick: () => showInfo() }, "查看基础信息"),
+        h("button", { type: "button", class: "btn", onclick: () => session.showChangePassword(false) }, "修改密码"))));
 }
 
 export function showNoPhoto(photoBox, photoMsg, actions, headline, photo, unavailable) {
