@@ -56,6 +56,16 @@ def my_upload(req: Request, upload_id: str) -> dict[str, Any]:
     return service.upload_status(deps(), req.principal, upload_id)
 
 
+@api.route("/me/photo/review", roles=(MEMBER,))
+def my_review(req: Request) -> dict[str, Any]:
+    return service.my_review(req.principal)
+
+
+@api.route("/me/photo/review/image", roles=(MEMBER,))
+def my_review_photo(req: Request) -> Response:
+    return _jpeg(service.my_review_photo(deps(), req.principal))
+
+
 @api.route("/me/photo", roles=(MEMBER,))
 def my_photo(req: Request) -> Response:
     from chalicelib.members.access import get_self

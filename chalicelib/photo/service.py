@@ -186,15 +186,20 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
         raise RuntimeError("uploaded object not readable yet")  # transient: SQS retries
     data = stored.body
 
+    review_reason = ""
     if upload.kind == "staff":
         reference = _reference_bytes(d, member)
         result = spec_only(data, d.face_engine, reference=reference, face=d.settings.face)
     else:
         reference = _reference_bytes(d, member) or _current_bytes(d, member)
         result = check_photo(data, reference, d.face_engine, d.settings.face)
+        review_reason = _review_reason(result, reference)
         if result.status == "rejected" and _only_face_failed(result) and attempts_left(d, member) <= 1:
+            result = PhotoResult("review", result.checks, result.score, result.engine, "")
+            review_reason = "face_mismatch_repeated"
+        if result.status == "review":
             result = PhotoResult("review", result.checks, result.score, result.engine,
-                                 "多次比对未通过,已提交所属注协人工审核")
+                                 review_message(review_reason))
 
     max_failed = d.settings.face.max_failed_attempts
     if result.status == "accepted":
@@ -214,6 +219,7 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
     upload.processed_at = utcnow_iso()
     if result.status == "review" and upload.kind == "member":
         upload.review_association = member.association
+        upload.review_reason = review_reason
     try:
         upload.save()  # versioned: a concurrent duplicate delivery loses here
     except PutError:
@@ -229,6 +235,38 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
 
 
 _STATUS_LABEL = {"accepted": "比对成功", "rejected": "比对失败", "review": "转人工审核"}
+
+# Why an upload waits for staff review: one code, said to each reader in their own words
+# (member: what it means for them; staff: what to look at).
+REVIEW_REASONS: dict[str, tuple[str, str]] = {
+    "face_mismatch_repeated": ("您的照片多次人脸比对未通过", "多次人脸比对未通过"),
+    "no_reference": ("系统中没有您的全科合格照片,无法自动比对", "无全科合格照片,未能自动比对"),
+    "reference_unusable": ("您的全科合格照片无法用于自动比对", "全科合格照片无法用于比对(无法读取或未检测到人脸)"),
+    "uncertain_match": ("系统无法自动确认照片是否为本人", "人脸相似度介于通过与不通过之间,需人工判断"),
+}
+REVIEW_NEXT = "所属注协工作人员将人工核对您的照片;审核通过后即可下载会员证,期间无需再次上传。"
+
+
+def _review_reason(result: PhotoResult, reference: bytes | None) -> str:
+    if result.status != "review":
+        return ""
+    if reference is None:
+        return "no_reference"
+    match = result.check("face_match")
+    if match is not None and not match.ran:
+        return "reference_unusable"
+    return "uncertain_match"
+
+
+def review_message(reason: str) -> str:
+    """The one sentence a member sees for a photo under review, wherever it is shown."""
+    member_text = REVIEW_REASONS.get(reason, ("", ""))[0]
+    return f"已提交所属注协人工审核:{member_text}。{REVIEW_NEXT}" if member_text else \
+        f"已提交所属注协人工审核。{REVIEW_NEXT}"
+
+
+def staff_review_reason(reason: str | None) -> str:
+    return REVIEW_REASONS.get(reason or "", ("", "人工审核"))[1]
 
 
 def _only_face_failed(result: PhotoResult) -> bool:
@@ -265,6 +303,34 @@ def _current_bytes(d: Deps, member: Member) -> bytes | None:
         return None
     stored = d.photos.get(member.photo_key, member.photo_version_id)
     return stored.body if stored else None
+
+
+def my_review(principal: Principal) -> dict[str, Any]:
+    """The member's photo under review, if any: reason and next step in the member's words."""
+    member = access.get_self(principal)
+    upload = _pending_review(member.member_no)
+    if upload is None:
+        return {"in_review": False}
+    reason = upload.review_reason or ""
+    return {"in_review": True, "upload_id": upload.upload_id, "submitted_at": upload.created_at,
+            "reason": reason, "reason_text": REVIEW_REASONS.get(reason, ("", ""))[0],
+            "message": review_message(reason), "next": REVIEW_NEXT}
+
+
+def my_review_photo(d: Deps, principal: Principal) -> bytes:
+    member = access.get_self(principal)
+    upload = _pending_review(member.member_no)
+    stored = d.photos.get(upload.s3_key, upload.s3_version_id) if upload is not None else None
+    if stored is None:
+        raise NotFound("没有正在审核的照片", code="REVIEW_NOT_FOUND")
+    return stored.body
+
+
+def _pending_review(member_no: str) -> UploadModel | None:
+    for u in UploadModel.by_member.query(member_no, scan_index_forward=False, limit=20):
+        if u.kind == "member" and u.status == "review" and u.review_association:
+            return u
+    return None
 
 
 # -- reading photos -----------------------------------------------------------------------------
@@ -396,9 +462,12 @@ def list_reviews(principal: Principal) -> dict[str, Any]:
         member = records.get(u.member_no)
         if member is None:
             continue
+        reason = u.review_reason or ("no_reference" if not member.reference_key else "")
         items.append({"review_id": u.upload_id, "member_no": u.member_no, "name": member.name,
                       "created_at": u.created_at, "score": u.score, "engine": u.engine,
-                      "message": u.message, "checks": [_plain(c) for c in u.checks or []],
+                      "reason": reason, "reason_text": staff_review_reason(reason),
+                      "message": staff_review_reason(reason),
+                      "checks": [_plain(c) for c in u.checks or []],
                       "has_reference": bool(member.reference_key)})
     return {"items": items}
 

@@ -5,6 +5,7 @@ import { ApiError, loadMeta, messageFor } from "../api.js";
 import { photoSize } from "../photo.js";
 import { $, alertBox, busy, clear, h, progress, saveBlob, showView, statusLabels } from "../ui.js";
 import { showInfo } from "./info.js";
+import { reviewPanel } from "./review.js";
 import { api, session, state } from "./state.js";
 import { showUpload } from "./upload.js";
 
@@ -82,7 +83,8 @@ export async function renderCert() {
     h("h2", {}, "其他服务"),
     h("div", { class: "actions" },
       h("button", { type: "button", class: "btn", onclick: () => showInfo() }, "查看 / 修改基础信息"),
-      h("button", { type: "button", class: "btn", onclick: () => showUpload() }, hasPhoto(photo) ? "重新上传照片" : "上传照片"),
+      photo.status === "review" ? null
+        : h("button", { type: "button", class: "btn", onclick: () => showUpload() }, hasPhoto(photo) ? "重新上传照片" : "上传照片"),
       h("button", { type: "button", class: "btn", onclick: () => session.showChangePassword(false) }, "修改密码"))));
 
   let photoOk = false;
@@ -158,6 +160,10 @@ export function showNoPhoto(photoBox, photoMsg, actions, headline, photo, unavai
   // the message and the way forward come first, above the member's details
   const body = photoBox.closest(".cert-body");
   body.before(photoMsg, actions);
+  if (photo.status === "review" && !unavailable) {
+    photoMsg.append(reviewPanel(photoLine("review")));
+    return;
+  }
   const extra = photoLine(photo.status);
   photoMsg.append(alertBox(unavailable ? "error" : "warning", headline,
     extra ? h("p", {}, extra) : null,

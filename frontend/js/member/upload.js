@@ -8,6 +8,7 @@ import {
 } from "../photo.js";
 import { $, alertBox, busy, clear, dataUrlToBlob, h, progress, showView } from "../ui.js";
 import { renderCert } from "./home.js";
+import { reviewPanel } from "./review.js";
 import { api, state } from "./state.js";
 
 export function showUpload() {
@@ -21,7 +22,7 @@ export function showUpload() {
     h("p", { class: "muted small" }, `您可以直接选择手机或电脑中的照片(JPEG、PNG 或 HEIC,不超过 ${sourceLimitMb(state.meta.photo_spec)} MB),系统会自动裁剪并压缩为符合规格的候选照片供您确认;系统不会修改照片背景。`)));
 
   if (photo.status === "review") {
-    slot.append(alertBox("info", "已提交所属注协人工审核", h("p", {}, "您的照片正在由所属注协人工审核,审核通过后即可下载会员证。")),
+    slot.append(h("section", { class: "card" }, reviewPanel()),
       h("button", { type: "button", class: "btn btn-block", onclick: () => renderCert() }, "返回"));
     return;
   }
@@ -176,10 +177,9 @@ export async function showResult(work, result) {
     return;
   }
   if (result.status === "review") {
-    clear(work,
-      alertBox("info", "已提交所属注协人工审核",
-        h("p", {}, result.message || "您的照片多次比对未通过,已提交所属注协人工审核。审核通过后即可下载会员证,请耐心等待。")),
-      checkReport(result.checks || []));
+    // one state, one message: the review panel, without the rejected-photo advice of the checks
+    clear(work, reviewPanel(result.message || "您的照片多次比对未通过,已提交所属注协人工审核。审核通过后即可下载会员证,请耐心等待。"),
+      h("button", { type: "button", class: "btn btn-block", onclick: () => renderCert() }, "返回首页"));
     return;
   }
   const failed = (result.checks || []).filter((c) => !c.ok);

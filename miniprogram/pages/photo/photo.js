@@ -176,7 +176,8 @@ Component({
       if (res.status === "accepted") {
         result = { kind: "success", title: meta.t("match_success"), text: meta.t("match_success_detail"), checks: [] };
       } else if (res.status === "review") {
-        result = { kind: "info", title: meta.t("review_title"), text: res.message || meta.t("review_detail"), checks: rows(res.checks, false) };
+        // one state, one message: the server's review sentence, no per-rule advice rows
+        result = { kind: "info", title: meta.t("review_title"), text: res.message || meta.t("review_detail"), checks: [] };
       } else {
         result = {
           kind: "error", title: meta.t("match_failed"),
