@@ -131,8 +131,10 @@ export function renderCandidate(work, out, res) {
         h("figcaption", {}, `候选照片(${state.meta.photo_spec.width} × ${state.meta.photo_spec.height})`))
         : h("div", { class: "photo-empty" }, "未能生成候选照片"),
       h("div", { class: "candidate-report" },
+        // no candidate: the one thing that is wrong first, the rules it kept from running after it
+        !res.image ? alertBox("error", report.message || "未能生成候选照片") : null,
         h("h3", {}, "规格检查结果"), checkReport(checks),
-        allOk ? h("p", { class: "ok-text" }, "照片符合规格。确认上传后,系统将与您的全科合格电子照片进行人脸比对。")
+        !res.image ? null : allOk ? h("p", { class: "ok-text" }, "照片符合规格。确认上传后,系统将与您的全科合格电子照片进行人脸比对。")
           : alertBox("warning", "照片不符合要求", h("p", {}, "请按提示重新拍摄或选择照片后再上传。")))),
     h("div", { class: "actions" }, confirm,
       h("button", { type: "button", class: "btn btn-block", onclick: () => { const i = $("#photo-file"); i.value = ""; i.click(); } }, "重新选择照片")));
