@@ -54,6 +54,18 @@ export function mimeOf(file) {
     || "application/octet-stream";
 }
 
+/** A compliant example with the spec's figures on it (from GET /meta's photo_spec). */
+export function examplePhoto(spec, src = "/img/sample-photo.svg") {
+  return h("figure", { class: "example-photo", id: "example-photo" },
+    h("div", { class: "example-frame" },
+      h("span", { class: "example-dim example-w" }, `宽 ${spec.width} 像素`),
+      h("div", { class: "example-body" },
+        h("img", { src, alt: "合格证件照示例:白色背景,头肩部正面,人脸居中", ...photoSize(spec) }),
+        h("span", { class: "example-dim example-h" }, `高 ${spec.height} 像素`))),
+    h("figcaption", {}, h("strong", {}, "合格示例"),
+      h("span", {}, `白色背景 · 头肩部正面 · JPEG ${sizeRange(spec)} · 不低于 ${spec.min_dpi} dpi`)));
+}
+
 export function requirementsList(spec) {
   return h("ul", { class: "requirements" }, requirements(spec).map((t) => h("li", {}, t)));
 }
