@@ -12,8 +12,10 @@ import { api, state } from "./state.js";
 export function reviewPanel(fallbackMessage) {
   const figure = h("figure", { class: "photo-frame" },
     h("div", { class: "photo-empty" }, h("span", { class: "spinner", "aria-hidden": "true" })), h("figcaption", {}, "已提交的照片"));
+  // the title already says it was submitted; the body says why and what happens next
+  const body = String(fallbackMessage || "").replace(/^已提交所属注协人工审核[:。]?/, "");
   const text = h("div", { class: "review-text" },
-    h("p", {}, fallbackMessage || "您的照片正在由所属注协人工审核,审核通过后即可下载会员证。"));
+    h("p", {}, body || "您的照片正在由所属注协人工审核,审核通过后即可下载会员证。"));
   const panel = h("div", { class: "review-panel", id: "review-panel" },
     alertBox("info", "已提交所属注协人工审核", text), h("div", { class: "cert-photo" }, figure));
   fill(figure, text);

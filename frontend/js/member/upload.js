@@ -181,8 +181,7 @@ export async function showResult(work, result) {
   }
   if (result.status === "review") {
     // one state, one message: the review panel, without the rejected-photo advice of the checks
-    clear(work, reviewPanel(result.message || "您的照片多次比对未通过,已提交所属注协人工审核。审核通过后即可下载会员证,请耐心等待。"),
-      h("button", { type: "button", class: "btn btn-block", onclick: () => renderCert() }, "返回首页"));
+    clear(work, reviewPanel(result.message || "您的照片多次比对未通过,已提交所属注协人工审核。审核通过后即可下载会员证,请耐心等待。"));
     return;
   }
   const failed = (result.checks || []).filter((c) => !c.ok);
