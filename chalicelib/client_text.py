@@ -62,7 +62,8 @@ TEXTS: dict[str, Any] = {
     "lookup_not_activated": "未激活(请使用所属注协告知的初始密码首次登录)",
     # the certificate page
     "status_title": "您的会籍状态为「{status}」",
-    "not_active": "只有会籍状态正常的会员可以下载会员证。如有疑问,请联系所属注协。",
+    "not_active": "只有会籍状态正常的会员可以上传照片和下载会员证。",
+    "status_contact": "如有疑问,请联系{contact}。",
     "photo_missing": "没有查询到照片信息",
     "photo_unavailable": "获取照片信息失败",
     "upload_before_download": "下载会员证前,请先上传本人近期证件照。",

@@ -163,6 +163,8 @@ class Request:
         return str(identity.get("sourceIp") or "unknown")
 
     def json(self) -> dict[str, Any]:
+        if not self.raw_body().strip():
+            return {}  # a POST without a body (e.g. a plain "confirm") has no options
         try:
             body = self.raw.json_body
         except Exception as exc:  # chalice raises BadRequestError on malformed JSON

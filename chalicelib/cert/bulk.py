@@ -4,8 +4,10 @@ Why it exists: staff download the certificates of a selection (or of "all comple
 this filter"). Members that fail a gate (inactive, incomplete, no photo, unreadable photo, a
 character the font lacks...) must be listed, not silently skipped, so the ZIP carries a report,
 `report.csv`, in Chinese: UTF-8 with a byte-order mark so that Excel on Windows opens it as
-Chinese text. Entry names are ASCII on purpose: Windows' built-in ZIP support has long decoded
-names in the local code page (GBK on Chinese Windows) and ignored the UTF-8 flag.
+Chinese text. Each PDF is named by number and name (`110000123456_王五.pdf`) so staff can find
+a member's file without the report; the name is stored in UTF-8 with the ZIP language-encoding
+flag, which Windows 10 (1903 and later) and 11 Explorer, macOS and 7-Zip honour. The report lists
+each file name too.
 
 The writer streams: items are consumed one at a time from any iterable (typically a generator
 that renders and signs as it goes), PDFs are stored (they are compressed already), and the
@@ -33,6 +35,19 @@ from chalicelib.spreadsheet_safety import csv_text
 
 REPORT_NAME = "report.csv"
 _SAFE_NO = re.compile(r"[^0-9A-Za-z_-]")
+# Characters Windows or a path would misread in a name, control characters and separators.
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]|^[.\s]+|[.\s]+$')
+_NAME_MAX = 40
+
+
+def entry_name(member_no: str, name: str = "") -> str:
+    """`<number>_<name>.pdf`, both made safe: the number keeps digits, letters, _ and -; the
+    name loses path separators, characters Windows forbids and leading/trailing dots or spaces."""
+    number = _SAFE_NO.sub("_", member_no)
+    clean = _UNSAFE_NAME.sub("", " ".join((name or "").split()))[:_NAME_MAX].strip(". ")
+    return f"{number}_{clean}.pdf" if clean else f"{number}.pdf"
+
+
 # Fixed timestamp for entries: the archive depends only on its contents (and ZIP cannot store
 # dates before 1980 anyway). Callers can pass the real export time.
 _DEFAULT_TIME = (2020, 1, 1, 0, 0, 0)
@@ -94,7 +109,7 @@ def write_zip(
     exported_at: datetime | None = None,
     title: str = "非执业会员电子证书批量导出",
 ) -> BulkSummary:
-    """Write each success as `<member_no>.pdf` into a ZIP on `out`, then the report.
+    """Write each success as `<member_no>_<name>.pdf` into a ZIP on `out`, then the report.
 
     The report lists every member, failures first (结果 未生成 with the reason), then the
     certificates written (结果 已生成 with the file name). Duplicate member numbers are written
@@ -114,8 +129,8 @@ def write_zip(
                 failures.append(BulkFailure(item.member_no, item.name, "重复的会员，已忽略"))
             else:
                 seen.add(item.member_no)
-                # Member numbers are digits; anything else is replaced so no path can escape.
-                entry = zipfile.ZipInfo(f"{_SAFE_NO.sub('_', item.member_no)}.pdf", date_time=stamp)
+                # Made safe so no path can escape the archive.
+                entry = zipfile.ZipInfo(entry_name(item.member_no, item.name), date_time=stamp)
                 entry.compress_type = zipfile.ZIP_STORED
                 archive.writestr(entry, item.pdf)
                 written.append(item)
@@ -139,7 +154,7 @@ def write_zip(
         for success in written:
             row += 1
             writer.writerow([row, _excel_safe(success.member_no), _excel_safe(success.name), "已生成",
-                             f"{_SAFE_NO.sub('_', success.member_no)}.pdf"])
+                             entry_name(success.member_no, success.name)])
         entry = zipfile.ZipInfo(REPORT_NAME, date_time=stamp)
         entry.compress_type = zipfile.ZIP_DEFLATED
         archive.writestr(entry, "\ufeff" + report.getvalue())

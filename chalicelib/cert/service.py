@@ -22,7 +22,7 @@ from chalicelib.bootstrap import Deps
 from chalicelib.cert.codes import read_code, sign_code, verification_url
 from chalicelib.config import SettingsError
 from chalicelib.errors import Conflict, ServiceUnavailable
-from chalicelib.members import audit, records
+from chalicelib.members import audit, records, standing
 from chalicelib.members.records import Member
 from chalicelib.members.schema import ASSOCIATION_NAMES, MEMBER_STATUS_LABELS, NATIONAL_CODE
 from chalicelib.members.validation import mask_name, missing_fields
@@ -69,6 +69,8 @@ def today() -> date:
 def check_gates(member: Member, *, for_staff: bool) -> None:
     """Raise the first gate that fails (not active → incomplete → no photo)."""
     if member.status != "active":
+        if not for_staff:
+            standing.require_active(member)
         label = MEMBER_STATUS_LABELS.get(member.status, member.status)
         raise Conflict(f"会员状态为“{label}”,不能下载会员证", code="NOT_ACTIVE", status_label=label)
     missing = missing_fields(member.fields())

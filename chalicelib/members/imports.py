@@ -136,6 +136,8 @@ def plan(association: str, data: bytes) -> Plan:
             first_row[id_key] = number
         if not bad and id_key:
             rows.append((number, values, id_key))
+        else:
+            _field_errors(result, number, values, association)
 
     matches = _resolve(sorted({k for _, _, k in rows}))
     wanted = sorted({n for nos in matches.values() for n in nos})
@@ -144,14 +146,26 @@ def plan(association: str, data: bytes) -> Plan:
         holders = [members[n] for n in matches.get(key, []) if n in members]
         if len(holders) > 1:
             result.error(number, "id_number", "该证件号码对应多名会员,请联系系统管理员核查")
+            _field_errors(result, number, values, association)
         elif holders and holders[0].association != association:
             result.error(number, "id_number", "该证件号码已在其他协会登记为会员,会员转会请联系中注协办理")
+            _field_errors(result, number, values, association)
         elif holders:
             _plan_update(result, number, values, holders[0])
         else:
             _plan_create(result, number, values, association)
     result.errors.sort(key=lambda e: (e["row"], sheet.columns.get(e["key"], 0)))
     return result
+
+
+def _field_errors(result: Plan, number: int, values: dict[str, str], association: str) -> None:
+    """Every field problem of a row that is already refused for another reason (a cell that did
+    not parse, a duplicate or foreign ID), so the row's problems are reported all at once rather
+    than one round at a time; a message already reported is not reported twice."""
+    reported = {(e["key"], e["message"]) for e in result.errors if e["row"] == number}
+    for e in validate({**values, "association": association}, {}):
+        if (e.key, e.message) not in reported:
+            result.error(number, e.key, e.message)
 
 
 def _plan_create(result: Plan, number: int, values: dict[str, str], association: str) -> None:

@@ -146,8 +146,11 @@ def validate(changes: Mapping[str, str], current: Mapping[str, str] | None = Non
         if problem:
             errors.append(FieldError(key, f.label, problem))
     bad = {e.key for e in errors}
-    if set(changes) & set(ID_CONSISTENCY_KEYS) and not bad & set(ID_CONSISTENCY_KEYS):
-        errors.extend(_check_identity(merged))
+    if set(changes) & set(ID_CONSISTENCY_KEYS) and "id_type" not in bad and "id_number" not in bad:
+        # The ID number's own check (check digit) is reported together with the record's other
+        # problems, not in a later round; a consistency finding on a field that is itself
+        # malformed is left out (its format message already stands there).
+        errors.extend(e for e in _check_identity(merged) if e.key not in bad)
     return errors
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from chalicelib.members import standing
 from chalicelib.members.models import ApplicationModel, MemberModel
 from chalicelib.members.schema import (
     APPLICATION_STATUS_LABELS,
@@ -103,6 +104,7 @@ def me(m: MemberModel, max_failed_attempts: int) -> dict[str, Any]:
         "editable_fields": EDITABLE_FIELDS,
         "status": m.status or "active",
         "status_reason": m.status_reason or "",
+        "standing": standing.standing(m),
     }
 
 

@@ -59,15 +59,23 @@ _NO_FACE = "未检测到人脸,未检查此项"
 @dataclass(frozen=True)
 class Check:
     """One rule's verdict. ``ran`` is False when the rule could not be evaluated (its ``ok`` is
-    then False and its message says why); it is not part of the API body."""
+    then False and its message says why). The API body carries it as ``state``: "passed",
+    "failed" or "not_checked", so a client can show the one real problem first and the rules
+    that could not run as not checked, instead of a column of red rows."""
 
     rule: str
     ok: bool
     message: str
     ran: bool = field(default=True, compare=False)
 
+    @property
+    def state(self) -> str:
+        if self.ok:
+            return "passed"
+        return "failed" if self.ran else "not_checked"
+
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "ok": self.ok, "message": self.message}
+        return {"rule": self.rule, "ok": self.ok, "state": self.state, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -410,6 +418,18 @@ def check_photo(data: bytes, reference: bytes | None, engine: FaceEngine, face: 
     return _safely(run, engine, with_match=True)
 
 
+def _staff_match_note(match: _Match) -> str:
+    """The comparison in words for the staff dialog (the member-facing texts ask the reader to
+    upload their own photo, which makes no sense to the staff user holding someone's file)."""
+    if match.check.ok:
+        return "与全科合格照片比对一致"
+    if not match.check.ran:
+        return "全科合格照片无法用于比对,未进行人脸比对,请人工核对两张照片"
+    if match.status == "review":
+        return "与全科合格照片的相似程度不足,无法确认是同一人"
+    return "与全科合格照片比对不一致,可能不是同一人"
+
+
 def spec_only(
     data: bytes,
     engine: FaceEngine,
@@ -420,9 +440,9 @@ def spec_only(
 
     Status is "accepted" when every spec rule passes, else "rejected" — never "review". When a
     ``reference`` is given (staff upload dialog) and the spec passes, face_match is run and
-    reported with its score, its message marked 仅供参考, but it does not change the status:
-    staff have verified the person and may confirm it (with an audited override reason). Without a
-    reference there is no face_match entry at all.
+    reported with its score, in words for staff, but it does not change the status: confirming a
+    failed comparison is refused by the service unless the staff user gives a written (audited)
+    override reason. Without a reference there is no face_match entry at all.
     """
 
     def run() -> PhotoResult:
@@ -436,10 +456,10 @@ def spec_only(
         message = "照片符合规格"
         if reference is not None:
             match = _compare(inspection, reference, engine, face or FaceSettings())
-            note = match.check.message + "(仅供参考)"
+            note = _staff_match_note(match)
             checks.append(Check(FACE_MATCH, match.check.ok, note, ran=match.check.ran))
             score = match.score
-            message += f";人脸比对:{note}"
+            message += f";{note}"
         return PhotoResult("accepted", checks, score, engine.name, message)
 
     return _safely(run, engine, with_match=reference is not None)

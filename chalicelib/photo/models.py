@@ -54,6 +54,7 @@ class UploadModel(BaseModel):
     processed_event = UnicodeAttribute(null=True)  # the S3 object version/etag already handled
     attempts_left = NumberAttribute(null=True)  # the member's attempts left after this upload
     review_association = UnicodeAttribute(null=True)
+    review_reason = UnicodeAttribute(null=True)  # why it went to staff review (REVIEW_REASONS)
     decided_by = UnicodeAttribute(null=True)
     decision_reason = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute(default=utcnow_iso)

@@ -73,7 +73,14 @@ def _scale_box(box: FaceBox, factor: float) -> FaceBox:
     )
 
 
-def _failure(engine: FaceEngine, rule: str, message: str, decoded: bool) -> PhotoResult:
+# The one thing that is wrong, said first (the report's message); the other rules are reported
+# as not checked, with no advice of their own.
+NOT_A_PHOTO = "文件不是照片"
+NO_FACE = "未检测到人脸"
+NOT_CHECKED = "未检查"
+
+
+def _failure(engine: FaceEngine, rule: str, message: str, decoded: bool, headline: str = "") -> PhotoResult:
     checks = []
     for name in SPEC_RULES:
         if name == rule:
@@ -81,8 +88,8 @@ def _failure(engine: FaceEngine, rule: str, message: str, decoded: bool) -> Phot
         elif name == "format" and decoded:
             checks.append(Check("format", True, "照片已读取"))
         else:
-            checks.append(Check(name, False, "未能生成照片,未检查此项", ran=False))
-    return PhotoResult("rejected", checks, None, getattr(engine, "name", ""), f"无法自动生成证件照:{message}")
+            checks.append(Check(name, False, NOT_CHECKED, ran=False))
+    return PhotoResult("rejected", checks, None, getattr(engine, "name", ""), headline or message)
 
 
 def _find_face(engine: FaceEngine, work: Photo) -> FaceBox | None:
@@ -129,11 +136,14 @@ def prepare_portrait(data: bytes, engine: FaceEngine, spec: PhotoSpec = SPEC) ->
                 shape=shape_limits(spec),
             )
         except DecodeError as exc:
-            return b"", _failure(engine, "format", exc.message, decoded=False)
+            # an image of another format (GIF, WebP...) keeps its own message; anything else is no photo
+            headline = "" if kind in ("GIF", "WEBP", "BMP", "TIFF", "PNG", "HEIF", "AVIF", "JPEG") else NOT_A_PHOTO
+            return b"", _failure(engine, "format", exc.message, decoded=False, headline=headline)
 
         face = _find_face(engine, work)
         if face is None:
-            return b"", _failure(engine, "exactly_one_face", "未检测到人脸,无法自动裁剪,请使用正面免冠照片", True)
+            return b"", _failure(engine, "exactly_one_face", "未检测到人脸,无法自动裁剪,请使用正面免冠照片", True,
+                                 headline=NO_FACE)
         region = crop_box(face, work.image.size, spec)
         source = work.image
         if kind == "JPEG" and (region[2] - region[0]) < 2 * spec.width:

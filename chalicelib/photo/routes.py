@@ -65,6 +65,16 @@ def my_upload(req: Request, upload_id: str) -> dict[str, Any]:
     return service.upload_status(deps(), req.principal, upload_id)
 
 
+@api.route("/me/photo/review", roles=(MEMBER,))
+def my_review(req: Request) -> dict[str, Any]:
+    return service.my_review(req.principal)
+
+
+@api.route("/me/photo/review/image", roles=(MEMBER,))
+def my_review_photo(req: Request) -> Response:
+    return _jpeg(service.my_review_photo(deps(), req.principal))
+
+
 @api.route("/me/photo", roles=(MEMBER,))
 def my_photo(req: Request) -> Response:
     from chalicelib.members.access import get_self
@@ -100,7 +110,8 @@ def staff_upload(req: Request, member_no: str, upload_id: str) -> dict[str, Any]
 
 @api.route("/members/{member_no}/photo/uploads/{upload_id}/confirm", methods=["POST"], roles=STAFF)
 def confirm_staff_upload(req: Request, member_no: str, upload_id: str) -> dict[str, Any]:
-    return service.confirm_staff_upload(deps(), req.principal, member_no, upload_id)
+    reason = str((req.json() or {}).get("override_reason") or "")
+    return service.confirm_staff_upload(deps(), req.principal, member_no, upload_id, reason)
 
 
 @api.route("/members/{member_no}/photo/use-reference", methods=["POST"], roles=STAFF)

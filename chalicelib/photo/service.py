@@ -28,7 +28,7 @@ from chalicelib.bootstrap import Deps
 from chalicelib.cursor import decode_cursor, encode_cursor
 from chalicelib.db import utcnow_iso
 from chalicelib.errors import BadRequest, Conflict, NotFound, PayloadTooLarge, TooManyRequests, ValidationFailed
-from chalicelib.members import access, audit, records
+from chalicelib.members import access, audit, records, standing
 from chalicelib.members.records import Member
 from chalicelib.photo.checks import PhotoResult, check_photo, spec_only
 from chalicelib.photo.clean import clean_copy
@@ -79,6 +79,7 @@ def record_consent(principal: Principal, text_version: str) -> dict[str, Any]:
     if text_version != CONSENT_TEXT_VERSION:
         raise ValidationFailed("授权说明已更新,请刷新页面后重新阅读并同意", code="CONSENT_OUTDATED")
     member = access.get_self(principal)
+    standing.require_active(member)
     if member.face_consent is None:
         at = utcnow_iso()
         records.face_consent_given(member.member_no, at, text_version)
@@ -93,6 +94,7 @@ def start_upload(d: Deps, principal: Principal, member_no: str | None = None) ->
     """A presigned POST for one JPEG of 10-20 KB at a key the server chose."""
     if principal.role == MEMBER:
         member = access.get_self(principal)
+        standing.require_active(member)
         if member.face_consent is None:
             raise Conflict("请先阅读并同意人脸信息处理授权", code="CONSENT_REQUIRED", **consent_text())
         wait = throttle.hit("photo-upload", member.member_no, limit=UPLOADS_PER_HOUR, window_seconds=3600)
@@ -217,15 +219,20 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
         raise RuntimeError("uploaded object not readable yet")  # transient: SQS retries
     data = stored.body
 
+    review_reason = ""
     if upload.kind == "staff":
         reference = _reference_bytes(d, member)
         result = spec_only(data, d.face_engine, reference=reference, face=d.settings.face)
     else:
         reference = _reference_bytes(d, member) or _current_bytes(d, member)
         result = check_photo(data, reference, d.face_engine, d.settings.face)
+        review_reason = _review_reason(result, reference)
         if result.status == "rejected" and _only_face_failed(result) and attempts_left(d, member) <= 1:
+            result = PhotoResult("review", result.checks, result.score, result.engine, "")
+            review_reason = "face_mismatch_repeated"
+        if result.status == "review":
             result = PhotoResult("review", result.checks, result.score, result.engine,
-                                 "多次比对未通过,已提交所属注协人工审核")
+                                 review_message(review_reason))
 
     max_failed = d.settings.face.max_failed_attempts
     if result.status == "accepted":
@@ -245,6 +252,7 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
     upload.processed_at = utcnow_iso()
     if result.status == "review" and upload.kind == "member":
         upload.review_association = member.association
+        upload.review_reason = review_reason
     try:
         upload.save()  # versioned: a concurrent duplicate delivery loses here
     except PutError:
@@ -273,6 +281,38 @@ def _count_result(result: PhotoResult) -> None:
             metrics.put(metrics.FACE_SIMILARITY, result.score, metrics.PERCENT)
         else:
             metrics.put(metrics.FACE_DISTANCE, result.score, metrics.NONE)
+
+# Why an upload waits for staff review: one code, said to each reader in their own words
+# (member: what it means for them; staff: what to look at).
+REVIEW_REASONS: dict[str, tuple[str, str]] = {
+    "face_mismatch_repeated": ("您的照片多次人脸比对未通过", "多次人脸比对未通过"),
+    "no_reference": ("系统中没有您的全科合格照片,无法自动比对", "无全科合格照片,未能自动比对"),
+    "reference_unusable": ("您的全科合格照片无法用于自动比对", "全科合格照片无法用于比对(无法读取或未检测到人脸)"),
+    "uncertain_match": ("系统无法自动确认照片是否为本人", "人脸相似度介于通过与不通过之间,需人工判断"),
+}
+REVIEW_NEXT = "所属注协工作人员将人工核对您的照片;审核通过后即可下载会员证,期间无需再次上传。"
+
+
+def _review_reason(result: PhotoResult, reference: bytes | None) -> str:
+    if result.status != "review":
+        return ""
+    if reference is None:
+        return "no_reference"
+    match = result.check("face_match")
+    if match is not None and not match.ran:
+        return "reference_unusable"
+    return "uncertain_match"
+
+
+def review_message(reason: str) -> str:
+    """The one sentence a member sees for a photo under review, wherever it is shown."""
+    member_text = REVIEW_REASONS.get(reason, ("", ""))[0]
+    return f"已提交所属注协人工审核:{member_text}。{REVIEW_NEXT}" if member_text else \
+        f"已提交所属注协人工审核。{REVIEW_NEXT}"
+
+
+def staff_review_reason(reason: str | None) -> str:
+    return REVIEW_REASONS.get(reason or "", ("", "人工审核"))[1]
 
 
 def _only_face_failed(result: PhotoResult) -> bool:
@@ -311,6 +351,34 @@ def _current_bytes(d: Deps, member: Member) -> bytes | None:
     return stored.body if stored else None
 
 
+def my_review(principal: Principal) -> dict[str, Any]:
+    """The member's photo under review, if any: reason and next step in the member's words."""
+    member = access.get_self(principal)
+    upload = _pending_review(member.member_no)
+    if upload is None:
+        return {"in_review": False}
+    reason = upload.review_reason or ""
+    return {"in_review": True, "upload_id": upload.upload_id, "submitted_at": upload.created_at,
+            "reason": reason, "reason_text": REVIEW_REASONS.get(reason, ("", ""))[0],
+            "message": review_message(reason), "next": REVIEW_NEXT}
+
+
+def my_review_photo(d: Deps, principal: Principal) -> bytes:
+    member = access.get_self(principal)
+    upload = _pending_review(member.member_no)
+    stored = d.photos.get(upload.s3_key, upload.s3_version_id) if upload is not None else None
+    if stored is None:
+        raise NotFound("没有正在审核的照片", code="REVIEW_NOT_FOUND")
+    return stored.body
+
+
+def _pending_review(member_no: str) -> UploadModel | None:
+    for u in UploadModel.by_member.query(member_no, scan_index_forward=False, limit=20):
+        if u.kind == "member" and u.status == "review" and u.review_association:
+            return u
+    return None
+
+
 # -- reading photos -----------------------------------------------------------------------------
 
 def current_photo(d: Deps, member: Member) -> bytes:
@@ -340,7 +408,10 @@ def member_photo(d: Deps, principal: Principal, member_no: str, kind: str) -> by
 def prepare_allowed(principal: Principal) -> None:
     """The auto-fix costs up to a few CPU seconds a call: each signed-in user (member or staff)
     gets a fixed number of calls per window, counted before any work, so one account cannot keep
-    the function busy. 429 with Retry-After when exhausted."""
+    the function busy. 429 with Retry-After when exhausted. A member who is not active gets
+    409 NOT_ACTIVE instead: their photo could never be used."""
+    if principal.role == MEMBER:
+        standing.require_active(access.get_self(principal))
     wait = throttle.hit("photo-prepare", f"{principal.role}#{principal.actor}",
                         limit=PREPARE_PER_WINDOW, window_seconds=PREPARE_WINDOW_SECONDS)
     if wait:
@@ -365,8 +436,24 @@ def prepare(d: Deps, data: bytes) -> dict[str, Any]:
 
 # -- staff tools --------------------------------------------------------------------------------
 
-def confirm_staff_upload(d: Deps, principal: Principal, member_no: str, upload_id: str) -> dict[str, Any]:
-    """"确认上传": staff make their checked upload the certificate photo (spec must pass)."""
+def _face_mismatch(upload: UploadModel) -> bool:
+    """The staff upload's comparison with the exam photo ran and did not match (or was too
+    uncertain to match): the one case in which confirming needs a written override."""
+    for c in upload.checks or []:
+        check = _plain(c)
+        if check.get("rule") == "face_match" and not check.get("ok") and check.get("state", "failed") == "failed":
+            return True
+    return False
+
+
+def confirm_staff_upload(d: Deps, principal: Principal, member_no: str, upload_id: str,
+                         override_reason: str = "") -> dict[str, Any]:
+    """"确认上传": staff make their checked upload the certificate photo (spec must pass).
+
+    A failed face comparison is not a hint: confirming such a photo would put another person's
+    face on a certificate, so it is refused (409 FACE_MISMATCH_OVERRIDE_REQUIRED) unless the staff
+    user writes why they are sure it is the member; that reason is audited.
+    """
     member = access.get_member(principal, member_no)
     try:
         upload = UploadModel.get(upload_id, consistent_read=True)
@@ -379,13 +466,21 @@ def confirm_staff_upload(d: Deps, principal: Principal, member_no: str, upload_i
     if upload.status != "accepted":
         raise Conflict("照片不符合规格,不能作为会员证照片", code="PHOTO_SPEC_FAILED",
                        checks=[_plain(c) for c in upload.checks or []])
+    override_reason = (override_reason or "").strip()
+    mismatch = _face_mismatch(upload)
+    if mismatch and not override_reason:
+        raise Conflict("该照片与全科合格照片人脸比对未通过,不能直接确认。请核实本人身份;"
+                       "如确认为本人,请填写核实情况作为确认理由", code="FACE_MISMATCH_OVERRIDE_REQUIRED",
+                       score=upload.score)
     stored = d.photos.get(upload.s3_key, upload.s3_version_id)
     if stored is None:
         raise NotFound("未找到该上传记录", code="UPLOAD_NOT_FOUND")
     _make_current(d, member.member_no, stored.body)
-    audit.record(member.member_no, principal, "photo",
-                 detail={"event": "职员确认上传会员证照片", "upload_id": upload_id, "score": upload.score})
-    return {"photo_status": "accepted"}
+    detail: dict[str, Any] = {"event": "职员确认上传会员证照片", "upload_id": upload_id, "score": upload.score}
+    if mismatch:
+        detail.update(event="职员确认上传会员证照片(人脸比对未通过,人工确认为本人)", reason=override_reason)
+    audit.record(member.member_no, principal, "photo", detail=detail)
+    return {"photo_status": "accepted", "override": mismatch}
 
 
 def use_reference(d: Deps, principal: Principal, member_no: str) -> dict[str, Any]:
@@ -446,9 +541,12 @@ def list_reviews(principal: Principal, query: Mapping[str, str] | None = None) -
         member = records.get(u.member_no)
         if member is None:
             continue
+        reason = u.review_reason or ("no_reference" if not member.reference_key else "")
         items.append({"review_id": u.upload_id, "member_no": u.member_no, "name": member.name,
                       "created_at": u.created_at, "score": u.score, "engine": u.engine,
-                      "message": u.message, "checks": [_plain(c) for c in u.checks or []],
+                      "reason": reason, "reason_text": staff_review_reason(reason),
+                      "message": staff_review_reason(reason),
+                      "checks": [_plain(c) for c in u.checks or []],
                       "has_reference": bool(member.reference_key)})
     return {"items": items, "next_cursor": next_cursor}
 

@@ -148,9 +148,9 @@ export class RecordForm {
     }
     const merged = { ...this.values, ...values };
     const idKeys = this.meta.id_consistency_fields;
-    if (idKeys.some((k) => k in values && values[k] !== (this.values[k] || "")) && !idKeys.some((k) => errors[k])) {
+    if (idKeys.some((k) => k in values && values[k] !== (this.values[k] || "")) && !errors.id_type && !errors.id_number) {
       for (const [k, m] of Object.entries(identityErrors(this.meta, merged))) {
-        if (this.editableKeys().includes(k)) errors[k] = m;
+        if (this.editableKeys().includes(k) && !errors[k]) errors[k] = m;
       }
     }
     return errors;

@@ -54,21 +54,62 @@ export function mimeOf(file) {
     || "application/octet-stream";
 }
 
+/** A compliant example with the spec's figures on it (from GET /meta's photo_spec). */
+export function examplePhoto(spec, src = "/img/sample-photo.svg") {
+  return h("figure", { class: "example-photo", id: "example-photo" },
+    h("div", { class: "example-frame" },
+      h("span", { class: "example-dim example-w" }, `宽 ${spec.width} 像素`),
+      h("div", { class: "example-body" },
+        h("img", { src, alt: "合格证件照示例:白色背景,头肩部正面,人脸居中", ...photoSize(spec) }),
+        h("span", { class: "example-dim example-h" }, `高 ${spec.height} 像素`))),
+    h("figcaption", {}, h("strong", {}, "合格示例"),
+      h("span", {}, `白色背景 · 头肩部正面 · JPEG ${sizeRange(spec)} · 不低于 ${spec.min_dpi} dpi`)));
+}
+
 export function requirementsList(spec) {
   return h("ul", { class: "requirements" }, requirements(spec).map((t) => h("li", {}, t)));
 }
 
-/** The report: one row per rule, passed or not, with what to do for failures. */
-export function checkReport(checks, { showHelp = true } = {}) {
+/** Staff wording for a failed rule: they handle someone else's file, so no "上传本人照片". */
+export const STAFF_RULE_HELP = {
+  ...RULE_HELP,
+  exactly_one_face: "请换用只有会员本人的正面免冠照片。",
+  face_match: "请核实会员身份;确认为本人时,须填写核实情况作为确认理由。",
+};
+
+/**
+ * The report: one row per rule. A rule that could not run (state "not_checked") is shown as
+ * not checked, without advice, so the one real problem stands out; failures get what to do.
+ */
+export function checkReport(checks, { showHelp = true, help = RULE_HELP } = {}) {
   const list = h("ul", { class: "checks" });
   for (const c of checks || []) {
+    const state = c.state || (c.ok ? "passed" : "failed");
+    if (state === "not_checked") {
+      list.append(h("li", { class: "check skipped" },
+        h("span", { class: "check-icon", "aria-hidden": "true" }, "–"),
+        h("span", { class: "sr-only" }, "未检查:"),
+        h("span", { class: "check-text" }, `${RULE_LABELS[c.rule] || c.rule}:未检查`)));
+      continue;
+    }
     list.append(h("li", { class: c.ok ? "check ok" : "check bad" },
       h("span", { class: "check-icon", "aria-hidden": "true" }, c.ok ? "✓" : "✗"),
       h("span", { class: "sr-only" }, c.ok ? "通过:" : "未通过:"),
       h("span", { class: "check-text" }, c.message,
-        !c.ok && showHelp && RULE_HELP[c.rule] ? h("span", { class: "check-help" }, RULE_HELP[c.rule]) : null)));
+        !c.ok && showHelp && help[c.rule] ? h("span", { class: "check-help" }, help[c.rule]) : null)));
   }
   return list;
+}
+
+/** What each rule checks, for the rows that could not be checked. */
+export const RULE_LABELS = {
+  format: "文件格式", size_bytes: "文件大小", dimensions: "像素尺寸", dpi: "分辨率", background: "白色背景",
+  exactly_one_face: "人脸数量", face_size_and_position: "头肩构图", sharpness: "清晰度", face_match: "人脸比对",
+};
+
+/** The one thing that is wrong first: the first rule that ran and failed. */
+export function firstProblem(checks) {
+  return (checks || []).find((c) => (c.state || (c.ok ? "passed" : "failed")) === "failed") || null;
 }
 
 /**

@@ -46,7 +46,10 @@ test("首页: a photo under review says so and offers no upload", async () => {
 
 test("首页: a suspended member sees the status and whom to contact, and no photo or certificate action", async () => {
   const { page, texts } = await home(me({ status: "suspended", status_reason: "未按规定参加继续教育",
-    member: { status: "suspended", status_label: "暂停" } }));
+    member: { status: "suspended", status_label: "暂停", association_name: "北京注册会计师协会" },
+    standing: { status: "suspended", status_label: "暂停", active: false, meaning: "会籍暂停期间,不能上传照片", contact: "北京注册会计师协会" } }));
+  assert.ok(textOf(page, "#status-meaning").includes("会籍暂停期间,不能上传照片"));
+  assert.equal(textOf(page, "#status-contact"), texts.status_contact.replace("{contact}", "北京注册会计师协会"));
   assert.ok(textOf(page, "#not-active").includes("您的会籍状态为「暂停」"));
   assert.ok(textOf(page, "#not-active").includes(texts.not_active));
   assert.ok(textOf(page, "#not-active").includes("未按规定参加继续教育"));

@@ -94,6 +94,22 @@ test("上传照片: a candidate that fails the spec cannot be uploaded and says 
   assert.equal(callsTo(log, "POST /me/photo/direct-uploads").length, 0);
 });
 
+test("上传照片: a file that is not a photo says that one thing first, the other rules not checked and without advice", async () => {
+  const checks = [
+    { rule: "format", ok: false, state: "failed", message: "仅支持 JPEG、PNG 或 HEIC 格式的照片" },
+    { rule: "background", ok: false, state: "not_checked", message: "未检查" },
+  ];
+  const { page, wx, texts } = await photoPage(me(), {
+    "POST /me/photo/prepare": () => ({ report: { status: "rejected", message: "文件不是照片", checks } }),
+  });
+  wx.__queueMedia(tempPhoto(JPEG));
+  await page.instance.choose();
+  assert.equal(textOf(page, "#prepare-failed"), "文件不是照片");
+  assert.ok(text(page).includes(texts.photo_rule_help.format));
+  assert.ok(!text(page).includes(texts.photo_rule_help.background));
+  assert.ok(text(page).includes("– 未检查"));
+});
+
 test("上传照片: a too large source is refused before any request", async () => {
   const { page, log, wx, texts } = await photoPage(me(), {});
   const big = tempPhoto(Buffer.alloc(8 * 1024 * 1024 + 1));

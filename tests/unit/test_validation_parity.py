@@ -40,8 +40,8 @@ const out = input.cases.map(({ values }) => {
     if (problem) errors[key] = problem;
   }
   const idKeys = meta.id_consistency_fields;
-  if (idKeys.some((k) => k in values) && !idKeys.some((k) => errors[k])) {
-    Object.assign(errors, rules.identityErrors(meta, values, today));
+  if (idKeys.some((k) => k in values) && !errors.id_type && !errors.id_number) {
+    for (const [k, m] of Object.entries(rules.identityErrors(meta, values, today))) if (!errors[k]) errors[k] = m;
   }
   return errors;
 });

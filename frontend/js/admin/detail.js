@@ -46,7 +46,7 @@ export function renderDetail({ message, edit = false, focusKey, unsaved } = {}) 
   const actions = h("div", { class: "actions detail-actions" },
     h("button", { type: "button", class: "btn btn-secondary", id: "btn-edit", onclick: () => renderDetail({ edit: true }) }, "基本信息修改"),
     h("button", { type: "button", class: "btn", id: "btn-photo", onclick: () => photoDialog() }, "上传照片"),
-    h("button", { type: "button", class: "btn btn-primary", id: "btn-cert", onclick: (e) => downloadCertificate(e.currentTarget) }, "下载会员证"),
+    certButton(r, missing, photoStatus, status),
     h("span", { class: "actions-spacer" }),
     h("button", { type: "button", class: "btn btn-small", id: "btn-status", onclick: () => statusDialog() }, "会籍状态"),
     h("button", { type: "button", class: "btn btn-small", id: "btn-password", onclick: (e) => initialPassword(e.currentTarget) }, "重置初始密码"));
@@ -154,6 +154,23 @@ export function historyDetail(it) {
 
 
 // ---- certificate
+
+/**
+ * 下载会员证 is the primary action only when the server will issue it; otherwise it is shown as
+ * a plain (secondary) button with the reason beside it, so staff are not offered two equally
+ * prominent red buttons of which one will be refused.
+ */
+export function certButton(r, missing, photoStatus, status) {
+  let reason = "";
+  if (status !== "active") reason = `会籍状态为“${r.status_label || status}”,不能下载`;
+  else if (missing && missing.length) reason = `必填信息未填写完整(${missing.length} 项),暂不能下载`;
+  else if (photoStatus !== "accepted") reason = "尚无会员证照片,暂不能下载";
+  const btn = h("button", { type: "button", class: reason ? "btn" : "btn btn-primary", id: "btn-cert",
+    onclick: (e) => downloadCertificate(e.currentTarget) }, "下载会员证");
+  if (!reason) return btn;
+  btn.setAttribute("aria-describedby", "cert-blocked");
+  return h("span", { class: "cert-action" }, btn, h("span", { class: "small cert-blocked", id: "cert-blocked" }, reason));
+}
 
 export function incompleteNotice(notice, missing) {
   const go = h("button", { type: "button", class: "btn btn-secondary", id: "go-missing" }, "补充必填信息");

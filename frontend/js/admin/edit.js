@@ -4,6 +4,7 @@
  */
 import { ApiError, messageFor } from "../api.js";
 import { RecordForm } from "../forms.js";
+import { parseResidentId } from "../rules.js";
 import { $, alertBox, ask, busy, clear, h, modal, setMessage, showView, statusLabels } from "../ui.js";
 import { detailOf, fetchDetail, renderDetail } from "./detail.js";
 import { api, isExpired, pageHead, state, toast } from "./state.js";
@@ -164,6 +165,26 @@ export function showPasswordOnce(title, name, memberNo, password, onClose) {
 
 // ---- 录入: enter a new member
 
+/**
+ * A mainland resident ID number carries the birth date and sex: fill them when empty, and
+ * flag them (the form's identity check) when what was typed disagrees.
+ */
+export function deriveFromResidentId(form, msg) {
+  const values = form.formValues();
+  if (values.id_type !== state.meta.resident_id_type) return;
+  const parsed = parseResidentId(state.meta, values.id_number);
+  if (!parsed) return;
+  const fill = {};
+  if (!values.birth_date) fill.birth_date = parsed.birth;
+  if (!values.gender) fill.gender = parsed.gender;
+  if (Object.keys(fill).length) {
+    form.setValues(fill);
+    clear(msg, alertBox("info", null, `已根据身份证号码填写${Object.keys(fill).map(labelOf).join("和")},请核对。`));
+  }
+  form.validateOne("birth_date");
+  form.validateOne("gender");
+}
+
 export function showCreate() {
   const view = $('[data-view="detail"]');
   const u = api.user || {};
@@ -179,6 +200,10 @@ export function showCreate() {
     msg, form.node, h("div", { class: "actions sticky-actions" }, save, h("a", { class: "btn", href: "#/members" }, "取消")));
   clear(view, h("p", { class: "crumbs" }, h("a", { href: "#/members" }, "‹ 返回会员列表")), ...pageHead("录入会员"), el);
   showView("detail");
+  for (const key of ["id_type", "id_number"]) {
+    const c = form.control(key);
+    if (c) c.addEventListener("change", () => deriveFromResidentId(form, msg));
+  }
   el.addEventListener("submit", async (e) => {
     e.preventDefault();
     clear(msg);

@@ -30,7 +30,7 @@ export async function showMembers() {
   const table = h("div", { class: "table-wrap", "aria-live": "polite" });
   const pager = h("div", { class: "pager" });
   const bulk = h("div", { class: "bulk-bar" });
-  clear(view, ...pageHead("会员列表",
+  clear(view, ...pageHead("非执业电子会员证",
     h("a", { class: "btn btn-secondary", href: "#/members/new", id: "create-btn" }, "录入会员"),
     h("button", { type: "button", class: "btn", id: "export-btn", onclick: (e) => exportMembers(e.currentTarget) }, "导出 Excel")),
   filters, bulk, table, pager);

@@ -4,7 +4,8 @@
  */
 import { messageFor } from "../api.js";
 import {
-  ACCEPT, authImage, checkReport, mimeOf, photoSize, pollUpload, postPresigned, requirementsLine, scoreText, tooLargeMessage,
+  ACCEPT, authImage, checkReport, firstProblem, mimeOf, photoSize, pollUpload, postPresigned, requirementsLine, scoreText,
+  STAFF_RULE_HELP, tooLargeMessage,
 } from "../photo.js";
 import { alertBox, busy, clear, dataUrlToBlob, h, modal, progress, setMessage } from "../ui.js";
 import { showDetail } from "./detail.js";
@@ -50,7 +51,7 @@ export function photoDialog() {
   input.addEventListener("change", async () => {
     const file = input.files && input.files[0];
     if (!file) return;
-    clear(msg); confirm.disabled = true; upload = null; candidate = null;
+    clear(msg); confirm.disabled = true; upload = null; candidate = null; overrideBox = null;
     if (file.size > state.meta.photo_spec.source_max_bytes) { setMessage(msg, "error", tooLargeMessage(state.meta.photo_spec)); return; }
     const p = progress("正在自动处理照片…");
     clear(report, p.node);
@@ -58,13 +59,15 @@ export function photoDialog() {
       const res = await api.request("POST", `/members/${encodeURIComponent(no)}/photo/prepare`, { body: file, contentType: mimeOf(file) });
       const checks = (res.report && res.report.checks) || [];
       if (!res.image) {
-        clear(report, alertBox("error", "未能生成候选照片", checkReport(checks)));
+        const first = firstProblem(checks);
+        clear(report, alertBox("error", (res.report && res.report.message) || (first && first.message) || "未能生成候选照片",
+          checkReport(checks, { showHelp: false })));
         return;
       }
       candidate = res.image;
       candFig.firstChild.replaceWith(h("img", { src: candidate, alt: "待上传照片", class: "photo", ...photoSize(state.meta.photo_spec), id: "dlg-candidate" }));
       const ok = checks.every((c) => c.ok);
-      clear(report, h("h3", {}, "规格检查"), checkReport(checks),
+      clear(report, h("h3", {}, "规格检查"), checkReport(checks, { help: STAFF_RULE_HELP }),
         ok ? null : alertBox("warning", null, "照片不符合规格,请更换照片。"));
       if (ok) {
         // upload now so the comparison with the exam photo is shown before the staff confirm
@@ -90,18 +93,41 @@ export function photoDialog() {
     upload = { id: presigned.upload_id, result };
     p.node.remove();
     const score = typeof result.score === "number" ? h("p", { class: "small muted" }, scoreText(result.score, result.engine)) : null;
-    clear(report, h("h3", {}, "检查报告"), checkReport(result.checks || []), score,
-      result.status === "accepted"
-        ? alertBox("info", null, "照片符合规格。请核对两张照片是否为同一人,确认后点击“确认上传”。")
-        : alertBox("error", "照片未通过检查", h("p", {}, result.message || "请更换照片后重试。")));
-    confirm.disabled = result.status !== "accepted";
-    if (!confirm.disabled) confirm.focus();
+    const match = (result.checks || []).find((c) => c.rule === "face_match");
+    const mismatch = result.status === "accepted" && match && !match.ok && (match.state || "failed") === "failed";
+    let verdict;
+    if (result.status !== "accepted") {
+      verdict = alertBox("error", "照片未通过规格检查", h("p", {}, result.message || "请更换照片后重试。"));
+    } else if (mismatch) {
+      overrideBox = overrideField();
+      verdict = alertBox("error", "人脸比对未通过:不能直接确认",
+        h("p", {}, "系统判断这张照片与全科合格照片可能不是同一人。请先核实会员身份(如核对身份证件、电话联系会员本人)。"),
+        h("p", {}, "确认为本人时,请填写核实情况作为确认理由;理由将记入该会员的操作记录。否则请更换照片。"),
+        overrideBox.node);
+    } else {
+      verdict = alertBox("info", null, "照片符合规格,人脸比对一致。请再核对两张照片是否为同一人,确认后点击“确认上传”。");
+    }
+    clear(report, h("h3", {}, "检查报告"), checkReport(result.checks || [], { help: STAFF_RULE_HELP }), score, verdict);
+    confirm.disabled = result.status !== "accepted" || (mismatch && !overrideBox.value());
+    if (mismatch) overrideBox.focus();
+    else if (!confirm.disabled) confirm.focus();
+  }
+
+  let overrideBox = null;
+  function overrideField() {
+    const area = h("textarea", { id: "dlg-override", rows: "2", maxlength: "200", "aria-describedby": "dlg-override-hint" });
+    area.addEventListener("input", () => { confirm.disabled = !area.value.trim(); });
+    const node = h("div", { class: "field" },
+      h("label", { for: "dlg-override" }, "确认理由(必填)"), area,
+      h("p", { class: "small", id: "dlg-override-hint" }, "例如:已核对身份证件并电话联系会员本人,确认为同一人。"));
+    return { node, value: () => area.value.trim(), focus: () => area.focus() };
   }
 
   confirm.addEventListener("click", () => busy(confirm, "正在保存…", async () => {
     clear(msg);
     try {
-      await api.post(`/members/${encodeURIComponent(no)}/photo/uploads/${encodeURIComponent(upload.id)}/confirm`, {});
+      const body = overrideBox && overrideBox.value() ? { override_reason: overrideBox.value() } : {};
+      await api.post(`/members/${encodeURIComponent(no)}/photo/uploads/${encodeURIComponent(upload.id)}/confirm`, body);
       changed = true;
       clear(report, alertBox("success", "上传成功", h("p", {}, "该照片已设为会员证照片。")));
       confirm.disabled = true;

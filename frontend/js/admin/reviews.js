@@ -10,7 +10,7 @@ export async function showReviews() {
   const view = $('[data-view="reviews"]');
   const list = h("div", { class: "review-list", "aria-live": "polite" }, progress("正在加载待审核照片…").node);
   clear(view, ...pageHead("照片审核", h("button", { type: "button", class: "btn", onclick: showReviews }, "刷新")),
-    h("p", { class: "muted" }, "会员多次人脸比对未通过的照片在此人工审核:请对比两张照片是否为同一人并符合证件照要求。"), list);
+    h("p", { class: "muted" }, "系统无法自动确认的会员照片在此人工审核(多次人脸比对未通过、无全科合格照片或比对结果不确定,原因见每条记录):请对比两张照片是否为同一人并符合证件照要求。"), list);
   showView("reviews");
   let res;
   try {
@@ -66,8 +66,9 @@ export function reviewCard(r) {
     h("div", { class: "review-body" }, refFig, upFig,
       h("div", { class: "review-facts" },
         h("p", { class: "score" }, h("strong", {}, score)),
-        r.message ? h("p", { class: "small" }, r.message) : null,
-        checkReport(r.checks || [], { showHelp: false }))),
+        h("p", { class: "review-reason" }, h("strong", {}, "审核原因:"), r.reason_text || r.message || "人工审核"),
+        // the comparison row is written for the member; its result is the reason and score above
+        checkReport((r.checks || []).filter((c) => c.rule !== "face_match"), { showHelp: false }))),
     out, h("div", { class: "actions actions-end" }, accept, rejectBtn));
   accept.addEventListener("click", async () => {
     const ok = await ask("审核通过", { prompt: `确认两张照片为同一人,并将上传照片设为 ${r.name || r.member_no} 的会员证照片?`, confirmLabel: "确认通过" });

@@ -5,6 +5,7 @@ import { ApiError, loadMeta, messageFor } from "../api.js";
 import { photoSize } from "../photo.js";
 import { $, alertBox, busy, clear, h, progress, saveBlob, showView, statusLabels } from "../ui.js";
 import { showInfo } from "./info.js";
+import { reviewPanel } from "./review.js";
 import { api, session, state } from "./state.js";
 import { showUpload } from "./upload.js";
 
@@ -53,8 +54,8 @@ export async function renderCert() {
 
   const status = me.status || m.status || "active";
   if (status !== "active") {
-    slot.append(alertBox("warning", `您的会籍状态为「${statusLabels(state.meta, "member")[status]}」`,
-      h("p", {}, "只有会籍状态正常的会员可以下载会员证。如有疑问,请联系所属注协。")));
+    slot.append(notActiveCard(me, status));
+    return;
   }
 
   // 1. incomplete information
@@ -82,7 +83,8 @@ export async function renderCert() {
     h("h2", {}, "其他服务"),
     h("div", { class: "actions" },
       h("button", { type: "button", class: "btn", onclick: () => showInfo() }, "查看 / 修改基础信息"),
-      h("button", { type: "button", class: "btn", onclick: () => showUpload() }, hasPhoto(photo) ? "重新上传照片" : "上传照片"),
+      photo.status === "review" ? null
+        : h("button", { type: "button", class: "btn", onclick: () => showUpload() }, hasPhoto(photo) ? "重新上传照片" : "上传照片"),
       h("button", { type: "button", class: "btn", onclick: () => session.showChangePassword(false) }, "修改密码"))));
 
   let photoOk = false;
@@ -126,11 +128,42 @@ export async function renderCert() {
   }
 }
 
+/**
+ * The status screen of a suspended or cancelled member: the status, what it means and whom to
+ * contact, and nothing that leads to a photo upload or a certificate (the API refuses both).
+ */
+export function notActiveCard(me, status) {
+  const m = me.member;
+  const standing = me.standing || {};
+  const label = standing.status_label || statusLabels(state.meta, "member")[status] || status;
+  const contact = standing.contact || m.association_name || assocName(m.association);
+  return h("div", {},
+    h("section", { class: "card", id: "not-active", "aria-labelledby": "not-active-title" },
+      alertBox("warning", null,
+        h("p", { class: "alert-title", id: "not-active-title" }, `您的会籍状态为「${label}」`),
+        standing.meaning ? h("p", {}, `${standing.meaning}。`) : null,
+        me.status_reason ? h("p", {}, `原因:${me.status_reason}`) : null,
+        h("p", {}, "只有会籍状态正常的会员可以上传照片和下载会员证。"),
+        h("p", {}, `如有疑问,请联系${contact}。`)),
+      h("dl", { class: "kv" },
+        [["姓名", m.name], ["会员证书编号", m.member_no], ["所属协会", m.association_name || assocName(m.association)]]
+          .map(([k, v]) => h("div", { class: "kv-row" }, h("dt", {}, k), h("dd", {}, v || "—"))))),
+    h("div", { class: "card more-card" },
+      h("h2", {}, "其他服务"),
+      h("div", { class: "actions" },
+        h("button", { type: "button", class: "btn", onclick: () => showInfo() }, "查看基础信息"),
+        h("button", { type: "button", class: "btn", onclick: () => session.showChangePassword(false) }, "修改密码"))));
+}
+
 export function showNoPhoto(photoBox, photoMsg, actions, headline, photo, unavailable) {
   clear(photoBox, h("div", { class: "photo-empty" }, "暂无照片"));
   // the message and the way forward come first, above the member's details
   const body = photoBox.closest(".cert-body");
   body.before(photoMsg, actions);
+  if (photo.status === "review" && !unavailable) {
+    photoMsg.append(reviewPanel(photoLine("review")));
+    return;
+  }
   const extra = photoLine(photo.status);
   photoMsg.append(alertBox(unavailable ? "error" : "warning", headline,
     extra ? h("p", {}, extra) : null,

@@ -4,11 +4,12 @@
  */
 import { ApiError, messageFor } from "../api.js";
 import {
-  ACCEPT, checkReport, mimeOf, photoSize, pollUpload, postPresigned, requirementsList, sourceLimitMb, tooLargeMessage,
+  ACCEPT, checkReport, examplePhoto, mimeOf, photoSize, pollUpload, postPresigned, requirementsList, sourceLimitMb, tooLargeMessage,
 } from "../photo.js";
 import { $, alertBox, busy, clear, dataUrlToBlob, h, progress, showView } from "../ui.js";
 import { withSupport } from "../support.js";
 import { renderCert } from "./home.js";
+import { reviewPanel } from "./review.js";
 import { api, state } from "./state.js";
 
 export function showUpload() {
@@ -18,11 +19,12 @@ export function showUpload() {
   showView("upload");
 
   slot.append(h("section", { class: "card", id: "requirements-card" },
-    h("h2", { class: "card-title" }, "照片要求"), requirementsList(state.meta.photo_spec),
+    h("h2", { class: "card-title" }, "照片要求"),
+    h("div", { class: "requirements-with-example" }, requirementsList(state.meta.photo_spec), examplePhoto(state.meta.photo_spec)),
     h("p", { class: "muted small" }, `您可以直接选择手机或电脑中的照片(JPEG、PNG 或 HEIC,不超过 ${sourceLimitMb(state.meta.photo_spec)} MB),系统会自动裁剪并压缩为符合规格的候选照片供您确认;系统不会修改照片背景。`)));
 
   if (photo.status === "review") {
-    slot.append(alertBox("info", "已提交所属注协人工审核", h("p", {}, "您的照片正在由所属注协人工审核,审核通过后即可下载会员证。")),
+    slot.append(h("section", { class: "card" }, reviewPanel()),
       h("button", { type: "button", class: "btn btn-block", onclick: () => renderCert() }, "返回"));
     return;
   }
@@ -131,8 +133,10 @@ export function renderCandidate(work, out, res) {
         h("figcaption", {}, `候选照片(${state.meta.photo_spec.width} × ${state.meta.photo_spec.height})`))
         : h("div", { class: "photo-empty" }, "未能生成候选照片"),
       h("div", { class: "candidate-report" },
+        // no candidate: the one thing that is wrong first, the rules it kept from running after it
+        !res.image ? alertBox("error", report.message || "未能生成候选照片") : null,
         h("h3", {}, "规格检查结果"), checkReport(checks),
-        allOk ? h("p", { class: "ok-text" }, "照片符合规格。确认上传后,系统将与您的全科合格电子照片进行人脸比对。")
+        !res.image ? null : allOk ? h("p", { class: "ok-text" }, "照片符合规格。确认上传后,系统将与您的全科合格电子照片进行人脸比对。")
           : alertBox("warning", "照片不符合要求", h("p", {}, "请按提示重新拍摄或选择照片后再上传。")))),
     h("div", { class: "actions" }, confirm,
       h("button", { type: "button", class: "btn btn-block", onclick: () => { const i = $("#photo-file"); i.value = ""; i.click(); } }, "重新选择照片")));
@@ -177,10 +181,8 @@ export async function showResult(work, result) {
     return;
   }
   if (result.status === "review") {
-    clear(work,
-      alertBox("info", "已提交所属注协人工审核",
-        h("p", {}, result.message || "您的照片多次比对未通过,已提交所属注协人工审核。审核通过后即可下载会员证,请耐心等待。")),
-      checkReport(result.checks || []));
+    // one state, one message: the review panel, without the rejected-photo advice of the checks
+    clear(work, reviewPanel(result.message || "您的照片多次比对未通过,已提交所属注协人工审核。审核通过后即可下载会员证,请耐心等待。"));
     return;
   }
   const failed = (result.checks || []).filter((c) => !c.ok);

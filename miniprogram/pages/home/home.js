@@ -34,6 +34,8 @@ function view(me) {
     statusLabel: m.status_label || status,
     statusTitle: meta.t("status_title", { status: m.status_label || status }),
     statusReason: me.status_reason || "",
+    statusMeaning: (me.standing && me.standing.meaning) ? me.standing.meaning + "。" : "",
+    statusContact: meta.t("status_contact", { contact: (me.standing && me.standing.contact) || m.association_name || "" }),
     active: status === "active",
     photoLabel: meta.t("photo_status_labels." + (photo.has_photo && photo.status !== "review" && photo.status !== "pending"
       ? "accepted" : (photo.status || "none"))),

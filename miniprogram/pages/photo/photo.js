@@ -33,10 +33,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** One row per rule, with what to do for the failed ones (the shared help texts). */
 function rows(checks, withHelp) {
-  return (checks || []).map((c) => ({
-    rule: c.rule, ok: Boolean(c.ok), message: c.message,
-    help: !c.ok && withHelp ? meta.t("photo_rule_help." + c.rule) : "",
-  }));
+  // a rule that could not run is shown as not checked, without advice: the one real problem stands out
+  return (checks || []).map((c) => {
+    const skipped = c.state === "not_checked";
+    return {
+      rule: c.rule, ok: Boolean(c.ok), message: c.message, skipped,
+      icon: c.ok ? "✓" : (skipped ? "–" : "✗"),
+      help: !c.ok && !skipped && withHelp ? meta.t("photo_rule_help." + c.rule) : "",
+    };
+  });
 }
 
 Component({
@@ -132,7 +137,8 @@ Component({
       const report = res.report || {};
       const checks = report.checks || [];
       const ok = Boolean(res.image) && (checks.length ? checks.every((c) => c.ok) : report.status !== "rejected");
-      const set = (candidatePath) => this.setData({ step: "candidate", candidatePath, candidateOk: ok, checks: rows(checks, true) });
+      const set = (candidatePath) => this.setData({ step: "candidate", candidatePath, candidateOk: ok, checks: rows(checks, true),
+        prepareFailed: res.image ? "" : (report.message || "") });
       if (!res.image) { set(""); return Promise.resolve(); }
       const base64 = res.image.slice(res.image.indexOf(",") + 1);
       return writeBase64(`${wx.env.USER_DATA_PATH}/photo-candidate-${Date.now()}.jpg`, base64).then(set);
@@ -176,7 +182,8 @@ Component({
       if (res.status === "accepted") {
         result = { kind: "success", title: meta.t("match_success"), text: meta.t("match_success_detail"), checks: [] };
       } else if (res.status === "review") {
-        result = { kind: "info", title: meta.t("review_title"), text: res.message || meta.t("review_detail"), checks: rows(res.checks, false) };
+        // one state, one message: the server's review sentence, no per-rule advice rows
+        result = { kind: "info", title: meta.t("review_title"), text: res.message || meta.t("review_detail"), checks: [] };
       } else {
         result = {
           kind: "error", title: meta.t("match_failed"),

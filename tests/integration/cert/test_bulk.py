@@ -28,7 +28,7 @@ def test_bulk_job_reports_progress_and_lists_failures(client, aws, persona, make
     assert progress == [10, 15] and body["failed"] == 3
     archive = zipfile.ZipFile(io.BytesIO(requests.get(body["url"]).content))
     names = set(archive.namelist())
-    assert {f"{m.member_no}.pdf" for m in good} | {"report.csv"} == names
+    assert {f"{m.member_no}_{m.name}.pdf" for m in good} | {"report.csv"} == names
     report = archive.read("report.csv").decode("utf-8-sig")
     assert incomplete.member_no in report and "请将会员必填信息补充完整" in report
     assert no_photo.member_no in report and "没有查询到照片信息" in report
@@ -50,4 +50,4 @@ def test_bulk_by_filter_takes_complete_members_of_my_association(client, aws, pe
     body = client.http.post(f"/members/certificates/bulk/{r.json_body['job_id']}/next", headers=bj.headers).json_body
     assert body["finished"] and body["failed"] == 0
     archive = zipfile.ZipFile(io.BytesIO(requests.get(body["url"]).content))
-    assert f"{a.member_no}.pdf" in archive.namelist()
+    assert f"{a.member_no}_{a.name}.pdf" in archive.namelist()

@@ -118,6 +118,23 @@ def test_dry_run_reports_every_problem_by_row_and_column(http, staff, make_membe
     assert [m.member_no for m in MemberModel.scan(MemberModel.association.exists())] == [other.member_no]  # a dry run writes nothing
 
 
+def test_every_problem_of_a_row_is_reported_at_once(http, staff):
+    rows = fake_rows(3, seed=11)
+    bad_id_and_more = {**rows[0], "id_number": "110101199001011230", "email": "nope", "postal_code": "12"}
+    dup_with_more = {**rows[1], "id_number": rows[0]["id_number"], "email": "also-bad"}
+    bad_id_bad_birth = {**rows[2], "id_number": "110101199001011231", "birth_date": "1990-13-45"}
+    data = fill(template_bytes(http, staff), [rows[0], bad_id_and_more, dup_with_more, bad_id_bad_birth])
+    body = upload(http, staff, data).body
+    by_row: dict[int, set[str]] = {}
+    for e in body["errors"]:
+        by_row.setdefault(e["row"], set()).add(e["column"])
+    assert by_row[3] >= {"证件号码", "电子邮箱", "邮政编码"}  # the check digit together with the rest
+    found = {(e["row"], e["column"]): e["message"] for e in body["errors"]}
+    assert "居民身份证号码无效" in found[(3, "证件号码")]
+    assert found[(4, "证件号码")] == "与第2行的证件号码重复" and (4, "电子邮箱") in found  # not hidden
+    assert "居民身份证号码无效" in found[(5, "证件号码")] and (5, "出生日期") in found
+
+
 def test_a_commit_with_any_error_writes_nothing(http, staff):
     rows = fake_rows(5)
     rows[3]["email"] = "broken"

@@ -139,6 +139,7 @@ def test_different_person_is_rejected_then_goes_to_review_after_five_failures(cl
     bj = persona("association_staff", "110000")
     queue = client.http.get("/reviews", headers=bj.headers).json_body["items"]
     assert [i["review_id"] for i in queue] == [upload_id] and queue[0]["score"] is not None
+    assert queue[0]["reason"] == "face_mismatch_repeated" and queue[0]["reason_text"] == "多次人脸比对未通过"
     sh = persona("association_staff", "310000")
     assert client.http.get("/reviews", headers=sh.headers).json_body["items"] == []
     assert client.http.post(f"/reviews/{upload_id}/accept", headers=sh.headers, body="{}").status_code == 404
@@ -156,8 +157,21 @@ def test_no_reference_goes_to_review(client, aws, persona, member_with_reference
     _consent(client, me)
     upload_id = _upload(client, me.headers, "/me/photo/uploads", _photo("obama_01"))
     _drain(client, aws)
-    assert client.http.get(f"/me/photo/uploads/{upload_id}", headers=me.headers).json_body["status"] == "review"
+    status = client.http.get(f"/me/photo/uploads/{upload_id}", headers=me.headers).json_body
+    assert status["status"] == "review"
     assert MemberModel.get(m.member_no).photo_status == "review"
+    # one state, one message: the member's words for this reason, and what happens next
+    review = client.http.get("/me/photo/review", headers=me.headers).json_body
+    assert review["in_review"] and review["reason"] == "no_reference"
+    assert review["message"] == status["message"] and "全科合格照片" in review["message"]
+    assert "请上传" not in review["message"] and "无需再次上传" in review["next"]
+    image = client.http.get("/me/photo/review/image", headers={**me.headers, "Accept": "image/jpeg"})
+    assert image.status_code == 200 and image.body[:2] == b"\xff\xd8"
+    # staff read the actual reason in staff words (not "多次人脸比对未通过", not "您的")
+    bj = persona("association_staff", "110000")
+    item = client.http.get("/reviews", headers=bj.headers).json_body["items"][0]
+    assert item["reason"] == "no_reference" and item["reason_text"] == "无全科合格照片,未能自动比对"
+    assert "您" not in item["message"] and "多次" not in item["message"]
 
 
 def test_spec_failure_is_rejected_with_every_reason(client, aws, persona, member_with_reference):
@@ -193,6 +207,29 @@ def test_staff_upload_confirm_and_use_reference(client, aws, persona, member_wit
     history = client.http.get(f"/members/{other.member_no}/history", headers=bj.headers)
     assert history.status_code == 200
     assert any(e["action"] == "photo" for e in history.json_body["items"])
+
+
+def test_staff_confirm_of_a_face_mismatch_needs_a_written_override(client, aws, persona, member_with_reference):
+    m = member_with_reference("hopper_01")
+    bj = persona("association_staff", "110000")
+    upload_id = _upload(client, bj.headers, f"/members/{m.member_no}/photo/uploads", _photo("obama_01"))
+    _drain(client, aws)
+    body = client.http.get(f"/members/{m.member_no}/photo/uploads/{upload_id}", headers=bj.headers).json_body
+    match = next(c for c in body["checks"] if c["rule"] == "face_match")
+    assert match["state"] == "failed" and not match["ok"]
+    path = f"/members/{m.member_no}/photo/uploads/{upload_id}/confirm"
+    r = client.http.post(path, headers=bj.headers, body=json.dumps({"override_reason": "  "}))
+    assert r.status_code == 409 and r.json_body["code"] == "FACE_MISMATCH_OVERRIDE_REQUIRED"
+    assert "人脸比对未通过" in r.json_body["message"]
+    assert MemberModel.get(m.member_no).photo_status == "none"
+
+    reason = "已电话核实本人,现场比对身份证件一致"
+    r = client.http.post(path, headers=bj.headers, body=json.dumps({"override_reason": reason}))
+    assert r.status_code == 200 and r.json_body["override"] is True
+    assert MemberModel.get(m.member_no).photo_status == "accepted"
+    items = client.http.get(f"/members/{m.member_no}/history", headers=bj.headers).json_body["items"]
+    overrides = [e for e in items if e["action"] == "photo" and e["detail"].get("reason") == reason]
+    assert len(overrides) == 1 and "人工确认为本人" in overrides[0]["detail"]["event"]
 
 
 def test_staff_of_another_association_cannot_touch_photos(client, persona, member_with_reference):

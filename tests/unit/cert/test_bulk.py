@@ -27,12 +27,12 @@ def test_pdfs_and_a_report_listing_failures_with_their_reason(certificate: bytes
     ]
     archive = build_zip(iter(items), total=4, progress=lambda done, total: calls.append((done, total)))
     names = zipfile.ZipFile(io.BytesIO(archive)).namelist()
-    assert sorted(names) == ["110000123456.pdf", "110000123458.pdf", REPORT_NAME]
+    assert sorted(names) == ["110000123456.pdf", "110000123458_王五.pdf", REPORT_NAME]
     assert zipfile.ZipFile(io.BytesIO(archive)).read("110000123456.pdf") == certificate
     report = _report(archive)
     assert "110000123457,李四,未生成,没有查询到照片信息" in report
     assert '110000123459,赵六,未生成,"请将会员必填信息补充完整,再进行下载"' in report
-    assert "110000123458,王五,已生成,110000123458.pdf" in report
+    assert "110000123458,王五,已生成,110000123458_王五.pdf" in report
     assert report.index("李四") < report.index("王五")  # failures first
     assert "合计,4 人,已生成,2 份,未生成,2 人" in report
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
@@ -65,6 +65,13 @@ def test_report_neutralises_spreadsheet_formulas() -> None:
 def test_member_numbers_cannot_escape_the_archive(certificate: bytes) -> None:
     archive = build_zip([("../../etc/passwd", certificate)])
     assert zipfile.ZipFile(io.BytesIO(archive)).namelist()[0] == "______etc_passwd.pdf"
+
+
+def test_names_are_number_and_safe_name(certificate: bytes) -> None:
+    archive = build_zip([("110000000001", certificate, "张 三/../x:*?"), ("110000000002", certificate, " ..")])
+    info = zipfile.ZipFile(io.BytesIO(archive)).infolist()
+    assert [i.filename for i in info[:2]] == ["110000000001_张 三..x.pdf", "110000000002.pdf"]
+    assert info[0].flag_bits & 0x800  # UTF-8 names, flagged as such
 
 
 def test_same_items_same_archive(certificate: bytes) -> None:

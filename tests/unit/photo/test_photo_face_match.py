@@ -54,7 +54,7 @@ def test_result_shape(load, dlib_engine, face_settings) -> None:  # type: ignore
     body = check_photo(load("spec_white", "obama_02.jpg"), load("spec_white", "obama_03.jpg"),
                        dlib_engine, face_settings).to_dict()
     assert set(body) == {"status", "checks", "score", "engine", "message"}
-    assert all(set(c) == {"rule", "ok", "message"} for c in body["checks"])
+    assert all(set(c) == {"rule", "ok", "state", "message"} for c in body["checks"])
     assert isinstance(body["score"], float)  # a score, never an embedding
 
 
@@ -103,9 +103,11 @@ def test_bands_come_from_settings() -> None:
 
 def test_spec_only_reports_comparison_without_deciding(load, dlib_engine) -> None:  # type: ignore[no-untyped-def]
     result = spec_only(load("spec_white", "biden_01.jpg"), dlib_engine, load("spec_white", "obama_01.jpg"))
-    assert result.status == "accepted"  # staff decide; the mismatch is informational
+    assert result.status == "accepted"  # the spec passed; confirming the mismatch needs an override
     match = result.check(FACE_MATCH)
-    assert not match.ok and "仅供参考" in match.message
+    assert not match.ok and match.state == "failed"
+    assert match.message == "与全科合格照片比对不一致,可能不是同一人"  # written for staff
+    assert "请上传" not in match.message and "所属注协" not in match.message
     assert result.score is not None and result.score > 0.62
     assert spec_only(load("spec_white", "biden_01.jpg"), dlib_engine).check(FACE_MATCH) is None
 

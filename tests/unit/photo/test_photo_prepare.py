@@ -120,6 +120,17 @@ def test_no_face_makes_no_candidate(to_jpeg, dlib_engine) -> None:  # type: igno
     candidate, report = prepare_portrait(to_jpeg(Image.new("RGB", (600, 800), (200, 220, 240))), dlib_engine)
     assert candidate == b""
     assert "未检测到人脸" in report.check("exactly_one_face").message
+    assert report.message == "未检测到人脸"  # the one thing first
+    later = [c for c in report.checks if c.rule in ("face_size_and_position", "sharpness")]
+    assert later and all(c.state == "not_checked" and c.message == "未检查" for c in later)
+
+
+def test_a_file_that_is_not_a_photo_says_so_first(fake_engine) -> None:  # type: ignore[no-untyped-def]
+    _, report = prepare_portrait(b"%PDF-1.4 not a photo" * 50, fake_engine)
+    assert report.message == "文件不是照片"
+    assert report.check("format").state == "failed"
+    others = [c for c in report.checks if c.rule != "format"]
+    assert others and all(c.to_dict()["state"] == "not_checked" for c in others)
 
 
 def test_crop_is_shifted_and_shrunk_inside_the_image_never_padded() -> None:
