@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import aws, batch, db
 from chalicelib.config import Settings, get_settings
 from chalicelib.mail import Mailer
 from chalicelib.storage import PhotoStore
+
+if TYPE_CHECKING:  # the rooms' repositories are imported lazily, when first asked for
+    from chalicelib.auth.repository import AuthRepository
 
 
 @dataclass
@@ -27,6 +30,13 @@ class Deps:
     @cached_property
     def mailer(self) -> Mailer:
         return Mailer(aws.client("ses", self.settings.region), self.settings.mail_sender)
+
+    @cached_property
+    def auth_store(self) -> AuthRepository:
+        """The auth room's repository (accounts, captchas, throttles, denylist, reset codes)."""
+        from chalicelib.auth.repository import DynamoAuthRepository
+
+        return DynamoAuthRepository()
 
     @cached_property
     def members(self) -> Any:

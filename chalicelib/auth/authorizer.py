@@ -31,7 +31,7 @@ def token_authorizer(auth_request):  # type: ignore[no-untyped-def]
     try:
         d = deps()
         claims = tokens.decode(d.settings.token_key, _bearer(auth_request.token))
-        if claims is None or not revocation.is_token_live(claims):
+        if claims is None or not revocation.is_token_live(claims, repo=d.auth_store):
             return deny
     except Exception:  # storage down: deny rather than fail open
         log.exception("authorizer failure")
