@@ -17,6 +17,7 @@ from chalicelib.storage import PhotoStore
 
 if TYPE_CHECKING:  # the rooms' repositories are imported lazily, when first asked for
     from chalicelib.auth.repository import AuthRepository
+    from chalicelib.photo.repository import UploadRepository
 
 
 @dataclass
@@ -37,6 +38,13 @@ class Deps:
         from chalicelib.auth.repository import DynamoAuthRepository
 
         return DynamoAuthRepository()
+
+    @cached_property
+    def uploads(self) -> UploadRepository:
+        """The photo room's repository (uploads and the review queue)."""
+        from chalicelib.photo.repository import DynamoUploadRepository
+
+        return DynamoUploadRepository()
 
     @cached_property
     def members(self) -> Any:

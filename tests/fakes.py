@@ -15,6 +15,8 @@ from chalicelib.auth.models import AccountModel, EphemeralModel
 from chalicelib.auth.repository import AccountExists
 from chalicelib.members.models import MemberModel
 from chalicelib.members.store import StaleWrite
+from chalicelib.photo.models import UploadModel
+from chalicelib.photo.repository import StaleUpload
 
 
 class FakeMemberRepository:
@@ -129,3 +131,27 @@ class FakeAuthRepository:
         merged = {**(item.data.as_dict() if item is not None else {}), **data}
         self.put_item(key, merged, expires_at)
 
+
+class FakeUploadRepository:
+    """Uploads in a dict, saved under their version like PynamoDB's VersionAttribute; the review
+    queue is every upload that carries `review_association`, newest first."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, dict] = {}
+
+    def get(self, upload_id: str, *, consistent: bool = False) -> UploadModel | None:
+        data = self._items.get(upload_id)
+        return UploadModel.from_raw_data(copy.deepcopy(data)) if data is not None else None
+
+    def save(self, upload: UploadModel) -> None:
+        stored = self._items.get(upload.upload_id)
+        stored_version = int(stored["version"]["N"]) if stored is not None else None
+        if stored_version != (int(upload.version) if upload.version is not None else None):
+            raise StaleUpload(upload.upload_id)
+        upload.version = (stored_version or 0) + 1
+        self._items[upload.upload_id] = upload.serialize()
+
+    def review_queue(self, association: str, *, limit: int = 200) -> list[UploadModel]:
+        waiting = [u for u in map(UploadModel.from_raw_data, copy.deepcopy(list(self._items.values())))
+                   if u.review_association == association]
+        return sorted(waiting, key=lambda u: u.created_at, reverse=True)[:limit]

@@ -103,7 +103,7 @@ def use_reference(req: Request, member_no: str) -> dict[str, Any]:
 
 @api.route("/reviews", roles=STAFF)
 def reviews(req: Request) -> dict[str, Any]:
-    return service.list_reviews(req.principal)
+    return service.list_reviews(req.principal, uploads=deps().uploads)
 
 
 @api.route("/reviews/{review_id}/photo", roles=STAFF)
