@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 # module imports this one, and the API's cold start should not pay for them before a request
 # needs storage (docs/architecture.md, "Cold start").
 
+if TYPE_CHECKING:  # the rooms' repositories are imported lazily, when first asked for
+    from chalicelib.auth.repository import AuthRepository
+    from chalicelib.photo.repository import UploadRepository
+
 
 @dataclass
 class Deps:
@@ -37,6 +41,20 @@ class Deps:
         from chalicelib.mail import build_mailer
 
         return build_mailer(self.settings)
+
+    @cached_property
+    def auth_store(self) -> AuthRepository:
+        """The auth room's repository (accounts, captchas, throttles, denylist, reset codes)."""
+        from chalicelib.auth.repository import DynamoAuthRepository
+
+        return DynamoAuthRepository()
+
+    @cached_property
+    def uploads(self) -> UploadRepository:
+        """The photo room's repository (uploads and the review queue)."""
+        from chalicelib.photo.repository import DynamoUploadRepository
+
+        return DynamoUploadRepository()
 
     @cached_property
     def members(self) -> Any:

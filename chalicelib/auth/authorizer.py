@@ -44,7 +44,7 @@ def token_authorizer(auth_request):  # type: ignore[no-untyped-def]
 
         d = deps()
         claims = tokens.decode(d.settings.token_key, _bearer(auth_request.token))
-        live = claims is not None and revocation.is_token_live(claims)
+        live = claims is not None and revocation.is_token_live(claims, repo=d.auth_store)
     except Exception as exc:  # SSM or DynamoDB down: deny rather than fail open, and say so
         log.error("authorizer could not check the token: %s", type(exc).__name__, exc_info=True)
         metrics.count(metrics.AUTHORIZER_CHECK_FAILED)

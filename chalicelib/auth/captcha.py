@@ -15,9 +15,8 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from captcha.image import ImageCaptcha
-from pynamodb.exceptions import DeleteError, DoesNotExist
 
-from chalicelib.auth.models import EphemeralModel
+from chalicelib.auth.repository import DYNAMO, AuthRepository
 from chalicelib.config import Settings
 from chalicelib.errors import BadRequest
 
@@ -38,27 +37,25 @@ def _digest(settings: Settings, captcha_id: str, answer: str) -> str:
     return hmac.new(key, f"{captcha_id}:{answer.strip().upper()}".encode(), hashlib.sha256).hexdigest()
 
 
-def create(settings: Settings) -> tuple[str, str, str]:
+def create(settings: Settings, *, repo: AuthRepository = DYNAMO) -> tuple[str, str, str]:
     """(captcha_id, answer, PNG data URL). Routes return only the id and the image."""
     answer = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
     captcha_id = uuid.uuid4().hex
-    EphemeralModel(f"captcha#{captcha_id}", data={"h": _digest(settings, captcha_id, answer)},
-                   expires_at=datetime.now(timezone.utc) + TTL).save()
+    repo.put_item(f"captcha#{captcha_id}", {"h": _digest(settings, captcha_id, answer)},
+                  datetime.now(timezone.utc) + TTL)
     png = _IMAGE.generate(answer, format="png").getvalue()
     return captcha_id, answer, "data:image/png;base64," + base64.b64encode(png).decode()
 
 
-def verify(settings: Settings, captcha_id: str | None, code: str | None) -> None:
+def verify(settings: Settings, captcha_id: str | None, code: str | None, *,
+           repo: AuthRepository = DYNAMO) -> None:
     """Consume the captcha; raise CaptchaInvalid unless `code` answers it (or is the test code)."""
     if not captcha_id or not code or len(captcha_id) > 64 or len(code) > 16:
         raise CaptchaInvalid()
-    item = EphemeralModel(f"captcha#{captcha_id}")
-    try:
-        stored = EphemeralModel.get(f"captcha#{captcha_id}", consistent_read=True)
-        # Single use even under concurrent submissions: only the request that deletes it wins.
-        item.delete(condition=EphemeralModel.key.exists())
-    except (DoesNotExist, DeleteError):
-        raise CaptchaInvalid() from None
+    stored = repo.get_item(f"captcha#{captcha_id}")
+    # Single use even under concurrent submissions: only the request that deletes it wins.
+    if stored is None or not repo.take_item(f"captcha#{captcha_id}"):
+        raise CaptchaInvalid()
     if stored.expired():
         raise CaptchaInvalid()
     test_code = settings.captcha_test_code

@@ -18,12 +18,10 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping, Protocol, Sequence
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
-from pynamodb.expressions.update import Action
-
 from chalicelib import metrics
 from chalicelib.auth import captcha, passwords, revocation, throttle, tokens
-from chalicelib.auth.models import AccountModel, EphemeralModel
+from chalicelib.auth.models import AccountModel
+from chalicelib.auth.repository import DYNAMO, AccountExists, AuthRepository
 from chalicelib.db import utcnow_iso
 from chalicelib.errors import AppError, BadRequest, Conflict, NotFound, TooManyRequests, Unauthorized, ValidationFailed
 from chalicelib.principal import MEMBER, Principal
@@ -109,17 +107,14 @@ def _account_id(user_type: str, username: str) -> str:
     return AccountModel.key(user_type, username.lower() if user_type == "staff" else username)
 
 
-def _check_captcha(settings: Any, body: Mapping[str, Any]) -> None:
+def _check_captcha(settings: Any, body: Mapping[str, Any], repo: AuthRepository) -> None:
     captcha_id, code = body.get("captcha_id"), body.get("captcha_code")
     captcha.verify(settings, captcha_id if isinstance(captcha_id, str) else None,
-                   code if isinstance(code, str) else None)
+                   code if isinstance(code, str) else None, repo=repo)
 
 
-def _load_account(account_id: str) -> AccountModel | None:
-    try:
-        return AccountModel.get(account_id, consistent_read=True)
-    except DoesNotExist:
-        return None
+def _load_account(account_id: str, repo: AuthRepository) -> AccountModel | None:
+    return repo.get_account(account_id)
 
 
 def _too_many(seconds: int, message: str) -> TooManyRequests:
@@ -163,40 +158,41 @@ def _issue(settings: Any, directory: MemberDirectory, account: AccountModel) -> 
 
 # -- sign in / out --------------------------------------------------------------------------------
 
-def login(settings: Any, directory: MemberDirectory, body: Mapping[str, Any], client_ip: str) -> dict[str, Any]:
+def login(settings: Any, directory: MemberDirectory, body: Mapping[str, Any], client_ip: str, *,
+          repo: AuthRepository = DYNAMO) -> dict[str, Any]:
     user_type = _user_type(body)
     username = _text(body, "username", "用户名", max_len=64)
     password = _text(body, "password", "密码", strip=False)
-    _check_captcha(settings, body)
+    _check_captcha(settings, body, repo)
 
     account_id = _account_id(user_type, username)
-    wait = max(throttle.wait_seconds(throttle.ACCOUNT, account_id),
-               throttle.wait_seconds(throttle.CLIENT, client_ip))
+    wait = max(throttle.wait_seconds(throttle.ACCOUNT, account_id, repo=repo),
+               throttle.wait_seconds(throttle.CLIENT, client_ip, repo=repo))
     if wait:
         raise _too_many(wait, f"登录失败次数过多,请{wait}秒后再试")
 
-    account = _load_account(account_id)
+    account = _load_account(account_id, repo)
     ok = passwords.verify_password(account.password_hash if account else None, password)
     if not ok or account is None or account.disabled:
-        throttle.record_failure(throttle.ACCOUNT, account_id)
-        throttle.record_failure(throttle.CLIENT, client_ip)
+        throttle.record_failure(throttle.ACCOUNT, account_id, repo=repo)
+        throttle.record_failure(throttle.CLIENT, client_ip, repo=repo)
         log.info("login failed type=%s", user_type)
         metrics.count(metrics.LOGIN_FAILURES)
         raise LoginFailed()
 
-    throttle.clear(throttle.ACCOUNT, account_id)
+    throttle.clear(throttle.ACCOUNT, account_id, repo=repo)
     if passwords.needs_rehash(account.password_hash):
-        account.update(actions=[AccountModel.password_hash.set(passwords.hash_password(password))])
+        repo.update_account(account, password_hash=passwords.hash_password(password))
     return _issue(settings, directory, account)
 
 
-def logout(principal: Principal) -> dict[str, Any]:
-    revocation.revoke(principal.jti, principal.exp or int(time.time()) + 3600)
+def logout(principal: Principal, *, repo: AuthRepository = DYNAMO) -> dict[str, Any]:
+    revocation.revoke(principal.jti, principal.exp or int(time.time()) + 3600, repo=repo)
     return {"ok": True}
 
 
-def session(directory: MemberDirectory, principal: Principal) -> dict[str, Any]:
-    account = _load_account(principal.username)
+def session(directory: MemberDirectory, principal: Principal, *, repo: AuthRepository = DYNAMO) -> dict[str, Any]:
+    account = _load_account(principal.username, repo)
     if account is None:
         raise Unauthorized()
     return {"user": user_view(directory, account), "expires_at": principal.exp}
@@ -204,34 +200,31 @@ def session(directory: MemberDirectory, principal: Principal) -> dict[str, Any]:
 
 # -- password change (signed in) ------------------------------------------------------------------
 
-def _set_password(account: AccountModel, new_hash: str, cutoff: int) -> None:
-    account.update(actions=[
-        AccountModel.password_hash.set(new_hash),
-        AccountModel.must_change_password.set(False),
-        AccountModel.tokens_valid_after.set(cutoff),
-        AccountModel.updated_at.set(utcnow_iso()),
-    ])
+def _set_password(account: AccountModel, new_hash: str, cutoff: int, repo: AuthRepository) -> None:
+    repo.update_account(account, password_hash=new_hash, must_change_password=False,
+                        tokens_valid_after=cutoff, updated_at=utcnow_iso())
 
 
-def change_password(settings: Any, directory: MemberDirectory, principal: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
+def change_password(settings: Any, directory: MemberDirectory, principal: Principal, body: Mapping[str, Any], *,
+                    repo: AuthRepository = DYNAMO) -> dict[str, Any]:
     old = _text(body, "old_password", "原密码", strip=False)
     new = _text(body, "new_password", "新密码", strip=False)
-    account = _load_account(principal.username)
+    account = _load_account(principal.username, repo)
     if account is None or account.disabled:
         raise Unauthorized()
-    wait = throttle.wait_seconds(throttle.ACCOUNT, account.account_id)
+    wait = throttle.wait_seconds(throttle.ACCOUNT, account.account_id, repo=repo)
     if wait:
         raise _too_many(wait, f"密码错误次数过多,请{wait}秒后再试")
     if not passwords.verify_password(account.password_hash, old):
-        throttle.record_failure(throttle.ACCOUNT, account.account_id)
+        throttle.record_failure(throttle.ACCOUNT, account.account_id, repo=repo)
         raise WrongPassword()
     passwords.check_policy(new, username=account.username)
     if new == old:
         raise ValidationFailed("新密码不能与原密码相同", code="PASSWORD_UNCHANGED",
                                errors=[{"key": "new_password", "label": "新密码",
                                         "message": "新密码不能与原密码相同"}])
-    _set_password(account, passwords.hash_password(new), cutoff_now())
-    revocation.revoke(principal.jti, principal.exp or int(time.time()) + 3600)
+    _set_password(account, passwords.hash_password(new), cutoff_now(), repo)
+    revocation.revoke(principal.jti, principal.exp or int(time.time()) + 3600, repo=repo)
     return _issue(settings, directory, account)  # `update` has loaded the new values into `account`
 
 
@@ -264,19 +257,20 @@ def _reset_mail(account: AccountModel, code: str) -> tuple[str, str]:
     return subject, text
 
 
-def forgot_password(settings: Any, mailer: Any, directory: MemberDirectory, body: Mapping[str, Any], client_ip: str) -> dict[str, Any]:
+def forgot_password(settings: Any, mailer: Any, directory: MemberDirectory, body: Mapping[str, Any], client_ip: str, *,
+                    repo: AuthRepository = DYNAMO) -> dict[str, Any]:
     user_type = _user_type(body)
     username = _text(body, "username", "用户名", max_len=64)
-    _check_captcha(settings, body)
-    wait = throttle.hit("forgot", client_ip, limit=FORGOT_PER_CLIENT_PER_HOUR, window_seconds=3600)
+    _check_captcha(settings, body, repo)
+    wait = throttle.hit("forgot", client_ip, limit=FORGOT_PER_CLIENT_PER_HOUR, window_seconds=3600, repo=repo)
     if wait:
         raise _too_many(wait, f"操作过于频繁,请{wait}秒后再试")
 
     account_id = _account_id(user_type, username)
     # Counted for every typed name, existing or not, so limiting reveals nothing either.
-    if throttle.hit("forgot-acct", account_id, limit=FORGOT_PER_ACCOUNT_PER_HOUR, window_seconds=3600):
+    if throttle.hit("forgot-acct", account_id, limit=FORGOT_PER_ACCOUNT_PER_HOUR, window_seconds=3600, repo=repo):
         return dict(FORGOT_ANSWER)
-    account = _load_account(account_id)
+    account = _load_account(account_id, repo)
     if account is None or account.disabled:
         return dict(FORGOT_ANSWER)
     address = _address_on_file(directory, account)
@@ -284,8 +278,8 @@ def forgot_password(settings: Any, mailer: Any, directory: MemberDirectory, body
         return dict(FORGOT_ANSWER)
 
     code = f"{secrets.randbelow(10**6):06d}"
-    EphemeralModel(f"reset#{account_id}", data={"h": _code_digest(settings, account_id, code), "tries": 0},
-                   expires_at=datetime.now(timezone.utc) + RESET_CODE_TTL).save()
+    repo.put_item(f"reset#{account_id}", {"h": _code_digest(settings, account_id, code), "tries": 0},
+                  datetime.now(timezone.utc) + RESET_CODE_TTL)
     subject, text = _reset_mail(account, code)
     try:
         mailer.send(address, subject, text)
@@ -295,30 +289,24 @@ def forgot_password(settings: Any, mailer: Any, directory: MemberDirectory, body
     return dict(FORGOT_ANSWER)
 
 
-def _consume_reset_code(settings: Any, account_id: str, code: str) -> None:
+def _consume_reset_code(settings: Any, account_id: str, code: str, repo: AuthRepository) -> None:
     key = f"reset#{account_id}"
-    try:
-        item = EphemeralModel.get(key, consistent_read=True)
-    except DoesNotExist:
-        raise ResetCodeInvalid() from None
+    item = repo.get_item(key)
+    if item is None:
+        raise ResetCodeInvalid()
     if item.expired() or int(item.data["tries"]) >= RESET_CODE_MAX_TRIES:
         raise ResetCodeInvalid()
     if not hmac.compare_digest(str(item.data["h"]), _code_digest(settings, account_id, code)):
-        try:
-            item.update(actions=[EphemeralModel.data["tries"].add(1)],
-                        condition=EphemeralModel.key.exists())
-            if int(item.data["tries"]) >= RESET_CODE_MAX_TRIES:
-                item.delete()
-        except (UpdateError, DeleteError):
-            pass
+        tries = repo.add_to_item(key, "tries", 1)
+        if tries is not None and tries >= RESET_CODE_MAX_TRIES:
+            repo.delete_item(key)
         raise ResetCodeInvalid()
-    try:  # single use, even for two concurrent requests with the right code
-        item.delete(condition=EphemeralModel.key.exists())
-    except DeleteError:
-        raise ResetCodeInvalid() from None
+    # single use, even for two concurrent requests with the right code
+    if not repo.take_item(key):
+        raise ResetCodeInvalid()
 
 
-def reset_password(settings: Any, body: Mapping[str, Any]) -> dict[str, Any]:
+def reset_password(settings: Any, body: Mapping[str, Any], *, repo: AuthRepository = DYNAMO) -> dict[str, Any]:
     user_type = _user_type(body)
     username = _text(body, "username", "用户名", max_len=64)
     code = _text(body, "code", "验证码", max_len=16)
@@ -326,12 +314,12 @@ def reset_password(settings: Any, body: Mapping[str, Any]) -> dict[str, Any]:
     account_id = _account_id(user_type, username)
     # Policy first, so a weak choice does not use up the code.
     passwords.check_policy(new, username=username)
-    _consume_reset_code(settings, account_id, code)
-    account = _load_account(account_id)
+    _consume_reset_code(settings, account_id, code, repo)
+    account = _load_account(account_id, repo)
     if account is None or account.disabled:
         raise ResetCodeInvalid()
-    _set_password(account, passwords.hash_password(new), cutoff_now())
-    throttle.clear(throttle.ACCOUNT, account_id)
+    _set_password(account, passwords.hash_password(new), cutoff_now(), repo)
+    throttle.clear(throttle.ACCOUNT, account_id, repo=repo)
     log.info("password reset type=%s", user_type)
     return {"ok": True, "message": "密码已重置,请使用新密码登录"}
 
@@ -342,19 +330,20 @@ def _same_name(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-def lookup(settings: Any, directory: MemberDirectory, body: Mapping[str, Any], client_ip: str) -> dict[str, Any]:
+def lookup(settings: Any, directory: MemberDirectory, body: Mapping[str, Any], client_ip: str, *,
+           repo: AuthRepository = DYNAMO) -> dict[str, Any]:
     name = _text(body, "name", "姓名", max_len=64)
     id_type = _text(body, "id_type", "证件类型", max_len=32)
     id_number = _text(body, "id_number", "证件号码", max_len=40)
-    _check_captcha(settings, body)
-    wait = throttle.hit("lookup", client_ip, limit=LOOKUP_PER_CLIENT_PER_HOUR, window_seconds=3600)
+    _check_captcha(settings, body, repo)
+    wait = throttle.hit("lookup", client_ip, limit=LOOKUP_PER_CLIENT_PER_HOUR, window_seconds=3600, repo=repo)
     if wait:
         raise _too_many(wait, f"查询过于频繁,请{wait}秒后再试")
 
     for member in directory.find_by_identity(id_type, id_number.replace(" ", "")):
         if not _same_name(member.name or "", name):
             continue
-        account = _load_account(AccountModel.key("member", member.member_no))
+        account = _load_account(AccountModel.key("member", member.member_no), repo)
         activated = bool(account and not account.disabled and not account.must_change_password)
         return {
             "member_no": member.member_no,
@@ -368,7 +357,7 @@ def lookup(settings: Any, directory: MemberDirectory, body: Mapping[str, Any], c
 # -- account creation (staff CLI, member approval) --------------------------------------------------
 
 def create_account(*, user_type: str, username: str, role: str, association: str, member_no: str = "",
-                   display_name: str = "", email: str | None = None) -> str:
+                   display_name: str = "", email: str | None = None, repo: AuthRepository = DYNAMO) -> str:
     """Create an account with a random initial password (returned once; must be changed at first
     sign-in). 409 ACCOUNT_EXISTS if the account already exists."""
     initial = passwords.generate_initial_password()
@@ -377,46 +366,39 @@ def create_account(*, user_type: str, username: str, role: str, association: str
                            display_name=display_name, email=email or None,
                            password_hash=passwords.hash_password(initial), must_change_password=True)
     try:
-        account.save(condition=AccountModel.account_id.does_not_exist())
-    except PutError as exc:
+        repo.add_account(account)
+    except AccountExists as exc:
         raise Conflict("该账号已存在", code="ACCOUNT_EXISTS") from exc
     return initial
 
 
-def reset_to_initial_password(account_id: str) -> str:
+def reset_to_initial_password(account_id: str, *, repo: AuthRepository = DYNAMO) -> str:
     """A new random initial password for an existing account; its tokens die at once."""
-    account = _load_account(account_id)
+    account = _load_account(account_id, repo)
     if account is None:
         raise NotFound("账号不存在", code="ACCOUNT_NOT_FOUND")
     initial = passwords.generate_initial_password()
-    account.update(actions=[
-        AccountModel.password_hash.set(passwords.hash_password(initial)),
-        AccountModel.must_change_password.set(True),
-        AccountModel.tokens_valid_after.set(cutoff_now()),
-        AccountModel.updated_at.set(utcnow_iso()),
-    ])
-    throttle.clear(throttle.ACCOUNT, account_id)
+    repo.update_account(account, password_hash=passwords.hash_password(initial), must_change_password=True,
+                        tokens_valid_after=cutoff_now(), updated_at=utcnow_iso())
+    throttle.clear(throttle.ACCOUNT, account_id, repo=repo)
     return initial
 
 
-def issue_member_initial_password(member_no: str, association: str, display_name: str) -> str:
+def issue_member_initial_password(member_no: str, association: str, display_name: str, *,
+                                  repo: AuthRepository = DYNAMO) -> str:
     """A new random initial password for a member's account (created if missing, e.g. after an
     import); shown once, must be changed at first sign-in, and every earlier token dies at once,
     including one issued in this very second."""
     account_id = AccountModel.key("member", member_no)
-    account = _load_account(account_id)
+    account = _load_account(account_id, repo)
     initial = passwords.generate_initial_password()
     if account is None:
         now = utcnow_iso()
-        member_account(member_no, association, display_name, passwords.hash_password(initial), now,
-                       tokens_valid_after=cutoff_now()).save()
+        repo.put_account(member_account(member_no, association, display_name, passwords.hash_password(initial), now,
+                                        tokens_valid_after=cutoff_now()))
     else:
-        account.update(actions=[
-            AccountModel.password_hash.set(passwords.hash_password(initial)),
-            AccountModel.must_change_password.set(True),
-            AccountModel.tokens_valid_after.set(cutoff_now()),
-            AccountModel.updated_at.set(utcnow_iso()),
-        ])
+        repo.update_account(account, password_hash=passwords.hash_password(initial), must_change_password=True,
+                        tokens_valid_after=cutoff_now(), updated_at=utcnow_iso())
     return initial
 
 
@@ -429,11 +411,11 @@ def member_account(member_no: str, association: str, name: str, password_hash: s
                         tokens_valid_after=tokens_valid_after, created_at=now, updated_at=now)
 
 
-def set_disabled(account_id: str, disabled: bool) -> None:
-    account = _load_account(account_id)
+def set_disabled(account_id: str, disabled: bool, *, repo: AuthRepository = DYNAMO) -> None:
+    account = _load_account(account_id, repo)
     if account is None:
         raise NotFound("账号不存在", code="ACCOUNT_NOT_FOUND")
-    actions: list[Action] = [AccountModel.disabled.set(disabled), AccountModel.updated_at.set(utcnow_iso())]
+    changes: dict[str, Any] = {"disabled": disabled, "updated_at": utcnow_iso()}
     if disabled:
-        actions.append(AccountModel.tokens_valid_after.set(cutoff_now()))
-    account.update(actions=actions)
+        changes["tokens_valid_after"] = cutoff_now()
+    repo.update_account(account, **changes)

@@ -1,6 +1,6 @@
 """Counters in the TTL table that slow brute force down without locking anyone out for long.
 
-Two kinds, both keyed in `EphemeralModel` so no schema change is needed:
+Two kinds, both short-lived items of the auth repository so no schema change is needed:
 
 - failure counters (`fail#acct#<account id>`, `fail#ip#<client ip>`): every failed sign-in adds
   one; from the `free`-th failure on, the next attempt must wait 2, 4, 8, ... seconds, capped at
@@ -19,9 +19,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
-
 from chalicelib.auth.models import EphemeralModel
+from chalicelib.auth.repository import DYNAMO, AuthRepository
 
 MAX_DELAY_SECONDS = 900  # the longest an attacker can keep an account waiting
 MEMORY_SECONDS = 3600  # how long a counter remembers failures after its delay has passed
@@ -51,75 +50,64 @@ def _ts(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, timezone.utc)
 
 
-def _get(key: str) -> EphemeralModel | None:
-    try:
-        item = EphemeralModel.get(key, consistent_read=True)
-    except DoesNotExist:
+def _get(key: str, repo: AuthRepository) -> EphemeralModel | None:
+    item = repo.get_item(key)
+    if item is None:
         return None
     return None if item.expired() else item
 
 
-def wait_seconds(policy: Policy, subject: str, now: float | None = None) -> int:
+def wait_seconds(policy: Policy, subject: str, now: float | None = None, *,
+                 repo: AuthRepository = DYNAMO) -> int:
     """How long `subject` must still wait before its next attempt (0 = go ahead)."""
     now = time.time() if now is None else now
-    item = _get(policy.prefix + subject)
+    item = _get(policy.prefix + subject, repo)
     if item is None:
         return 0
     until = float(item.data["until"]) if "until" in item.data else 0.0
     return max(0, math.ceil(until - now))
 
 
-def _bump(key: str, expires: float, initial: dict[str, float]) -> int:
+def _bump(key: str, expires: float, initial: dict[str, float], repo: AuthRepository) -> int:
     """Atomically add one to the counter at `key` (creating it, or replacing an expired one)."""
     for _ in range(3):
-        item = EphemeralModel(key)
-        try:
-            item.update(actions=[EphemeralModel.data["n"].add(1)],
-                        condition=EphemeralModel.key.exists() & (EphemeralModel.expires_at > _ts(time.time())))
-            return int(item.data["n"])
-        except UpdateError:
-            pass
-        try:
-            EphemeralModel(key, data={"n": 1, **initial}, expires_at=_ts(expires)).save(
-                condition=EphemeralModel.key.does_not_exist() | (EphemeralModel.expires_at <= _ts(time.time())))
+        count = repo.add_to_item(key, "n", 1, alive_at=_ts(time.time()))
+        if count is not None:
+            return count
+        if repo.create_item(key, {"n": 1, **initial}, _ts(expires), replacing_expired_at=_ts(time.time())):
             return 1
-        except PutError:
-            continue  # someone else created it meanwhile: add to theirs
+        # someone else created it meanwhile: add to theirs
     raise RuntimeError("counter contention")
 
 
-def record_failure(policy: Policy, subject: str, now: float | None = None) -> int:
+def record_failure(policy: Policy, subject: str, now: float | None = None, *,
+                   repo: AuthRepository = DYNAMO) -> int:
     """Count one failure; returns the delay now imposed on `subject` (seconds)."""
     now = time.time() if now is None else now
     key = policy.prefix + subject
-    failures = _bump(key, now + MEMORY_SECONDS, {"until": 0})
+    failures = _bump(key, now + MEMORY_SECONDS, {"until": 0}, repo)
     delay = delay_for(failures, policy.free)
     # The window restarts with every failure, so failures spread over time still add up.
-    EphemeralModel(key).update(actions=[
-        EphemeralModel.data["until"].set(now + delay),
-        EphemeralModel.expires_at.set(_ts(now + delay + MEMORY_SECONDS)),
-    ])
+    repo.update_item(key, {"until": now + delay}, _ts(now + delay + MEMORY_SECONDS))
     return delay
 
 
-def clear(policy: Policy, subject: str) -> None:
-    try:
-        EphemeralModel(policy.prefix + subject).delete()
-    except DeleteError:
-        pass
+def clear(policy: Policy, subject: str, *, repo: AuthRepository = DYNAMO) -> None:
+    repo.delete_item(policy.prefix + subject)
 
 
-def hit(name: str, subject: str, *, limit: int, window_seconds: int, now: float | None = None) -> int:
+def hit(name: str, subject: str, *, limit: int, window_seconds: int, now: float | None = None,
+        repo: AuthRepository = DYNAMO) -> int:
     """Count one use of `name` by `subject` in a fixed window.
 
     Returns 0 while within `limit`, else the seconds until the window ends.
     """
     now = time.time() if now is None else now
     key = f"rate#{name}#{subject}"
-    count = _bump(key, now + window_seconds, {})
+    count = _bump(key, now + window_seconds, {}, repo)
     if count <= limit:
         return 0
-    item = _get(key)
+    item = _get(key, repo)
     if item is None:
         return 0
     return max(1, math.ceil(item.expires_at.timestamp() - now))

@@ -3,12 +3,15 @@
 auth, photo and cert read member records and change them only through these functions, each
 named after the change it makes ("photo accepted", "certificate issued"); none of them imports
 the members' PynamoDB models or writes a member field itself (see docs/architecture.md).
-Records handed out are for reading: a change made to one is not saved.
+Records handed out are read-only values (`MemberRecord`), not the storage model, so another
+room cannot change a member by accident by setting a field and saving.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Callable, Mapping, Union
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -18,18 +21,66 @@ from chalicelib.members.schema import ASSOCIATION_NAMES, ID_TYPES
 from chalicelib.members.store import DYNAMO, MemberRepository
 from chalicelib.principal import is_member_no
 
-#: A member record as the other rooms see it (read-only by convention).
-Member = MemberModel
+
+@dataclass(frozen=True)
+class ConsentSeen:
+    at: str
+    text_version: str
 
 
-def get(member_no: str, *, consistent: bool = False) -> Member | None:
-    """The member, or None (also for a malformed number)."""
+@dataclass(frozen=True)
+class MemberRecord:
+    """A member as the other rooms read it: a frozen copy of the stored record."""
+
+    member_no: str
+    association: str
+    name: str
+    status: str
+    photo_status: str
+    photo_key: str | None
+    photo_version_id: str | None
+    reference_key: str | None
+    failed_attempts: int
+    face_consent: ConsentSeen | None
+    cert_issued_on: str | None
+    cert_content_hash: str | None
+    id_key: str | None
+    _fields: Mapping[str, str] = field(repr=False)
+
+    def fields(self) -> dict[str, str]:
+        """The profile as a plain dict (a fresh copy), with member number and association."""
+        return dict(self._fields)
+
+    @classmethod
+    def of(cls, m: MemberModel) -> MemberRecord:
+        consent = m.face_consent
+        return cls(member_no=m.member_no, association=m.association, name=m.name or "",
+                   status=m.status, photo_status=m.photo_status, photo_key=m.photo_key,
+                   photo_version_id=m.photo_version_id, reference_key=m.reference_key,
+                   failed_attempts=int(m.failed_attempts or 0),
+                   face_consent=ConsentSeen(consent.at, consent.text_version) if consent is not None else None,
+                   cert_issued_on=m.cert_issued_on, cert_content_hash=m.cert_content_hash, id_key=m.id_key,
+                   _fields=MappingProxyType(m.fields()))
+
+
+#: What the other rooms' functions accept: a record from `get`, or the member that
+#: `members.access` checked the caller may see (also only read by them).
+Member = Union[MemberRecord, MemberModel]
+
+
+def _model(member_no: str, *, consistent: bool = False) -> MemberModel | None:
     if not is_member_no(member_no):
         return None
     try:
         return MemberModel.get(member_no, consistent_read=consistent)
     except DoesNotExist:
         return None
+
+
+def get(member_no: str, *, consistent: bool = False) -> MemberRecord | None:
+    """The member as a read-only record, or None (also for a malformed number)."""
+    model = _model(member_no, consistent=consistent)
+    return MemberRecord.of(model) if model is not None else None
 
 
 def name_of(member_no: str) -> str:
@@ -46,7 +97,7 @@ def association_name(code: str) -> str:
     return ASSOCIATION_NAMES.get(code, "")
 
 
-def find_by_identity(id_type: str, id_number: str, *, limit: int = 5) -> list[Member]:
+def find_by_identity(id_type: str, id_number: str, *, limit: int = 5) -> list[MemberRecord]:
     """Members whose ID type and number are exactly these (normally one)."""
     id_key = MemberModel.make_id_key(id_type, id_number)
     if not id_key:
@@ -59,7 +110,7 @@ def find_by_identity(id_type: str, id_number: str, *, limit: int = 5) -> list[Me
     return found
 
 
-def find_by_number_or_identity(stem: str) -> Member | None:
+def find_by_number_or_identity(stem: str) -> MemberRecord | None:
     """A member by member number, or by an ID number of any ID type (reference photo files)."""
     stem = stem.strip().upper()
     if is_member_no(stem):
@@ -108,7 +159,7 @@ def photo_not_accepted(member_no: str, *, face_mismatch: bool, in_review: bool,
 
 def reference_photo_set(member_no: str, key: str) -> None:
     """The exam (全科合格) photo is on file at `key`."""
-    member = get(member_no)
+    member = _model(member_no)
     if member is not None and member.reference_key != key:
         member.update(actions=[MemberModel.reference_key.set(key)])
 

@@ -123,7 +123,7 @@ def use_reference(req: Request, member_no: str) -> dict[str, Any]:
 
 @api.route("/reviews", roles=STAFF)
 def reviews(req: Request) -> dict[str, Any]:
-    return service.list_reviews(req.principal, req.query)
+    return service.list_reviews(req.principal, req.query, uploads=deps().uploads)
 
 
 @api.route("/reviews/{review_id}/photo", roles=STAFF)

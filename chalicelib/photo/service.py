@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import unquote_plus
 
-from pynamodb.exceptions import DoesNotExist, PutError
-
 from chalicelib import metrics
 from chalicelib.auth import throttle
 from chalicelib.bootstrap import Deps
@@ -34,6 +32,7 @@ from chalicelib.photo.checks import PhotoResult, check_photo, spec_only
 from chalicelib.photo.clean import clean_copy
 from chalicelib.photo.models import UploadModel
 from chalicelib.photo.prepare import prepare_portrait
+from chalicelib.photo.repository import DYNAMO, StaleUpload, UploadRepository
 from chalicelib.photo.spec import SPEC
 from chalicelib.principal import MEMBER, Principal
 from chalicelib.storage import PhotoStore
@@ -107,8 +106,8 @@ def start_upload(d: Deps, principal: Principal, member_no: str | None = None) ->
         kind = "staff"
     upload_id = uuid.uuid4().hex
     key = f"{PhotoStore.UPLOAD_PREFIX}{member.member_no}/{upload_id}.jpg"
-    UploadModel(upload_id, member_no=member.member_no, association=member.association, kind=kind,
-                actor=principal.actor, s3_key=key).save()
+    d.uploads.save(UploadModel(upload_id, member_no=member.member_no, association=member.association, kind=kind,
+                               actor=principal.actor, s3_key=key))
     post = d.photos.presigned_post(key, min_bytes=MIN_BYTES, max_bytes=MAX_BYTES, content_type="image/jpeg")
     return {"upload_id": upload_id, "url": post["url"], "fields": post["fields"],
             "min_bytes": MIN_BYTES, "max_bytes": MAX_BYTES}
@@ -120,10 +119,9 @@ def attempts_left(d: Deps, member: Member) -> int:
 
 def upload_status(d: Deps, principal: Principal, upload_id: str, member_no: str | None = None) -> dict[str, Any]:
     member = access.get_self(principal) if principal.role == MEMBER else access.get_member(principal, member_no or "")
-    try:
-        upload = UploadModel.get(upload_id)
-    except DoesNotExist:
-        raise NotFound("未找到该上传记录", code="UPLOAD_NOT_FOUND") from None
+    upload = d.uploads.get(upload_id)
+    if upload is None:
+        raise NotFound("未找到该上传记录", code="UPLOAD_NOT_FOUND")
     if upload.member_no != member.member_no:
         raise NotFound("未找到该上传记录", code="UPLOAD_NOT_FOUND")
     status = "pending" if upload.status == "waiting" else upload.status
@@ -204,9 +202,8 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
         log.warning("photo queue: unexpected key shape; ignored")
         return
     upload_id = parts[2][:-4]
-    try:
-        upload = UploadModel.get(upload_id, consistent_read=True)
-    except DoesNotExist:
+    upload = d.uploads.get(upload_id, consistent=True)
+    if upload is None:
         log.warning("photo queue: upload %s unknown; ignored", upload_id)
         return
     if upload.status in FINAL or upload.s3_key != obj.key:
@@ -254,8 +251,8 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
         upload.review_association = member.association
         upload.review_reason = review_reason
     try:
-        upload.save()  # versioned: a concurrent duplicate delivery loses here
-    except PutError:
+        d.uploads.save(upload)  # versioned: a concurrent duplicate delivery loses here
+    except StaleUpload:
         log.info("photo queue: upload %s already recorded by another delivery", upload_id)
         return
 
@@ -455,10 +452,9 @@ def confirm_staff_upload(d: Deps, principal: Principal, member_no: str, upload_i
     user writes why they are sure it is the member; that reason is audited.
     """
     member = access.get_member(principal, member_no)
-    try:
-        upload = UploadModel.get(upload_id, consistent_read=True)
-    except DoesNotExist:
-        raise NotFound("未找到该上传记录", code="UPLOAD_NOT_FOUND") from None
+    upload = d.uploads.get(upload_id, consistent=True)
+    if upload is None:
+        raise NotFound("未找到该上传记录", code="UPLOAD_NOT_FOUND")
     if upload.member_no != member.member_no or upload.kind != "staff":
         raise NotFound("未找到该上传记录", code="UPLOAD_NOT_FOUND")
     if upload.status not in FINAL:
@@ -514,28 +510,25 @@ def _review_limit(raw: str | None) -> int:
     return int(str(raw))
 
 
-def list_reviews(principal: Principal, query: Mapping[str, str] | None = None) -> dict[str, Any]:
+def list_reviews(principal: Principal, query: Mapping[str, str] | None = None, *,
+                 uploads: UploadRepository = DYNAMO) -> dict[str, Any]:
     """The association's review queue, newest first, a page at a time: `limit` rows and a
     `next_cursor` (null on the last page) to pass back as `cursor`, as for `GET /members`."""
     query = query or {}
     assoc = access.managed_association(principal)
     limit = _review_limit(query.get("limit"))
-    start = None
+    after = None
     cursor = decode_cursor(query.get("cursor"))
     if cursor is not None:
         if not (isinstance(cursor.get("c"), str) and isinstance(cursor.get("i"), str)
                 and _UPLOAD_ID.match(cursor["i"])):
             raise BadRequest("分页参数无效,请从第一页重新查询", code="INVALID_CURSOR")
-        start = {"upload_id": {"S": cursor["i"]}, "review_association": {"S": assoc},
-                 "created_at": {"S": cursor["c"]}}
-    page: list[UploadModel] = []
+        after = (cursor["c"], cursor["i"])
+    page = uploads.review_queue(assoc, limit=limit + 1, after=after)
     next_cursor = None
-    for u in UploadModel.review_queue.query(assoc, scan_index_forward=False, last_evaluated_key=start,
-                                            page_size=limit + 1):
-        if len(page) == limit:
-            next_cursor = encode_cursor({"c": page[-1].created_at, "i": page[-1].upload_id})
-            break
-        page.append(u)
+    if len(page) > limit:
+        page = page[:limit]
+        next_cursor = encode_cursor({"c": page[-1].created_at, "i": page[-1].upload_id})
     items = []
     for u in page:
         member = records.get(u.member_no)
@@ -551,19 +544,18 @@ def list_reviews(principal: Principal, query: Mapping[str, str] | None = None) -
     return {"items": items, "next_cursor": next_cursor}
 
 
-def _review(principal: Principal, review_id: str) -> UploadModel:
+def _review(principal: Principal, review_id: str, *, uploads: UploadRepository = DYNAMO) -> UploadModel:
     assoc = access.managed_association(principal)
-    try:
-        upload = UploadModel.get(review_id, consistent_read=True)
-    except DoesNotExist:
-        raise NotFound("未找到该审核记录", code="REVIEW_NOT_FOUND") from None
+    upload = uploads.get(review_id, consistent=True)
+    if upload is None:
+        raise NotFound("未找到该审核记录", code="REVIEW_NOT_FOUND")
     if upload.association != assoc or upload.review_association != assoc:
         raise NotFound("未找到该审核记录", code="REVIEW_NOT_FOUND")
     return upload
 
 
 def review_photo(d: Deps, principal: Principal, review_id: str) -> bytes:
-    upload = _review(principal, review_id)
+    upload = _review(principal, review_id, uploads=d.uploads)
     stored = d.photos.get(upload.s3_key, upload.s3_version_id)
     if stored is None:
         raise NotFound("照片已不存在", code="PHOTO_MISSING")
@@ -571,7 +563,7 @@ def review_photo(d: Deps, principal: Principal, review_id: str) -> bytes:
 
 
 def decide_review(d: Deps, principal: Principal, review_id: str, accept: bool, reason: str = "") -> dict[str, Any]:
-    upload = _review(principal, review_id)
+    upload = _review(principal, review_id, uploads=d.uploads)
     reason = (reason or "").strip()
     if not accept and not reason:
         raise ValidationFailed("请填写驳回原因", code="REASON_REQUIRED",
@@ -581,8 +573,8 @@ def decide_review(d: Deps, principal: Principal, review_id: str, accept: bool, r
     upload.decided_by, upload.decision_reason = principal.actor, reason or None
     upload.message = "所属注协审核通过" if accept else f"所属注协审核未通过:{reason}"
     try:
-        upload.save()
-    except PutError:
+        d.uploads.save(upload)
+    except StaleUpload:
         raise Conflict("该审核已被他人处理,请刷新", code="VERSION_CONFLICT") from None
     if accept:
         stored = d.photos.get(upload.s3_key, upload.s3_version_id)
