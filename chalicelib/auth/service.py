@@ -411,6 +411,12 @@ def member_account(member_no: str, association: str, name: str, password_hash: s
                         tokens_valid_after=tokens_valid_after, created_at=now, updated_at=now)
 
 
+def add_new_account(tx: Any, account: AccountModel) -> None:
+    """Put a new account in the caller's transaction (e.g. with the member it belongs to); the
+    whole transaction fails if the account already exists."""
+    tx.save(account, condition=AccountModel.account_id.does_not_exist())
+
+
 def set_disabled(account_id: str, disabled: bool, *, repo: AuthRepository = DYNAMO) -> None:
     account = _load_account(account_id, repo)
     if account is None:

@@ -24,7 +24,6 @@ from typing import Any, Mapping
 from pynamodb.exceptions import PutError, TransactWriteError
 
 from chalicelib.auth import service as accounts
-from chalicelib.auth.models import AccountModel
 from chalicelib.auth.passwords import generate_initial_password, hash_password
 from chalicelib.db import condition_failed, utcnow_iso
 from chalicelib.errors import BadRequest, Conflict, Forbidden, PayloadTooLarge, ValidationFailed
@@ -221,7 +220,7 @@ def create_member(principal: Principal, body: Mapping[str, Any]) -> dict[str, An
     try:
         with store.transaction() as tx:
             tx.save(member, condition=MemberModel.member_no.does_not_exist())
-            tx.save(account, condition=AccountModel.account_id.does_not_exist())
+            accounts.add_new_account(tx, account)
             claims.add_claim(tx, claim)
     except TransactWriteError as exc:
         claims.raise_if_claimed(exc, claim)  # another entry with this ID number won the race

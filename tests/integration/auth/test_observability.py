@@ -90,7 +90,7 @@ def test_authorizer_tells_an_invalid_token_from_a_check_that_failed(aws, persona
 
     from chalicelib.auth import revocation
 
-    def dynamodb_down(claims: Any) -> bool:
+    def dynamodb_down(claims: Any, **kwargs: Any) -> bool:
         raise ConnectionError("DynamoDB endpoint unreachable")
 
     monkeypatch.setattr(revocation, "is_token_live", dynamodb_down)

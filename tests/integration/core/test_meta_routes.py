@@ -57,7 +57,7 @@ def test_support_phone_is_a_stage_setting(monkeypatch):
 
     from chalicelib import bootstrap
     from chalicelib.config import Settings
-    from chalicelib.meta import body
+    from chalicelib.meta.routes import body
 
     env = dict(os.environ)
     assert Settings.from_env({**env, "SUPPORT_PHONE": ""}).support_phone == "010-88250337/0338"
