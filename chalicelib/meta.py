@@ -10,32 +10,37 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import client_text
+from chalicelib.contract import OBJECT, obj
 from chalicelib.members import schema
 from chalicelib.photo.spec import SPEC
 from chalicelib.web import Api, Request
 
 api = Api(__name__)
 
+META = obj({"fields": {"type": "array", "items": OBJECT}, "associations": {"type": "array", "items": OBJECT},
+            "statuses": OBJECT, "validation": OBJECT, "photo_spec": OBJECT},
+           ("fields", "associations", "statuses", "validation", "photo_spec"))
+
 
 def body() -> dict[str, Any]:
     return {**schema.meta(), "photo_spec": SPEC.public()}
 
 
-@api.route("/health")
+@api.route("/health", response=obj({"ok": {"const": True}}, ("ok",)))
 def health(req: Request) -> dict[str, Any]:
     return {"ok": True}
 
 
-@api.route("/meta")
+@api.route("/meta", response=META)
 def meta(req: Request) -> dict[str, Any]:
     return body()
 
 
-@api.route("/meta/fields")
+@api.route("/meta/fields", response=META)
 def fields(req: Request) -> dict[str, Any]:
     return body()
 
 
-@api.route("/meta/messages")
+@api.route("/meta/messages", response=OBJECT)
 def messages(req: Request) -> dict[str, Any]:
     return client_text.messages()

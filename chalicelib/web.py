@@ -18,6 +18,7 @@ import functools
 import json
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from chalice import Blueprint, CORSConfig, Response
@@ -27,7 +28,7 @@ from chalicelib.errors import AppError, BadRequest, Forbidden, Unauthorized
 from chalicelib.principal import ANY_SIGNED_IN, ASSOCIATION_STAFF, MEMBER, NATIONAL_STAFF, STAFF, Principal
 
 __all__ = ["ANY_SIGNED_IN", "ASSOCIATION_STAFF", "MEMBER", "NATIONAL_STAFF", "STAFF", "Api", "Principal",
-           "Request", "json_response"]
+           "Request", "RouteContract", "json_response"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,21 @@ def _principal_from_context(context: dict[str, Any] | None) -> Principal | None:
     )
 
 
+@dataclass(frozen=True)
+class RouteContract:
+    """What a route declares about itself, for the OpenAPI document."""
+
+    summary: str
+    roles: tuple[str, ...] | None
+    allow_initial_password: bool
+    content_types: tuple[str, ...]
+    request: dict[str, Any] | None
+    response: dict[str, Any] | None
+    produces: str | None
+    query: dict[str, dict[str, Any]]
+    status: int
+
+
 class Api:
     """A Chalice blueprint whose routes go through the one error/role wrapper.
 
@@ -89,7 +105,14 @@ class Api:
 
     def route(self, path: str, methods: Iterable[str] = ("GET",), roles: Iterable[str] | None = None,
               *, allow_initial_password: bool = False, content_types: list[str] | None = None,
+              request: dict[str, Any] | None = None, response: dict[str, Any] | None = None,
+              produces: str | None = None, query: dict[str, dict[str, Any]] | None = None,
+              status: int = 200,
               ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Register a route. The keyword-only data after `content_types` describes the route for
+        the OpenAPI document (chalicelib/openapi.py): the JSON Schema of the request body the
+        route validates, of its success body, a binary media type it answers with instead of
+        JSON, its query parameters, and its success status."""
         allowed = tuple(roles) if roles is not None else None
 
         def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -121,6 +144,11 @@ class Api:
             if content_types:
                 kwargs["content_types"] = content_types
             view.roles = allowed  # type: ignore[attr-defined]  # read by the authorization-matrix test
+            view.contract = RouteContract(  # type: ignore[attr-defined]  # read by chalicelib.openapi
+                summary=(fn.__doc__ or fn.__name__.replace("_", " ")).strip().splitlines()[0],
+                roles=allowed, allow_initial_password=allow_initial_password,
+                content_types=tuple(content_types or ()), request=request, response=response,
+                produces=produces, query=dict(query or {}), status=status)
             self.blueprint.route(path, **kwargs)(view)
             return fn
 

@@ -44,7 +44,7 @@ from chalicelib.principal import ANY_SIGNED_IN, ASSOCIATION_STAFF, MEMBER, NATIO
 
 # Routes anyone may call. Everything under /public/ is public by design (DESIGN section 9).
 PUBLIC_ROUTES = {
-    ("GET", "/health"), ("GET", "/meta"), ("GET", "/meta/fields"), ("GET", "/meta/messages"),
+    ("GET", "/health"), ("GET", "/meta"), ("GET", "/meta/fields"), ("GET", "/meta/messages"), ("GET", "/openapi.json"),
     ("GET", "/auth/captcha"), ("POST", "/auth/login"),
     ("POST", "/auth/password/forgot"), ("POST", "/auth/password/reset"),
 }
