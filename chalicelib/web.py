@@ -114,12 +114,16 @@ class Api:
         route validates, of its success body, a binary media type it answers with instead of
         JSON, its query parameters, and its success status."""
         allowed = tuple(roles) if roles is not None else None
+        accepted = tuple(content_types or ("application/json",))
 
         def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
             @functools.wraps(fn)
             def view(**params: Any) -> Any:
                 try:
                     request = self.blueprint.current_request
+                    content_type = request.headers.get("content-type", "application/json")
+                    if not _media_type_allowed(content_type, accepted):
+                        raise UnsupportedMediaType(f"不支持的请求内容类型:{content_type[:80]}")
                     principal = None
                     if allowed is not None:
                         principal = _principal_from_context(request.context)
@@ -138,11 +142,11 @@ class Api:
                 except Exception:  # noqa: BLE001 - the last line of defence before the client
                     return internal_error()
 
-            kwargs: dict[str, Any] = {"methods": list(methods), "cors": _cors()}
+            # Chalice's own media-type refusal answers {"Code", "Message"} outside the error
+            # contract; the wrapper checks `accepted` instead and answers 415 in it.
+            kwargs: dict[str, Any] = {"methods": list(methods), "cors": _cors(), "content_types": ["*/*"]}
             if allowed is not None and self._authorizer is not None:
                 kwargs["authorizer"] = self._authorizer
-            if content_types:
-                kwargs["content_types"] = content_types
             view.roles = allowed  # type: ignore[attr-defined]  # read by the authorization-matrix test
             view.contract = RouteContract(  # type: ignore[attr-defined]  # read by chalicelib.openapi
                 summary=(fn.__doc__ or fn.__name__.replace("_", " ")).strip().splitlines()[0],
@@ -153,6 +157,31 @@ class Api:
             return fn
 
         return decorator
+
+
+def _encodable(value: Any) -> bool:
+    """False when a string anywhere in a JSON value holds a lone UTF-16 surrogate (JSON can spell
+    `\\udbaf`; no UTF-8 text, DynamoDB item or hash input can hold it)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_encodable(k) and _encodable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_encodable(v) for v in value)
+    return True
+
+
+def _media_type_allowed(header: str, allowed: tuple[str, ...]) -> bool:
+    parts = {p.strip().lower() for p in header.replace(",", ";").split(";")}
+    return "*/*" in parts or bool(parts & {a.lower() for a in allowed})
+
+
+class UnsupportedMediaType(AppError):
+    status, code, message = 415, "UNSUPPORTED_MEDIA_TYPE", "不支持的请求内容类型"
 
 
 class Request:
@@ -191,6 +220,8 @@ class Request:
             return {}
         if not isinstance(body, dict):
             raise BadRequest("请求内容应为 JSON 对象", code="INVALID_JSON")
+        if not _encodable(body):
+            raise BadRequest("请求内容包含无效字符", code="INVALID_JSON")
         return body
 
     def raw_body(self) -> bytes:

@@ -116,6 +116,15 @@ def gateway_handler(site_origin: str) -> Any:
                 return self._send_http_response(401, headers, body)
             return super()._send_error_response(error)
 
+        def _method_not_allowed(self) -> None:
+            # http.server answers methods it has no handler for with an HTML 501; the gateway
+            # refuses them, so the local stack does too, in the error contract.
+            body = json.dumps({"code": "METHOD_NOT_ALLOWED", "message": "不支持的请求方法"},
+                              ensure_ascii=False).encode()
+            self._send_http_response(405, {"Content-Type": "application/json", "Allow": "GET, POST, PATCH"}, body)
+
+        do_TRACE = do_CONNECT = _method_not_allowed  # noqa: N815 - http.server's naming
+
     return Handler
 
 
