@@ -115,6 +115,7 @@ class Api:
         JSON, its query parameters, and its success status."""
         allowed = tuple(roles) if roles is not None else None
         accepted = tuple(content_types or ("application/json",))
+        request_schema = request if not content_types else None
 
         def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
             @functools.wraps(fn)
@@ -133,7 +134,10 @@ class Api:
                             raise Forbidden()
                         if principal.must_change_password and not allow_initial_password:
                             raise Forbidden("首次登录请先修改初始密码", code="PASSWORD_CHANGE_REQUIRED")
-                    result = fn(Request(request, principal), **params)
+                    req = Request(request, principal)
+                    if request_schema is not None and request.method in ("POST", "PATCH", "PUT"):
+                        check_structure(req.json(), request_schema)
+                    result = fn(req, **params)
                     if isinstance(result, Response):
                         return result
                     return json_response(result)
@@ -178,6 +182,29 @@ def _encodable(value: Any) -> bool:
 def _media_type_allowed(header: str, allowed: tuple[str, ...]) -> bool:
     parts = {p.strip().lower() for p in header.replace(",", ";").split(";")}
     return "*/*" in parts or bool(parts & {a.lower() for a in allowed})
+
+
+_KINDS: dict[str, tuple[type, str]] = {"object": (dict, "对象"), "array": (list, "列表")}
+
+
+def check_structure(body: Any, schema: dict[str, Any], where: str = "") -> None:
+    """Refuse a JSON body whose objects and lists are not where the route's declared schema puts
+    them (400 INVALID_BODY), so that services never meet a list where they expect an object.
+    Only structure is checked here: text, numbers, required fields and options keep the
+    services' own field-level messages."""
+    kind = _KINDS.get(str(schema.get("type")))
+    if kind is not None and not isinstance(body, kind[0]):
+        err = BadRequest(f"{where or '请求内容'} 应为{kind[1]}", code="INVALID_BODY")
+        if where:
+            err.extra["field"] = where
+        raise err
+    if isinstance(body, dict):
+        for key, sub in (schema.get("properties") or {}).items():
+            if key in body and body[key] is not None:
+                check_structure(body[key], sub, f"{where}.{key}" if where else key)
+    elif isinstance(body, list) and isinstance(schema.get("items"), dict):
+        for i, item in enumerate(body):
+            check_structure(item, schema["items"], f"{where}[{i}]")
 
 
 class UnsupportedMediaType(AppError):

@@ -123,7 +123,10 @@ def gateway_handler(site_origin: str) -> Any:
                               ensure_ascii=False).encode()
             self._send_http_response(405, {"Content-Type": "application/json", "Allow": "GET, POST, PATCH"}, body)
 
-        do_TRACE = do_CONNECT = _method_not_allowed  # noqa: N815 - http.server's naming
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("do_"):  # TRACE, CONNECT, QUERY, ...: any method without a handler
+                return self._method_not_allowed
+            raise AttributeError(name)
 
     return Handler
 

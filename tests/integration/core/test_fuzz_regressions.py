@@ -73,3 +73,32 @@ def test_binary_routes_still_take_their_media_types(client: Any, persona: Any) -
     r = client.http.post("/members/imports?mode=dry_run", body=b"not a workbook",
                          headers={"Content-Type": "application/octet-stream", "Authorization": f"Bearer {token}"})
     assert r.status_code != 415 and r.status_code < 500
+
+
+def _staff_call(client: Any, persona: Any, method: str, path: str, body: Any = None) -> Any:
+    headers = {"Authorization": f"Bearer {persona('association_staff').token}", "Content-Type": "application/json",
+               "Accept": "*/*"}
+    raw = json.dumps(body) if body is not None else None
+    return getattr(client.http, method)(path, headers=headers, body=raw)
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"member_nos": [], "filter": [None, None], "only_complete": False}, "filter"),
+    ({"filter": [1]}, "filter"),
+    ({"member_nos": {"a": 1}}, "member_nos"),
+])
+def test_bulk_with_a_list_for_an_object_is_a_400(client: Any, persona: Any, body: Any, field: str) -> None:
+    r = _staff_call(client, persona, "post", "/members/certificates/bulk", body)
+    assert r.status_code == 400, r.body
+    assert r.json_body["code"] == "INVALID_BODY" and r.json_body["field"] == field
+
+
+def test_a_member_change_with_a_list_for_changes_is_a_400(client: Any, persona: Any) -> None:
+    r = _staff_call(client, persona, "patch", "/members/110000000001", {"version": 1, "changes": ["x"]})
+    assert r.status_code == 400 and r.json_body["code"] == "INVALID_BODY"
+
+
+def test_export_with_control_characters_and_unknown_keys_in_the_query_is_200(client: Any, persona: Any) -> None:
+    r = _staff_call(client, persona, "get", "/members/export?%F4%83%AD%88%15=%02x&q=%01a%0B&zz%1D=1")
+    assert r.status_code == 200, r.body
+    assert r.headers["Content-Type"].startswith("application/vnd.openxmlformats")
