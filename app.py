@@ -12,7 +12,7 @@ from typing import Any
 
 from chalice import Chalice
 
-from chalicelib import config, logs
+from chalicelib import config, logs, openapi
 from chalicelib.auth import authorizer
 from chalicelib.auth import routes as auth_routes
 from chalicelib.cert import routes as cert_routes
@@ -29,7 +29,8 @@ app.api.binary_types.extend(["application/pdf", "image/jpeg", "image/png", "appl
                              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"])
 
 app.register_blueprint(authorizer.blueprint)
-for _api in (meta_routes.api, auth_routes.api, member_routes.api, photo_routes.api, cert_routes.api):
+for _api in (meta_routes.api, openapi.api, auth_routes.api, member_routes.api, photo_routes.api,
+             cert_routes.api):
     app.register_blueprint(_api.blueprint)
 
 

@@ -19,6 +19,7 @@ import json
 import logging
 import sys
 import uuid
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from chalice import Blueprint, CORSConfig, Response
@@ -28,7 +29,7 @@ from chalicelib.errors import AppError, BadRequest, Forbidden, Unauthorized, fai
 from chalicelib.principal import ANY_SIGNED_IN, ASSOCIATION_STAFF, MEMBER, NATIONAL_STAFF, STAFF, Principal
 
 __all__ = ["ANY_SIGNED_IN", "ASSOCIATION_STAFF", "MEMBER", "NATIONAL_STAFF", "STAFF", "Api", "Principal",
-           "Request", "json_response"]
+           "Request", "RouteContract", "json_response"]
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,21 @@ def _principal_from_context(context: dict[str, Any] | None) -> Principal | None:
     )
 
 
+@dataclass(frozen=True)
+class RouteContract:
+    """What a route declares about itself, for the OpenAPI document."""
+
+    summary: str
+    roles: tuple[str, ...] | None
+    allow_initial_password: bool
+    content_types: tuple[str, ...]
+    request: dict[str, Any] | None
+    response: dict[str, Any] | None
+    produces: str | None
+    query: dict[str, dict[str, Any]]
+    status: int
+
+
 class Api:
     """A Chalice blueprint whose routes go through the one error/role wrapper.
 
@@ -96,15 +112,27 @@ class Api:
 
     def route(self, path: str, methods: Iterable[str] = ("GET",), roles: Iterable[str] | None = None,
               *, allow_initial_password: bool = False, content_types: list[str] | None = None,
+              request: dict[str, Any] | None = None, response: dict[str, Any] | None = None,
+              produces: str | None = None, query: dict[str, dict[str, Any]] | None = None,
+              status: int = 200,
               ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Register a route. The keyword-only data after `content_types` describes the route for
+        the OpenAPI document (chalicelib/openapi.py): the JSON Schema of the request body the
+        route validates, of its success body, a binary media type it answers with instead of
+        JSON, its query parameters, and its success status."""
         allowed = tuple(roles) if roles is not None else None
         route_name = f"{','.join(methods)} {path}"
+        accepted = tuple(content_types or ("application/json",))
+        request_schema = request if not content_types else None
 
         def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
             @functools.wraps(fn)
             def view(**params: Any) -> Any:
                 try:
                     request = self.blueprint.current_request
+                    content_type = request.headers.get("content-type", "application/json")
+                    if not _media_type_allowed(content_type, accepted):
+                        raise UnsupportedMediaType(f"不支持的请求内容类型:{content_type[:80]}")
                     principal = None
                     if allowed is not None:
                         principal = _principal_from_context(request.context)
@@ -114,7 +142,10 @@ class Api:
                             raise Forbidden()
                         if principal.must_change_password and not allow_initial_password:
                             raise Forbidden("首次登录请先修改初始密码", code="PASSWORD_CHANGE_REQUIRED")
-                    result = fn(Request(request, principal), **params)
+                    req = Request(request, principal)
+                    if request_schema is not None and request.method in ("POST", "PATCH", "PUT"):
+                        check_structure(req.json(), request_schema)
+                    result = fn(req, **params)
                     if isinstance(result, Response):
                         return result
                     return json_response(result)
@@ -123,16 +154,69 @@ class Api:
                 except Exception:  # noqa: BLE001 - the last line of defence before the client
                     return internal_error(route_name)
 
-            kwargs: dict[str, Any] = {"methods": list(methods), "cors": _cors()}
+            # Chalice's own media-type refusal answers {"Code", "Message"} outside the error
+            # contract; the wrapper checks `accepted` instead and answers 415 in it.
+            kwargs: dict[str, Any] = {"methods": list(methods), "cors": _cors(), "content_types": ["*/*"]}
             if allowed is not None and self._authorizer is not None:
                 kwargs["authorizer"] = self._authorizer
-            if content_types:
-                kwargs["content_types"] = content_types
             view.roles = allowed  # type: ignore[attr-defined]  # read by the authorization-matrix test
+            view.contract = RouteContract(  # type: ignore[attr-defined]  # read by chalicelib.openapi
+                summary=(fn.__doc__ or fn.__name__.replace("_", " ")).strip().splitlines()[0],
+                roles=allowed, allow_initial_password=allow_initial_password,
+                content_types=tuple(content_types or ()), request=request, response=response,
+                produces=produces, query=dict(query or {}), status=status)
             self.blueprint.route(path, **kwargs)(view)
             return fn
 
         return decorator
+
+
+def _encodable(value: Any) -> bool:
+    """False when a string anywhere in a JSON value holds a lone UTF-16 surrogate (JSON can spell
+    `\\udbaf`; no UTF-8 text, DynamoDB item or hash input can hold it)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_encodable(k) and _encodable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_encodable(v) for v in value)
+    return True
+
+
+def _media_type_allowed(header: str, allowed: tuple[str, ...]) -> bool:
+    parts = {p.strip().lower() for p in header.replace(",", ";").split(";")}
+    return "*/*" in parts or bool(parts & {a.lower() for a in allowed})
+
+
+_KINDS: dict[str, tuple[type, str]] = {"object": (dict, "对象"), "array": (list, "列表")}
+
+
+def check_structure(body: Any, schema: dict[str, Any], where: str = "") -> None:
+    """Refuse a JSON body whose objects and lists are not where the route's declared schema puts
+    them (400 INVALID_BODY), so that services never meet a list where they expect an object.
+    Only structure is checked here: text, numbers, required fields and options keep the
+    services' own field-level messages."""
+    kind = _KINDS.get(str(schema.get("type")))
+    if kind is not None and not isinstance(body, kind[0]):
+        err = BadRequest(f"{where or '请求内容'} 应为{kind[1]}", code="INVALID_BODY")
+        if where:
+            err.extra["field"] = where
+        raise err
+    if isinstance(body, dict):
+        for key, sub in (schema.get("properties") or {}).items():
+            if key in body and body[key] is not None:
+                check_structure(body[key], sub, f"{where}.{key}" if where else key)
+    elif isinstance(body, list) and isinstance(schema.get("items"), dict):
+        for i, item in enumerate(body):
+            check_structure(item, schema["items"], f"{where}[{i}]")
+
+
+class UnsupportedMediaType(AppError):
+    status, code, message = 415, "UNSUPPORTED_MEDIA_TYPE", "不支持的请求内容类型"
 
 
 class Request:
@@ -173,6 +257,8 @@ class Request:
             return {}
         if not isinstance(body, dict):
             raise BadRequest("请求内容应为 JSON 对象", code="INVALID_JSON")
+        if not _encodable(body):
+            raise BadRequest("请求内容包含无效字符", code="INVALID_JSON")
         return body
 
     def raw_body(self) -> bytes:

@@ -171,6 +171,18 @@ def gateway_handler(site_origin: str, binary_types: list[str], timeout_s: float 
 
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
+        def _method_not_allowed(self) -> None:
+            # http.server answers methods it has no handler for with an HTML 501; the gateway
+            # refuses them, so the local stack does too, in the error contract.
+            body = json.dumps({"code": "METHOD_NOT_ALLOWED", "message": "不支持的请求方法"},
+                              ensure_ascii=False).encode()
+            self._send_http_response(405, {"Content-Type": "application/json", "Allow": "GET, POST, PATCH"}, body)
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("do_"):  # TRACE, CONNECT, QUERY, ...: any method without a handler
+                return self._method_not_allowed
+            raise AttributeError(name)
+
     return Handler
 
 

@@ -59,7 +59,7 @@ def verify(settings: Settings, captcha_id: str | None, code: str | None, *,
     if stored.expired():
         raise CaptchaInvalid()
     test_code = settings.captcha_test_code
-    if test_code and hmac.compare_digest(code.strip().upper(), test_code.strip().upper()):
+    if test_code and hmac.compare_digest(code.strip().upper().encode(), test_code.strip().upper().encode()):
         return
     if not hmac.compare_digest(stored.data["h"], _digest(settings, captcha_id, code)):
         raise CaptchaInvalid()

@@ -19,6 +19,7 @@ accepted too (merged into `changes`). `status`/`status_reason` are staff-only.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Mapping
 
 from pynamodb.exceptions import PutError, TransactWriteError
@@ -302,6 +303,10 @@ def import_template() -> tuple[bytes, str]:
     return excel.build_template(), "会员信息导入模板.xlsx"
 
 
+EXPORT_FILTER_KEYS = ("q", "id_type", "id_number", "photo_status", "complete", "status")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def export_members(principal: Principal, query: Mapping[str, str]) -> tuple[bytes, str]:
     """The filtered list as .xlsx, every field in full (the staff's own association's data)."""
     from chalicelib.members import excel
@@ -316,7 +321,9 @@ def export_members(principal: Principal, query: Mapping[str, str]) -> tuple[byte
                                       code="EXPORT_TOO_LARGE")
             yield views.record(member)
 
-    described = "; ".join(f"{k}={v}" for k, v in sorted(query.items()) if k not in ("cursor", "limit") and v)
+    # Only the filters the list understands, without control characters (a worksheet cannot
+    # hold them): the query string is the caller's free text.
+    described = _CONTROL.sub("", "; ".join(f"{k}={query[k]}" for k in EXPORT_FILTER_KEYS if query.get(k)))
     now = utcnow_iso()
     data, count = excel.build_export(records(), exported_by=principal.actor, association=association,
                                      filters=described, exported_at=now)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.bootstrap import deps
+from chalicelib.contract import OBJECT, obj
 from chalicelib.lazy import lazy_module
 from chalicelib.web import Api, Request
 
@@ -24,6 +25,10 @@ else:  # loaded on first use: the photo spec brings Pillow (docs/architecture.md
 
 api = Api(__name__)
 
+META = obj({"fields": {"type": "array", "items": OBJECT}, "associations": {"type": "array", "items": OBJECT},
+            "statuses": OBJECT, "validation": OBJECT, "photo_spec": OBJECT},
+           ("fields", "associations", "statuses", "validation", "photo_spec"))
+
 
 SUPPORT_LABEL = "咨询电话"
 
@@ -33,21 +38,21 @@ def body() -> dict[str, Any]:
     return {**schema.meta(), "photo_spec": spec.SPEC.public(), "support": support}
 
 
-@api.route("/health")
+@api.route("/health", response=obj({"ok": {"const": True}}, ("ok",)))
 def health(req: Request) -> dict[str, Any]:
     return {"ok": True}
 
 
-@api.route("/meta")
+@api.route("/meta", response=META)
 def meta(req: Request) -> dict[str, Any]:
     return body()
 
 
-@api.route("/meta/fields")
+@api.route("/meta/fields", response=META)
 def fields(req: Request) -> dict[str, Any]:
     return body()
 
 
-@api.route("/meta/messages")
+@api.route("/meta/messages", response=OBJECT)
 def messages(req: Request) -> dict[str, Any]:
     return client_text.messages()

@@ -44,7 +44,7 @@ from chalicelib.principal import ANY_SIGNED_IN, ASSOCIATION_STAFF, MEMBER, NATIO
 
 # Routes anyone may call. Everything under /public/ is public by design (DESIGN section 9).
 PUBLIC_ROUTES = {
-    ("GET", "/health"), ("GET", "/meta"), ("GET", "/meta/fields"), ("GET", "/meta/messages"),
+    ("GET", "/health"), ("GET", "/meta"), ("GET", "/meta/fields"), ("GET", "/meta/messages"), ("GET", "/openapi.json"),
     ("GET", "/auth/captcha"), ("POST", "/auth/login"),
     ("POST", "/auth/password/forgot"), ("POST", "/auth/password/reset"),
 }
@@ -78,12 +78,18 @@ class Route:
         return f"{self.method} {self.path}"
 
 
+def _accepted(entry: Any) -> tuple[str, ...]:
+    """The media types a route accepts (web.Api checks them; Chalice is told */*)."""
+    contract = getattr(entry.view_function, "contract", None)
+    return (contract.content_types if contract else ()) or ("application/json",)
+
+
 def all_routes() -> list[Route]:
     out = []
     for path, methods in app_module.app.routes.items():
         for method, entry in methods.items():
             out.append(Route(method, path, getattr(entry.view_function, "roles", "MISSING"),
-                             entry.authorizer is not None, tuple(entry.content_types or ())))
+                             entry.authorizer is not None, _accepted(entry)))
     return sorted(out, key=lambda r: (r.path, r.method))
 
 

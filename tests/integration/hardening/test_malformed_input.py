@@ -20,7 +20,7 @@ def test_bulk_certificates_refuse_a_filter_of_the_wrong_shape(client, persona, b
     staff = persona("association_staff", "110000")
     r = client.http.post("/members/certificates/bulk", headers=staff.headers, body=json.dumps(body))
     assert r.status_code == 400, r.body
-    assert r.json_body["code"] in ("BAD_REQUEST", "INVALID_SELECTION", "INVALID_FILTER")
+    assert r.json_body["code"] in ("BAD_REQUEST", "INVALID_BODY", "INVALID_SELECTION", "INVALID_FILTER")
     assert any("\u4e00" <= ch <= "\u9fff" for ch in r.json_body["message"])
 
 
