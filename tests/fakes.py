@@ -159,3 +159,7 @@ class FakeUploadRepository:
         if after is not None:
             ordered = [u for u in ordered if (u.created_at, u.upload_id) < after]
         return ordered[:limit]
+
+    def open_reviews_of(self, member_no: str) -> list[UploadModel]:
+        return [u for u in map(UploadModel.from_raw_data, copy.deepcopy(list(self._items.values())))
+                if u.member_no == member_no and u.review_association]

@@ -76,6 +76,10 @@ class MemberModel(BaseModel):
     photo_accepted_at = UnicodeAttribute(null=True)
     reference_key = UnicodeAttribute(null=True)  # S3 key of the exam (全科合格) photo
     failed_attempts = NumberAttribute(default=0)
+    # The last checked upload whose result was applied here, and the failed comparisons before
+    # it: a redelivered check of that upload changes nothing and is decided on the same count.
+    last_photo_upload_id = UnicodeAttribute(null=True)
+    failed_attempts_before_last = NumberAttribute(null=True)
     face_consent = FaceConsent(null=True)
     cert_issued_on = UnicodeAttribute(null=True)  # issue date of the current certificate content
     cert_content_hash = UnicodeAttribute(null=True)  # what that issue printed; a change re-issues

@@ -41,6 +41,8 @@ class MemberRecord:
     photo_version_id: str | None
     reference_key: str | None
     failed_attempts: int
+    last_photo_upload_id: str | None
+    failed_attempts_before_last: int | None
     face_consent: ConsentSeen | None
     cert_issued_on: str | None
     cert_content_hash: str | None
@@ -58,6 +60,9 @@ class MemberRecord:
                    status=m.status, photo_status=m.photo_status, photo_key=m.photo_key,
                    photo_version_id=m.photo_version_id, reference_key=m.reference_key,
                    failed_attempts=int(m.failed_attempts or 0),
+                   last_photo_upload_id=m.last_photo_upload_id,
+                   failed_attempts_before_last=(int(m.failed_attempts_before_last)
+                                                if m.failed_attempts_before_last is not None else None),
                    face_consent=ConsentSeen(consent.at, consent.text_version) if consent is not None else None,
                    cert_issued_on=m.cert_issued_on, cert_content_hash=m.cert_content_hash, id_key=m.id_key,
                    _fields=MappingProxyType(m.fields()))
@@ -124,7 +129,7 @@ def find_by_number_or_identity(stem: str) -> MemberRecord | None:
 
 # -- named changes ---------------------------------------------------------------------------
 
-def _change(member_no: str, mutate: Callable[[MemberModel], None], repo: MemberRepository) -> None:
+def _change(member_no: str, mutate: Callable[[MemberModel], bool | None], repo: MemberRepository) -> None:
     store.update_member_record(member_no, mutate, repo=repo)
 
 
@@ -132,27 +137,47 @@ def face_consent_given(member_no: str, at: str, text_version: str, *, repo: Memb
     _change(member_no, lambda m: setattr(m, "face_consent", FaceConsent(at=at, text_version=text_version)), repo)
 
 
-def photo_accepted(member_no: str, key: str, version_id: str | None, at: str, *,
-                   repo: MemberRepository = DYNAMO) -> None:
-    """A photo became the certificate photo: the face-comparison attempts start again."""
+def _once_per_upload(m: MemberModel, upload_id: str | None) -> bool:
+    """True if this upload's result is already on the member (a redelivered check); otherwise
+    remember the upload and the failed comparisons before it, and go on with the change."""
+    if upload_id is None:
+        return False
+    if m.last_photo_upload_id == upload_id:
+        return True
+    m.last_photo_upload_id = upload_id
+    m.failed_attempts_before_last = int(m.failed_attempts or 0)
+    return False
 
-    def mutate(m: MemberModel) -> None:
+
+def photo_accepted(member_no: str, key: str, version_id: str | None, at: str, *,
+                   upload_id: str | None = None, repo: MemberRepository = DYNAMO) -> None:
+    """A photo became the certificate photo: the face-comparison attempts start again.
+    With `upload_id` (the checked upload it came from) the change is made once per upload."""
+
+    def mutate(m: MemberModel) -> bool:
+        if _once_per_upload(m, upload_id):
+            return False
         m.photo_key, m.photo_version_id, m.photo_status = key, version_id, "accepted"
         m.photo_accepted_at, m.failed_attempts = at, 0
+        return True
 
     _change(member_no, mutate, repo)
 
 
 def photo_not_accepted(member_no: str, *, face_mismatch: bool, in_review: bool,
-                       repo: MemberRepository = DYNAMO) -> None:
+                       upload_id: str | None = None, repo: MemberRepository = DYNAMO) -> None:
     """An upload was rejected or sent to review; an accepted photo on file stays accepted.
-    `face_mismatch` counts one failed face comparison against the member's attempts."""
+    `face_mismatch` counts one failed face comparison against the member's attempts; with
+    `upload_id` (the checked upload) it is counted once however often the check is delivered."""
 
-    def mutate(m: MemberModel) -> None:
+    def mutate(m: MemberModel) -> bool:
+        if _once_per_upload(m, upload_id):
+            return False
         if face_mismatch:
             m.failed_attempts = int(m.failed_attempts or 0) + 1
         if m.photo_status != "accepted":
             m.photo_status = "review" if in_review else "rejected"
+        return True
 
     _change(member_no, mutate, repo)
 

@@ -58,14 +58,16 @@ class DynamoMemberRepository:
 DYNAMO = DynamoMemberRepository()
 
 
-def update_member_record(member_no: str, mutate: Callable[[MemberModel], None], attempts: int = 5,
+def update_member_record(member_no: str, mutate: Callable[[MemberModel], bool | None], attempts: int = 5,
                          *, repo: MemberRepository = DYNAMO) -> MemberModel:
-    """Read-modify-write under the member's version; re-read and retry if someone saved first."""
+    """Read-modify-write under the member's version; re-read and retry if someone saved first.
+    A `mutate` that returns False found nothing to change: the member is returned unsaved."""
     for _ in range(attempts):
         member = repo.get(member_no, consistent=True)
         if member is None:
             raise MemberModel.DoesNotExist()
-        mutate(member)
+        if mutate(member) is False:
+            return member
         member.updated_at = utcnow_iso()
         try:
             repo.save(member)

@@ -36,6 +36,10 @@ class UploadRepository(Protocol):
         after the upload `after` = (created_at, upload_id) of the previous page's last row."""
         ...
 
+    def open_reviews_of(self, member_no: str) -> list[UploadModel]:
+        """The member's uploads that still wait for review (normally none or one)."""
+        ...
+
 
 class DynamoUploadRepository:
     """The uploads table through PynamoDB (its VersionAttribute gives the condition; the sparse
@@ -62,6 +66,11 @@ class DynamoUploadRepository:
                      "created_at": {"S": after[0]}}
         return list(UploadModel.review_queue.query(association, scan_index_forward=False, limit=limit,
                                                    last_evaluated_key=start, page_size=limit))
+
+    def open_reviews_of(self, member_no: str) -> list[UploadModel]:
+        # The index is eventually consistent: an upload sent to review a moment ago may be
+        # missed here, and is then replaced by the member's next upload instead.
+        return list(UploadModel.by_member.query(member_no, filter_condition=UploadModel.review_association.exists()))
 
 
 DYNAMO = DynamoUploadRepository()

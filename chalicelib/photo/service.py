@@ -50,7 +50,8 @@ PREPARE_MAX_BYTES = SPEC.prepare_max_bytes
 # A member trying photos needs a handful of auto-fixes; 20 in 10 minutes leaves room for that.
 PREPARE_PER_WINDOW = 20
 PREPARE_WINDOW_SECONDS = 600
-FINAL = ("accepted", "rejected", "review")
+# "superseded": a member's upload that waited for review and was replaced by their next upload
+FINAL = ("accepted", "rejected", "review", "superseded")
 # Uploads a member may start in an hour: a few retakes are normal, an endless stream is not
 # (every upload costs a face comparison, and failed ones end up in the staff review queue).
 UPLOADS_PER_HOUR = 10
@@ -115,6 +116,14 @@ def start_upload(d: Deps, principal: Principal, member_no: str | None = None) ->
 
 def attempts_left(d: Deps, member: Member) -> int:
     return max(0, d.settings.face.max_failed_attempts - int(member.failed_attempts or 0))
+
+
+def _attempts_left_before(d: Deps, member: Member, upload_id: str) -> int:
+    """The attempts the member had before this upload, also when an earlier delivery of its
+    check already applied the result to the member (and counted a failure) before dying."""
+    if member.last_photo_upload_id == upload_id and member.failed_attempts_before_last is not None:
+        return max(0, d.settings.face.max_failed_attempts - int(member.failed_attempts_before_last))
+    return attempts_left(d, member)
 
 
 def upload_status(d: Deps, principal: Principal, upload_id: str, member_no: str | None = None) -> dict[str, Any]:
@@ -215,6 +224,7 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
     if stored is None:
         raise RuntimeError("uploaded object not readable yet")  # transient: SQS retries
     data = stored.body
+    left_before = _attempts_left_before(d, member, upload_id)
 
     review_reason = ""
     if upload.kind == "staff":
@@ -224,7 +234,7 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
         reference = _reference_bytes(d, member) or _current_bytes(d, member)
         result = check_photo(data, reference, d.face_engine, d.settings.face)
         review_reason = _review_reason(result, reference)
-        if result.status == "rejected" and _only_face_failed(result) and attempts_left(d, member) <= 1:
+        if result.status == "rejected" and _only_face_failed(result) and left_before <= 1:
             result = PhotoResult("review", result.checks, result.score, result.engine, "")
             review_reason = "face_mismatch_repeated"
         if result.status == "review":
@@ -235,9 +245,9 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
     if result.status == "accepted":
         left = max_failed
     elif result.status == "rejected" and _only_face_failed(result):
-        left = max(0, attempts_left(d, member) - 1)
+        left = max(0, left_before - 1)
     else:
-        left = attempts_left(d, member)
+        left = left_before
     upload.attempts_left = left
     upload.status = result.status
     upload.checks = [c.to_dict() for c in result.checks]  # type: ignore[misc]  # PynamoDB stores plain dicts in a map list
@@ -250,19 +260,43 @@ def handle_uploaded(d: Deps, obj: S3Object) -> None:
     if result.status == "review" and upload.kind == "member":
         upload.review_association = member.association
         upload.review_reason = review_reason
+
+    # The upload's final mark is the last write: every step before it is safe to repeat, so a
+    # handler that dies half-way leaves the upload open and the redelivery finishes the job.
+    if upload.kind == "member":
+        if member.last_photo_upload_id != upload_id:
+            _apply_member_result(d, member, upload, result, data)
+        _supersede_open_reviews(d, upload)
+    audit.record(member.member_no, upload.actor or "member", "photo", actor_role=upload.kind,
+                 event_key=f"upload#{upload_id}",
+                 detail={"event": f"照片检测:{_STATUS_LABEL[result.status]}", "upload_id": upload_id,
+                         "kind": upload.kind, "failed_rules": ",".join(c.rule for c in result.failed())})
     try:
         d.uploads.save(upload)  # versioned: a concurrent duplicate delivery loses here
     except StaleUpload:
         log.info("photo queue: upload %s already recorded by another delivery", upload_id)
         return
-
     _count_result(result)
-    if upload.kind == "member":
-        _apply_member_result(d, member, upload, result, data)
-    audit.record(member.member_no, upload.actor or "member", "photo", actor_role=upload.kind,
-                 event_key=f"upload#{upload_id}",
-                 detail={"event": f"照片检测:{_STATUS_LABEL[result.status]}", "upload_id": upload_id,
-                         "kind": upload.kind, "failed_rules": ",".join(c.rule for c in result.failed())})
+
+
+SUPERSEDED_MESSAGE = "您已上传新的照片,此照片不再审核"
+
+
+def _supersede_open_reviews(d: Deps, upload: UploadModel) -> None:
+    """A member has at most one photo waiting for staff review: their newest checked upload
+    replaces any earlier one still waiting, which leaves the queue and is noted in their history."""
+    for old in d.uploads.open_reviews_of(upload.member_no):
+        if old.upload_id == upload.upload_id or old.kind != "member":
+            continue
+        old.status, old.review_association = "superseded", None
+        old.message = SUPERSEDED_MESSAGE
+        try:
+            d.uploads.save(old)
+        except StaleUpload:
+            continue  # decided by staff (or superseded by another delivery) meanwhile
+        audit.record(upload.member_no, "system", "photo", event_key=f"superseded#{old.upload_id}",
+                     detail={"event": "待审核照片已被新上传的照片取代", "upload_id": old.upload_id,
+                             "replaced_by": upload.upload_id})
 
 
 _STATUS_LABEL = {"accepted": "比对成功", "rejected": "比对失败", "review": "转人工审核"}
@@ -320,18 +354,19 @@ def _only_face_failed(result: PhotoResult) -> bool:
 def _apply_member_result(d: Deps, member: Member, upload: UploadModel, result: PhotoResult,
                          data: bytes) -> None:
     if result.status == "accepted":
-        _make_current(d, member.member_no, data)
+        _make_current(d, member.member_no, data, upload_id=upload.upload_id)
         return
 
     records.photo_not_accepted(member.member_no,
                                face_mismatch=result.status == "rejected" and _only_face_failed(result),
-                               in_review=result.status == "review")
+                               in_review=result.status == "review", upload_id=upload.upload_id)
 
 
-def _make_current(d: Deps, member_no: str, data: bytes) -> None:
-    """Store a clean copy as the certificate photo (new S3 version) and mark it accepted."""
+def _make_current(d: Deps, member_no: str, data: bytes, *, upload_id: str | None = None) -> None:
+    """Store a clean copy as the certificate photo (new S3 version) and mark it accepted
+    (with `upload_id`, once per checked upload)."""
     version = d.photos.put(_photo_key(member_no), clean_copy(data))
-    records.photo_accepted(member_no, _photo_key(member_no), version, utcnow_iso())
+    records.photo_accepted(member_no, _photo_key(member_no), version, utcnow_iso(), upload_id=upload_id)
 
 
 def _reference_bytes(d: Deps, member: Member) -> bytes | None:

@@ -99,3 +99,16 @@ def test_a_decided_upload_leaves_the_queue(repo: Any) -> None:
     upload.status, upload.review_association = "accepted", None
     repo.save(upload)
     assert repo.review_queue("110000") == []
+
+
+def test_a_members_open_reviews_are_the_uploads_still_waiting(repo: Any) -> None:
+    repo.save(_new("waiting", review=True))
+    repo.save(_new("done"))
+    other = _new("elsewhere", review=True)
+    other.member_no = "110000000002"
+    repo.save(other)
+    assert [u.upload_id for u in repo.open_reviews_of(NO)] == ["waiting"]
+    upload = repo.get("waiting", consistent=True)
+    upload.status, upload.review_association = "superseded", None
+    repo.save(upload)
+    assert repo.open_reviews_of(NO) == []

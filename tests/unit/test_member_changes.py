@@ -62,3 +62,18 @@ def test_a_member_that_keeps_changing_gives_a_version_conflict() -> None:
     with pytest.raises(Conflict) as err:
         records.certificate_issued(NO, "2026-11-30", "hash-1", repo=repo)
     assert err.value.code == "VERSION_CONFLICT"
+
+
+def test_one_uploads_result_is_applied_once_and_remembers_the_count_before_it() -> None:
+    repo = _repo(failed_attempts=1)
+    records.photo_not_accepted(NO, face_mismatch=True, in_review=False, upload_id="u1", repo=repo)
+    saved = repo.get(NO)
+    records.photo_not_accepted(NO, face_mismatch=True, in_review=False, upload_id="u1", repo=repo)
+    records.photo_accepted(NO, "photos/x.jpg", "v1", "2026-11-30T00:00:00Z", upload_id="u1", repo=repo)
+    member = repo.get(NO)
+    assert member.failed_attempts == 2 and member.photo_status == "rejected"
+    assert member.version == saved.version  # the repeats saved nothing
+    assert member.last_photo_upload_id == "u1" and member.failed_attempts_before_last == 1
+    records.photo_not_accepted(NO, face_mismatch=True, in_review=False, upload_id="u2", repo=repo)
+    member = repo.get(NO)
+    assert member.failed_attempts == 3 and member.failed_attempts_before_last == 2
