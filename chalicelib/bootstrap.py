@@ -25,6 +25,18 @@ class Deps:
         return PhotoStore(aws.client("s3", self.settings.region), self.settings.photo_bucket)
 
     @cached_property
+    def job_files(self) -> Any:
+        from chalicelib.jobs.files import JobFiles
+
+        return JobFiles(aws.client("s3", self.settings.region), self.settings.photo_bucket)
+
+    @cached_property
+    def job_queue(self) -> Any:
+        from chalicelib.jobs.files import JobQueue
+
+        return JobQueue(aws.client("sqs", self.settings.region), self.settings.jobs_queue)
+
+    @cached_property
     def mailer(self) -> Mailer:
         return Mailer(aws.client("ses", self.settings.region), self.settings.mail_sender)
 
