@@ -110,3 +110,19 @@ def fetch(url: str) -> bytes:
     bucket = parsed.netloc.split(".")[0]
     s3 = aws.client("s3", "us-east-1")
     return bytes(s3.get_object(Bucket=bucket, Key=unquote(parsed.path.lstrip("/")))["Body"].read())
+
+
+@pytest.fixture()
+def with_photo(aws: Any, make_member: Any) -> Any:
+    from tests.conftest import FACES
+
+    def _make(association: str = "110000", photo: str = "hopper_01", **kw: Any) -> Any:
+        m = make_member(association, **kw)
+        key = f"photos/{m.member_no}.jpg"
+        version = aws.photos.put(key, (FACES / "spec_white" / f"{photo}.jpg").read_bytes())
+        m.refresh()
+        m.photo_key, m.photo_version_id, m.photo_status = key, version, "accepted"
+        m.save()
+        return m
+
+    return _make

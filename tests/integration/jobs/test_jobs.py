@@ -153,3 +153,26 @@ def test_bad_requests_are_refused_in_chinese(client, aws, persona):
     assert r.status_code == 400 and r.json_body["code"] == "INVALID_FILTER"
     member = persona("member", member_no="110000000001")
     assert _start(client, member, kind="export").status_code == 403
+
+
+def test_bulk_certificates_job_zips_pdfs_and_reports_failures_without_foreign_names(
+        client, aws, persona, make_member, with_photo, worker, monkeypatch):
+    import zipfile
+
+    monkeypatch.setattr(kinds, "BULK_CHUNK", 2)
+    good = [with_photo() for _ in range(3)]
+    no_photo = make_member("110000")
+    foreign = make_member("310000")
+    bj = persona("association_staff", "110000")
+    selection = [m.member_no for m in good] + [no_photo.member_no, foreign.member_no]
+    job = _start(client, bj, kind="bulk_certs", member_nos=selection).json_body
+    worker.drain()
+    body = client.http.get(f"/jobs/{job['job_id']}", headers=bj.headers).json_body
+    assert body["status"] == "done" and body["total"] == 5 and body["failed"] == 2 and body["chunks"] == 3
+    link = client.http.get(f"/jobs/{job['job_id']}/result", headers=bj.headers).json_body
+    archive = zipfile.ZipFile(io.BytesIO(fetch(link["url"])))
+    assert sorted(n for n in archive.namelist() if n.endswith(".pdf")) == sorted(f"{m.member_no}.pdf" for m in good)
+    report = client.http.get(f"/jobs/{job['job_id']}/result?part=report", headers=bj.headers).json_body
+    text = fetch(report["url"]).decode("utf-8-sig")
+    assert no_photo.member_no in text and no_photo.name in text
+    assert foreign.member_no in text and foreign.name not in text
