@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
 from chalicelib.auth.authorizer import token_authorizer
 from chalicelib.bootstrap import deps
-from chalicelib.jobs import service
+from chalicelib.lazy import lazy_module
 from chalicelib.principal import STAFF
 from chalicelib.web import Api, Request, json_response
+
+if TYPE_CHECKING:
+    from chalicelib.jobs import service
+else:  # loaded on first use (docs/architecture.md, "Cold start")
+    service = lazy_module("chalicelib.jobs.service")
 
 api = Api(__name__, authorizer=token_authorizer)
 

@@ -8,6 +8,7 @@ import json
 import pytest
 from openpyxl import load_workbook
 
+from chalicelib.cert.bulk import entry_name
 from chalicelib.jobs import kinds, repository
 from chalicelib.jobs import worker as job_worker
 from tests.integration.jobs.conftest import fetch, seed_members
@@ -171,7 +172,7 @@ def test_bulk_certificates_job_zips_pdfs_and_reports_failures_without_foreign_na
     assert body["status"] == "done" and body["total"] == 5 and body["failed"] == 2 and body["chunks"] == 3
     link = client.http.get(f"/jobs/{job['job_id']}/result", headers=bj.headers).json_body
     archive = zipfile.ZipFile(io.BytesIO(fetch(link["url"])))
-    assert sorted(n for n in archive.namelist() if n.endswith(".pdf")) == sorted(f"{m.member_no}.pdf" for m in good)
+    assert sorted(n for n in archive.namelist() if n.endswith(".pdf")) == sorted(entry_name(m.member_no, m.name) for m in good)
     report = client.http.get(f"/jobs/{job['job_id']}/result?part=report", headers=bj.headers).json_body
     text = fetch(report["url"]).decode("utf-8-sig")
     assert no_photo.member_no in text and no_photo.name in text
