@@ -1,4 +1,4 @@
-"""Chalice entry point: routes, the authorizer and the photo-check handler, all thin.
+"""Chalice entry point: routes, the authorizer, the photo-check and job handlers, all thin.
 
 Every route lives in a blueprint under chalicelib/ and goes through `chalicelib.web.Api`, the
 one place that maps errors to HTTP. Environment variables come from the stage
@@ -16,6 +16,7 @@ from chalicelib import config, logs, openapi
 from chalicelib.auth import authorizer
 from chalicelib.auth import routes as auth_routes
 from chalicelib.cert import routes as cert_routes
+from chalicelib.jobs import routes as job_routes
 from chalicelib.members import routes as member_routes
 from chalicelib.meta import routes as meta_routes
 from chalicelib.photo import routes as photo_routes
@@ -30,7 +31,7 @@ app.api.binary_types.extend(["application/pdf", "image/jpeg", "image/png", "appl
 
 app.register_blueprint(authorizer.blueprint)
 for _api in (meta_routes.api, openapi.api, auth_routes.api, member_routes.api, photo_routes.api,
-             cert_routes.api):
+             cert_routes.api, job_routes.api):
     app.register_blueprint(_api.blueprint)
 
 
@@ -49,3 +50,12 @@ def photo_check(event):  # type: ignore[no-untyped-def]
     from chalicelib.photo_events import handle_photo_event
 
     handle_photo_event(event)
+
+
+@app.on_sqs_message(queue=config.jobs_queue_name(), batch_size=1, name="job_worker")
+def job_worker(event):  # type: ignore[no-untyped-def]
+    """A job's plan or one chunk (export, bulk certificates): see chalicelib/jobs/worker.py."""
+    from chalicelib.bootstrap import deps
+    from chalicelib.jobs.worker import handle_event
+
+    handle_event(deps(), event)

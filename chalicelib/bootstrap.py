@@ -37,6 +37,20 @@ class Deps:
         return PhotoStore(aws.client("s3", self.settings.region), self.settings.photo_bucket)
 
     @cached_property
+    def job_files(self) -> Any:
+        from chalicelib import aws
+        from chalicelib.jobs.files import JobFiles
+
+        return JobFiles(aws.client("s3", self.settings.region), self.settings.photo_bucket)
+
+    @cached_property
+    def job_queue(self) -> Any:
+        from chalicelib import aws
+        from chalicelib.jobs.files import JobQueue
+
+        return JobQueue(aws.client("sqs", self.settings.region), self.settings.jobs_queue)
+
+    @cached_property
     def mailer(self) -> Mailer:
         from chalicelib.mail import build_mailer
 

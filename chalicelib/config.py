@@ -166,6 +166,8 @@ class Settings:
             return str(data["username"]), str(data["password"])
         except (ValueError, KeyError, TypeError) as exc:
             raise SettingsError('SMTP_SECRET must be JSON {"username", "password"}') from exc
+    # The long-running jobs' queue (export, import, bulk certificates): see chalicelib/jobs/.
+    jobs_queue: str = "cpa-ecert-jobs"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -205,6 +207,7 @@ class Settings:
             captcha_test_code=env.get("CAPTCHA_TEST_CODE", "").strip(),
             endpoint_url=env.get("AWS_ENDPOINT_URL", "").strip(),
             support_phone=env.get("SUPPORT_PHONE", "").strip() or DEFAULT_SUPPORT_PHONE,
+            jobs_queue=jobs_queue_name(env),
         )
 
 
@@ -275,6 +278,15 @@ def photo_queue_name(env: Mapping[str, str] | None = None) -> str:
     """The photo-check queue, for `@app.on_sqs_message` (`chalice package` needs a default)."""
     env = os.environ if env is None else env
     return env.get("PHOTO_QUEUE", "").strip() or DEFAULT_PHOTO_QUEUE
+
+
+DEFAULT_JOBS_QUEUE = "cpa-ecert-jobs"
+
+
+def jobs_queue_name(env: Mapping[str, str] | None = None) -> str:
+    """The jobs queue (export, import, bulk certificates), for `@app.on_sqs_message`."""
+    env = os.environ if env is None else env
+    return env.get("JOBS_QUEUE", "").strip() or DEFAULT_JOBS_QUEUE
 
 
 def cors_origin(env: Mapping[str, str] | None = None) -> str:

@@ -10,7 +10,8 @@
 - an SMTP server (aiosmtpd) on a free loopback port, used when MAIL_ADAPTER=smtp (as in the AWS
   China stage, which has no SES); the default locally is MAIL_ADAPTER=ses (moto);
 - a pump that drains the photo queue into the app's SQS handler, as Lambda's event source
-  mapping does (moto delivers S3 ObjectCreated to SQS; its s3:TestEvent is skipped by the handler).
+  mapping does (moto delivers S3 ObjectCreated to SQS; its s3:TestEvent is skipped by the handler),
+  and JOB_PUMPS pumps that drain the jobs queue into the job worker, in parallel like Lambda.
 
 CAPTCHA_TEST_CODE, when set in the environment, is passed through for automated browser tests.
 The API gateway enforces the cloud's limits (`devstack.gateway`): 6 MB payloads, and a timeout of
@@ -51,6 +52,7 @@ from devstack.gateway import (
 
 ROOT = Path(__file__).resolve().parent.parent
 FRONTEND = ROOT / "frontend"
+JOB_PUMPS = 2  # parallel job workers (this machine has 2 cores)
 
 
 def _seconds(name: str, default: float) -> float:
@@ -86,8 +88,9 @@ class LambdaContext:
 class QueuePump(threading.Thread):
     """Long-polls the photo queue and hands each message to the app's SQS handler."""
 
-    def __init__(self, sqs: Any, queue_url: str, handler: Any, stop: threading.Event) -> None:
-        super().__init__(name="queue-pump", daemon=True)
+    def __init__(self, sqs: Any, queue_url: str, handler: Any, stop: threading.Event,
+                 name: str = "queue-pump") -> None:
+        super().__init__(name=name, daemon=True)
         self.sqs, self.queue_url, self.handler, self.stop = sqs, queue_url, handler, stop
         self.arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
             "Attributes"]["QueueArn"]
@@ -300,7 +303,10 @@ def main() -> int:
     stop = threading.Event()
     threads = [threading.Thread(target=api_server.serve_forever, name="api", daemon=True),
                threading.Thread(target=web_server.serve_forever, name="web", daemon=True),
-               QueuePump(aws.client("sqs", d.settings.region), queues["queue_url"], app_module.photo_check, stop)]
+               QueuePump(aws.client("sqs", d.settings.region), queues["queue_url"], app_module.photo_check, stop),
+               # Lambda runs chunks in parallel invocations; locally a few pumps do the same.
+               *(QueuePump(aws.client("sqs", d.settings.region), queues["jobs_queue_url"], app_module.job_worker,
+                           stop, name=f"jobs-pump-{i}") for i in range(JOB_PUMPS))]
     import contextlib
     import io
 

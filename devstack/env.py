@@ -37,5 +37,6 @@ def resource_names(prefix: str = "cpa-ecert-local") -> dict[str, str]:
         "UPLOADS_TABLE": f"{prefix}-uploads",
         "PHOTO_BUCKET": f"{prefix}-photos",
         "PHOTO_QUEUE": f"{prefix}-photo-checks",
+        "JOBS_QUEUE": f"{prefix}-jobs",
         "MAIL_SENDER": "no-reply@ecert.example.com",
     }

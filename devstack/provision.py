@@ -2,7 +2,7 @@
 
 Mirrors infra/ in miniature: the tables come from the PynamoDB models themselves, the photo
 bucket is private and versioned with CORS for presigned POSTs, and its ObjectCreated events on
-uploads/ go to an SQS queue that has a dead-letter queue.
+uploads/ go to an SQS queue that has a dead-letter queue; the jobs queue has one too.
 """
 
 from __future__ import annotations
@@ -45,4 +45,12 @@ def provision(settings: Settings) -> dict[str, str]:
             "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}},
         }]})
     ses.verify_email_identity(EmailAddress=settings.mail_sender)
-    return {"queue_url": queue_url, "dlq_url": dlq_url}
+    jobs_dlq_url = sqs.create_queue(QueueName=f"{settings.jobs_queue}-dlq")["QueueUrl"]
+    jobs_dlq_arn = sqs.get_queue_attributes(QueueUrl=jobs_dlq_url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    jobs_queue_url = sqs.create_queue(QueueName=settings.jobs_queue, Attributes={
+        "VisibilityTimeout": "120",
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": jobs_dlq_arn, "maxReceiveCount": "5"}),
+    })["QueueUrl"]
+    return {"queue_url": queue_url, "dlq_url": dlq_url, "jobs_queue_url": jobs_queue_url,
+            "jobs_dlq_url": jobs_dlq_url}

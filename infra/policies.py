@@ -34,7 +34,8 @@ STAGE_PARTITION = {"dev": "aws", "prod": "aws", "prod-cn": "aws-cn"}
 DNS_SUFFIX = {"aws": "amazonaws.com", "aws-cn": "amazonaws.com.cn"}
 
 # function -> policy file suffix ("" = the stage's default file, used by the API function)
-ROLE_FILES = {"api_handler": "", "photo_check": "-photo-check", "token_authorizer": "-authorizer"}
+ROLE_FILES = {"api_handler": "", "photo_check": "-photo-check", "token_authorizer": "-authorizer",
+              "job_worker": "-job-worker"}
 # Rendered only for a stage that configures this function: the photo auto-fix in a function of
 # its own, so that only it (and not the API) carries the face layer. It gets the image in its
 # payload and returns the fitted one, so its role reaches no data; the API may invoke it.
@@ -137,6 +138,9 @@ def api_policy(p: Profile) -> list[Statement]:
          "Resource": [p.photos(f"/{k}/*") for k in ("uploads", "photos", "certificates")]},
         {"Sid": "PhotoBucketMissingKeyIs404", "Effect": "Allow", "Action": ["s3:ListBucket"],
          "Resource": p.photos()},
+        {"Sid": "JobResultsRead", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": p.photos("/jobs/*")},
+        {"Sid": "JobsQueueSend", "Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:GetQueueUrl"],
+         "Resource": p.arn("sqs", f"cpa-ecert-{s}-jobs")},
     ]
     if p.mail_adapter == "ses":
         allows.append({"Sid": "Mail", "Effect": "Allow", "Action": ["ses:SendEmail"],
@@ -189,6 +193,34 @@ def photo_check_policy(p: Profile) -> list[Statement]:
     return allows + [_own_account_only(allows)]
 
 
+def job_worker_policy(p: Profile) -> list[Statement]:
+    """Export and bulk certificates: read members, issue certificates, write job files."""
+    s = p.stage
+    allows: list[Statement] = [
+        _logs(p, f"cpa-ecert-{s}-job_worker"),
+        _tracing(),
+        {"Sid": "JobsQueue", "Effect": "Allow",
+         "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:SendMessage",
+                    "sqs:GetQueueUrl"],
+         "Resource": p.arn("sqs", f"cpa-ecert-{s}-jobs")},
+        {"Sid": "DataTables", "Effect": "Allow",
+         "Action": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
+                    "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"],
+         "Resource": [p.table("members"), p.table("members/index/*"), p.table("ephemeral")]},
+        {"Sid": "AuditAppendOnly", "Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": p.table("audit")},
+        {"Sid": "PhotoBucketRead", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+         "Resource": [p.photos(f"/{k}/*") for k in ("photos", "certificates", "seals", "jobs")]},
+        {"Sid": "PhotoBucketWrite", "Effect": "Allow", "Action": ["s3:PutObject", "s3:DeleteObject"],
+         "Resource": [p.photos(f"/{k}/*") for k in ("certificates", "jobs")]},
+        {"Sid": "PhotoBucketMissingKeyIs404", "Effect": "Allow", "Action": ["s3:ListBucket"],
+         "Resource": p.photos()},
+        {"Sid": "Secrets", "Effect": "Allow", "Action": ["ssm:GetParameter"],
+         "Resource": [p.param(n) for n in ("verify-key", "signing-key-pem", "signing-cert-pem")]},
+        _decrypt(p, "SecretsDecrypt", p.param("*")),
+    ]
+    return allows + [_own_account_only(allows)]
+
+
 def authorizer_policy(p: Profile) -> list[Statement]:
     s = p.stage
     allows: list[Statement] = [
@@ -203,6 +235,7 @@ def authorizer_policy(p: Profile) -> list[Statement]:
 
 
 RENDERERS = {"api_handler": api_policy, "photo_check": photo_check_policy, "token_authorizer": authorizer_policy,
+             "job_worker": job_worker_policy,
              PREPARE_FUNCTION: photo_prepare_policy}
 
 

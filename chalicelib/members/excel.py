@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping
+from typing import IO, Any, Iterable, Mapping
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -286,6 +286,15 @@ def _inert_cell(ws: Any, value: Any) -> Any:
 def build_export(records: Iterable[Mapping[str, Any]], *, exported_by: str, association: str,
                  filters: str, exported_at: str) -> tuple[bytes, int]:
     """(xlsx bytes, row count): every field of each record, marked 内部资料."""
+    buf = io.BytesIO()
+    count = write_export(records, buf, exported_by=exported_by, association=association, filters=filters,
+                         exported_at=exported_at)
+    return buf.getvalue(), count
+
+
+def write_export(records: Iterable[Mapping[str, Any]], out: IO[bytes], *, exported_by: str, association: str,
+                 filters: str, exported_at: str) -> int:
+    """Stream the export workbook to `out` (write-only: rows are not kept in memory); the row count."""
     wb = Workbook(write_only=True)
     wb.properties.title = "会员信息导出(内部资料)"
     wb.properties.subject = "内部资料"
@@ -317,4 +326,5 @@ def build_export(records: Iterable[Mapping[str, Any]], *, exported_by: str, asso
         ["说明", "本表可修改后按“导入模板”的规则重新导入(按证件类型+证件号码匹配,会员证书编号等列会被忽略)。"],
     ):
         info.append(line)
-    return _save(wb), count
+    wb.save(out)
+    return count

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Callable, Mapping, Union
+from typing import Any, Callable, Mapping, Union
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -197,3 +197,33 @@ def certificate_issued(member_no: str, issued_on: str, content_hash: str, *,
         m.cert_content_hash, m.cert_issued_on = content_hash, issued_on
 
     _change(member_no, mutate, repo)
+
+
+# -- for long jobs (export, bulk certificates) ----------------------------------------------------
+
+def numbers_matching(association: str, query: Mapping[str, str], *, only_complete: bool = False) -> list[str]:
+    """The member numbers of the association's members matching the list filters, in order."""
+    from chalicelib.members import listing
+
+    filters = listing.parse_filters(query)
+    return [m.member_no for m in listing.iterate(association, filters) if not only_complete or m.complete]
+
+
+def check_filters(query: Mapping[str, str]) -> None:
+    """Refuse unknown filter values (400) before a job is started with them."""
+    from chalicelib.members import listing
+
+    listing.parse_filters(query)
+
+
+def export_records(association: str, member_nos: list[str]) -> list[dict[str, Any]]:
+    """The export view of these members (those still in the association), in the given order."""
+    from chalicelib.members import views
+
+    found = {m.member_no: m for m in MemberModel.batch_get(member_nos)}
+    return [views.record(found[n]) for n in member_nos if n in found and found[n].association == association]
+
+
+def in_association(association: str, member_nos: list[str]) -> dict[str, Member]:
+    """The members among these numbers that belong to the association (one batch read)."""
+    return {m.member_no: m for m in MemberModel.batch_get(member_nos) if m.association == association}

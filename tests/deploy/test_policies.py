@@ -177,7 +177,9 @@ def test_the_authorizer_only_reads_token_state(chalice_config):
 def test_only_the_photo_check_reads_the_queue_and_compares_faces(chalice_config):
     api = _granted(load_policy(policy_file(chalice_config, "prod", "api_handler")))
     photo = _granted(load_policy(policy_file(chalice_config, "prod", "photo_check")))
-    assert not any(a.startswith("sqs:") for a in api)
+    # the API only queues jobs (export, bulk certificates); it never reads a queue
+    assert {a for a in api if a.startswith("sqs:")} == {"sqs:SendMessage", "sqs:GetQueueUrl"}
+    assert all(r.endswith(":cpa-ecert-prod-jobs") for a in ("sqs:SendMessage", "sqs:GetQueueUrl") for r in api[a])
     assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"} <= set(photo)
     assert "rekognition:CompareFaces" in photo and "rekognition:CompareFaces" not in api
     assert "rekognition:DetectFaces" in api  # /me/photo/prepare and use-reference detect faces

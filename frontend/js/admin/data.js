@@ -3,6 +3,8 @@
  */
 import { ApiError, messageFor } from "../api.js";
 import { $, alertBox, busy, clear, filePicker, h, progress, saveBlob, setMessage, showView } from "../ui.js";
+import { jobsPanel, startJob } from "./jobs.js";
+import { exportDone } from "./list.js";
 import { api, isExpired, pageHead, toast, XLSX } from "./state.js";
 
 export function showData() {
@@ -16,7 +18,7 @@ export function showData() {
   const template = h("button", { type: "button", class: "btn", id: "import-template" }, "下载导入模板");
   const exportBtn = h("button", { type: "button", class: "btn", id: "export-all" }, "导出全部会员(Excel)");
 
-  clear(view, ...pageHead("导入与导出"),
+  clear(view, ...pageHead("导入与导出"), jobsPanel(),
     h("section", { class: "card", "aria-labelledby": "imp-title" },
       h("h2", { id: "imp-title", class: "card-title" }, "批量导入会员"),
       h("ol", { class: "steps" },
@@ -40,12 +42,10 @@ export function showData() {
       toast(alertBox("success", "模板已下载", saveBlob(f.blob, f.filename)));
     } catch (err) { if (!isExpired(err)) toast(alertBox("error", "下载失败", h("p", {}, messageFor(err)))); }
   }));
-  exportBtn.addEventListener("click", () => busy(exportBtn, "正在导出…", async () => {
-    try {
-      const f = await api.get("/members/export", { accept: XLSX, filename: "会员信息导出.xlsx" });
-      toast(alertBox("success", "导出完成", saveBlob(f.blob, f.filename)));
-    } catch (err) { if (!isExpired(err)) toast(alertBox("error", "导出失败", h("p", {}, messageFor(err)))); }
-  }));
+  exportBtn.addEventListener("click", async () => {
+    await startJob({ kind: "export", filter: {} }, "导出全部会员", exportDone);
+    showData(); // the jobs panel shows the new job
+  });
 
   let checkedFile = null;
   file.addEventListener("change", () => { commit.disabled = true; checkedFile = null; clear(report); fileErr.hidden = true; });

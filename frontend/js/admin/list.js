@@ -4,9 +4,10 @@
  */
 import { messageFor } from "../api.js";
 import {
-  $, $$, alertBox, busy, clear, completeBadge, formatTime, h, modal, photoBadge, progress, saveBlob, showView, statusBadge, statusLabels,
+  $, $$, alertBox, clear, completeBadge, formatTime, h, photoBadge, progress, showView, statusBadge, statusLabels,
 } from "../ui.js";
-import { api, assocName, isExpired, PAGE_SIZES, pageHead, state, toast, XLSX } from "./state.js";
+import { startJob } from "./jobs.js";
+import { api, assocName, isExpired, PAGE_SIZES, pageHead, state } from "./state.js";
 
 export function listQuery(cursor) {
   const f = state.list.filters;
@@ -32,7 +33,7 @@ export async function showMembers() {
   const bulk = h("div", { class: "bulk-bar" });
   clear(view, ...pageHead("非执业电子会员证",
     h("a", { class: "btn btn-secondary", href: "#/members/new", id: "create-btn" }, "录入会员"),
-    h("button", { type: "button", class: "btn", id: "export-btn", onclick: (e) => exportMembers(e.currentTarget) }, "导出 Excel")),
+    h("button", { type: "button", class: "btn", id: "export-btn", onclick: () => exportMembers() }, "导出 Excel")),
   filters, bulk, table, pager);
   showView("members");
 
@@ -143,61 +144,36 @@ export function renderBulk(bulk) {
 }
 
 
-export async function exportMembers(btn) {
+export async function exportMembers() {
   const f = state.list.filters;
-  await busy(btn, "正在导出…", async () => {
-    try {
-      const file = await api.get("/members/export", { accept: XLSX, filename: "会员信息导出.xlsx",
-        query: { q: f.q, photo_status: f.photo_status, complete: f.complete, status: f.status } });
-      const link = saveBlob(file.blob, file.filename);
-      toast(alertBox("success", "导出完成", link));
-    } catch (err) {
-      if (!isExpired(err)) toast(alertBox("error", "导出失败", h("p", {}, messageFor(err))));
-    }
-  });
+  const filter = Object.fromEntries(Object.entries({ q: f.q, photo_status: f.photo_status, complete: f.complete, status: f.status }).filter(([, v]) => v));
+  await startJob({ kind: "export", filter }, "导出 Excel", exportDone);
+}
+
+export function exportDone(job, link) {
+  return [alertBox("success", "导出完成", h("p", {}, `共导出 ${job.total} 名会员。`),
+    h("p", {}, h("a", { class: "btn btn-primary", href: link.url, download: link.filename || "", id: "export-xlsx" }, "下载 Excel 文件")),
+    h("p", { class: "muted small" }, "下载链接 10 分钟内有效;过期后可在“导入与导出”页的后台任务中再次下载。"))];
 }
 
 
 // ---------------------------------------------------------------------------------------------
 // bulk certificates
 
-export const BULK_ROUTE = "/members/certificates/bulk";
-
 /**
- * Certificates of many members as one ZIP, as a job the page advances step by step (each step
- * issues a few certificates and reports done/total), so large selections show real progress and
- * no request runs into the gateway's time limit. The last step returns a short-lived link to the
- * ZIP, whose report.csv lists the members that could not get a certificate.
+ * Certificates of many members as one ZIP, made by a server-side job (see jobs.js): the dialog
+ * follows its progress; the ZIP's report.csv lists the members that could not get a certificate.
  * selection: {member_nos: [...]} or {filter: {...}, only_complete: true}.
  */
 export async function bulkCertificates(selection, bulk, label) {
-  const { body, close } = modal("批量下载会员证", { onClose: () => { cancelled = true; } });
-  let cancelled = false;
-  const p = progress(`正在准备${label}…`);
-  const started = Date.now();
-  const elapsed = () => Math.round((Date.now() - started) / 1000);
-  const cancel = h("button", { type: "button", class: "btn", onclick: close }, "取消");
-  clear(body, p.node, h("p", { class: "muted small" }, "生成期间请勿关闭此窗口。"), h("div", { class: "actions actions-end" }, cancel));
-  const done = (...nodes) => clear(body, ...nodes,
-    h("div", { class: "actions actions-end" }, h("button", { type: "button", class: "btn", onclick: close }, "关闭")));
   try {
-    let job = await api.post(BULK_ROUTE, selection);
-    const path = `${BULK_ROUTE}/${encodeURIComponent(job.job_id)}`;
-    while (!job.finished && !cancelled) {
-      p.set(job.total ? job.done / job.total : 0, `正在生成会员证:${job.done} / ${job.total}(已用时 ${elapsed()} 秒)`);
-      job = await api.post(`${path}/next`, {});
-    }
-    if (cancelled) return;
-    p.set(1, "已完成");
-    const ok = job.total - (job.failed || 0);
-    done(alertBox(job.failed ? "warning" : "success", "会员证已生成",
-      h("p", {}, `共 ${job.total} 名会员:成功 ${ok} 份`, job.failed ? `,${job.failed} 名未能生成(原因见压缩包内的 report.csv)` : "", "。"),
-      h("p", {}, h("a", { class: "btn btn-primary", href: job.url, download: job.filename || "", id: "bulk-zip" }, "下载 ZIP 压缩包")),
-      h("p", { class: "muted small" }, "下载链接 10 分钟内有效。")));
-    $("#bulk-zip").focus();
-  } catch (err) {
-    if (isExpired(err)) { close(); return; }
-    if (!cancelled) done(alertBox("error", "批量下载失败", h("p", {}, messageFor(err))));
+    await startJob({ kind: "bulk_certs", ...selection }, `批量下载${label}`, (job, link) => {
+      const ok = job.total - (job.failed || 0);
+      return [alertBox(job.failed ? "warning" : "success", "会员证已生成",
+        h("p", {}, `共 ${job.total} 名会员:成功 ${ok} 份`, job.failed ? `,${job.failed} 名未能生成(原因见压缩包内的 report.csv)` : "", "。"),
+        h("p", {}, h("a", { class: "btn btn-primary", href: link.url, download: link.filename || "", id: "bulk-zip" }, "下载 ZIP 压缩包")),
+        h("p", { class: "muted small" }, "下载链接 10 分钟内有效。"))];
+    });
   } finally {
     if (bulk) renderBulk(bulk);
   }

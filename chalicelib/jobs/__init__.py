@@ -1,0 +1,1 @@
+"""Long work (export, bulk certificates) as server-side jobs run by queue-driven workers."""

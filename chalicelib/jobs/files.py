@@ -1,0 +1,81 @@
+"""S3 and SQS adapters for jobs: chunk outputs, results and presigned links; the jobs queue.
+
+Job files live in the private photo bucket under `jobs/<id>/`: a JSON output per chunk (written
+under a fixed key, so a redelivered chunk overwrites rather than duplicates), the result and its
+failure report. Results go up with boto3's managed transfer, which switches to a multipart
+upload above 8 MB, so a large export or ZIP never has to fit one PUT (or memory).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, BinaryIO
+
+PREFIX = "jobs/"
+LINK_SECONDS = 600
+
+
+class JobFiles:
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self._s3 = s3
+        self.bucket = bucket
+
+    @staticmethod
+    def chunk_key(job_id: str, chunk: int) -> str:
+        return f"{PREFIX}{job_id}/chunk-{chunk:05d}.json"
+
+    def put_json(self, key: str, value: Any) -> None:
+        body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
+
+    def get_json(self, key: str) -> Any:
+        return json.loads(self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+
+    def get_bytes(self, key: str) -> bytes | None:
+        try:
+            return bytes(self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+        except self._s3.exceptions.NoSuchKey:
+            return None
+
+    def upload(self, key: str, fileobj: BinaryIO, content_type: str) -> None:
+        fileobj.seek(0)
+        self._s3.upload_fileobj(fileobj, self.bucket, key, ExtraArgs={"ContentType": content_type})
+
+    def delete(self, keys: list[str]) -> None:
+        for start in range(0, len(keys), 1000):
+            part = keys[start:start + 1000]
+            if part:
+                self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in part],
+                                                                    "Quiet": True})
+
+    def link(self, key: str, filename: str) -> str:
+        from urllib.parse import quote
+
+        disposition = f"attachment; filename=\"{filename.encode('ascii', 'replace').decode()}\"; " \
+                      f"filename*=UTF-8''{quote(filename)}"
+        return str(self._s3.generate_presigned_url("get_object", Params={
+            "Bucket": self.bucket, "Key": key, "ResponseContentDisposition": disposition},
+            ExpiresIn=LINK_SECONDS))
+
+
+class JobQueue:
+    """The jobs queue: one message per chunk (and one to plan a job)."""
+
+    def __init__(self, sqs: Any, queue_name: str) -> None:
+        self._sqs = sqs
+        self.queue_name = queue_name
+        self._url: str | None = None
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            self._url = str(self._sqs.get_queue_url(QueueName=self.queue_name)["QueueUrl"])
+        return self._url
+
+    def send(self, messages: list[dict[str, Any]]) -> None:
+        for start in range(0, len(messages), 10):
+            entries = [{"Id": str(i), "MessageBody": json.dumps(m, separators=(",", ":"))}
+                       for i, m in enumerate(messages[start:start + 10])]
+            resp = self._sqs.send_message_batch(QueueUrl=self.url, Entries=entries)
+            if resp.get("Failed"):
+                raise RuntimeError(f"jobs queue refused {len(resp['Failed'])} messages")

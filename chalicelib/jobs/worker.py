@@ -1,0 +1,98 @@
+"""The jobs queue's worker: plan a job, run one chunk, and let the last chunk assemble.
+
+Every step can be redelivered (SQS is at-least-once; a crashed invocation's message comes back
+after the visibility timeout), so every step is idempotent:
+- plan: re-planning a running job only re-sends the chunk messages (their outputs and counts
+  are idempotent too);
+- chunk: its output goes to a fixed S3 key, then it is counted once (a conditional mark in the
+  same transaction as the counters); a chunk of a cancelled or finished job is dropped;
+- assemble: the chunk that sees every chunk counted claims the job (running -> assembling,
+  one winner) and writes the result under a fixed key; a redelivered message of a job left in
+  "assembling" by a crash assembles again.
+An exception propagates, so the message is retried and ends in the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any, Iterator
+
+from chalicelib.db import utcnow_iso
+from chalicelib.jobs import repository as repo
+from chalicelib.jobs.files import JobFiles
+from chalicelib.jobs.kinds import KINDS
+from chalicelib.jobs.models import JobModel
+from chalicelib.principal import Principal
+
+log = logging.getLogger(__name__)
+BEIJING_STAMP = "%Y%m%d-%H%M"
+
+
+def handle_event(d: Any, event: Any) -> None:
+    for record in event:
+        handle_message(d, json.loads(record.body))
+
+
+def handle_message(d: Any, message: dict[str, Any]) -> None:
+    job = repo.get(str(message.get("job", "")))
+    if job is None or job.kind not in KINDS:
+        log.warning("job message for an unknown job dropped")
+        return
+    if message.get("plan"):
+        _plan(d, job)
+    else:
+        _chunk(d, job, int(message["chunk"]), list(message["members"]))
+
+
+def _principal(job: JobModel) -> Principal:
+    return Principal(username=job.actor, role=job.actor_role, association=job.association)
+
+
+def _plan(d: Any, job: JobModel) -> None:
+    if job.status not in ("planning", "running"):
+        return
+    chunks = KINDS[job.kind].plan(job.association, json.loads(job.params), _principal(job))
+    total = sum(len(c) for c in chunks)
+    if not repo.planned(job, total, len(chunks)):
+        return  # cancelled meanwhile
+    d.job_queue.send([{"job": job.job_id, "chunk": n, "members": members} for n, members in enumerate(chunks)])
+    log.info("job planned id=%s total=%d chunks=%d", job.job_id, total, len(chunks))
+    if not chunks:
+        _maybe_assemble(d, job)
+
+
+def _chunk(d: Any, job: JobModel, chunk: int, members: list[str]) -> None:
+    if job.status == "assembling":
+        _maybe_assemble(d, job)
+        return
+    if job.status != "running":
+        return  # cancelled, failed or done: further chunks stop here
+    outcome = KINDS[job.kind].chunk(d, job.association, _principal(job), members)
+    d.job_files.put_json(JobFiles.chunk_key(job.job_id, chunk), outcome.output)
+    repo.count_chunk(job, chunk, outcome.done, outcome.failed)
+    job.refresh(consistent_read=True)
+    _maybe_assemble(d, job)
+
+
+def _outputs(d: Any, job: JobModel) -> Iterator[dict[str, Any]]:
+    for n in range(int(job.chunks)):
+        yield d.job_files.get_json(JobFiles.chunk_key(job.job_id, n))
+
+
+def _maybe_assemble(d: Any, job: JobModel) -> None:
+    if int(job.chunks_done) < int(job.chunks):
+        return
+    if job.status == "running" and not repo.claim(job, "assembling", ("running",)):
+        return
+    if job.status not in ("running", "assembling"):
+        return
+    from chalicelib.cert.service import BEIJING
+
+    stamp = datetime.now(BEIJING).strftime(BEIJING_STAMP)
+    result = KINDS[job.kind].assemble(d, job, _outputs(d, job), stamp)
+    repo.finish(job, "done", finished_at=utcnow_iso(), result_key=result.key, result_name=result.filename,
+                report_key=result.report_key)
+    d.job_files.delete([JobFiles.chunk_key(job.job_id, n) for n in range(int(job.chunks))])
+    log.info("job done id=%s total=%d failed=%d", job.job_id, int(job.total), int(job.failed))
