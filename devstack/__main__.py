@@ -36,6 +36,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from devstack.csp import security_headers
 from devstack.gateway import (
     GATEWAY_TIMEOUT_S,
     INTEGRATION_FAILED,
@@ -209,12 +210,15 @@ def sent_mail() -> list[dict[str, Any]]:
 
 class WebHandler(SimpleHTTPRequestHandler):
     api_base = ""
+    headers_out: dict[str, str] = {}  # the site's security headers (devstack.csp), set in main()
 
     def log_message(self, fmt: str, *args: Any) -> None:  # keep the console for URLs and mail
         pass
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
+        for name, value in self.headers_out.items():
+            self.send_header(name, value)
         super().end_headers()
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
@@ -297,6 +301,8 @@ def main() -> int:
                               _seconds("LOCAL_GATEWAY_TIMEOUT_S", GATEWAY_TIMEOUT_S))
     api_server = LocalDevServer(app_module.app, config, host, api_port, handler_cls=handler)
     WebHandler.api_base = f"http://{host}:{api_port}"
+    # Presigned photo URLs point at the S3 endpoint, which locally is moto.
+    WebHandler.headers_out = security_headers(api=[WebHandler.api_base], photos=[f"http://{host}:{moto_port}"])
     web_server = ThreadingHTTPServer((host, web_port), functools.partial(WebHandler, directory=str(FRONTEND)))
     web_server.daemon_threads = True
 

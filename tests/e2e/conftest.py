@@ -6,7 +6,8 @@
 - `browser` (session): headless Chromium from /usr/bin/chromium (Playwright cannot download its
   own browser here).
 - `page` (per test): a fresh context; every console error and uncaught page error fails the test
-  unless the test declared it expected with `console.allow(pattern)`.
+  unless the test declared it expected with `console.allow(pattern)`. A Content-Security-Policy
+  violation (reported by the page's `securitypolicyviolation` event) always fails it.
 - `shots`: numbered full-page screenshots under test-artifacts/e2e/<test name>/; each one also
   asserts that the page has no horizontal overflow (the 375 px / 1440 px layout check).
 """
@@ -141,8 +142,20 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+CSP_MARK = "CSP violation:"
+# Runs before any page script (Playwright injects it outside the page's CSP).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`%s ${e.effectiveDirective} blocked ${e.blockedURI || "inline"} in ${e.documentURI}`);
+}, true);
+""" % CSP_MARK
+
+
 class ConsoleWatch:
-    """Collects console errors and page errors; expected ones are allowed by regex."""
+    """Collects console errors and page errors; expected ones are allowed by regex.
+
+    CSP violations are never allowed: the site must run under its policy as deployed.
+    """
 
     def __init__(self) -> None:
         self.errors: list[str] = []
@@ -159,7 +172,8 @@ class ConsoleWatch:
         self.errors.append(f"page error: {exc}")
 
     def unexpected(self) -> list[str]:
-        return [e for e in self.errors if not any(p.search(e) for p in self.allowed)]
+        return [e for e in self.errors
+                if CSP_MARK in e or not any(p.search(e) for p in self.allowed)]
 
 
 @pytest.fixture()
@@ -176,6 +190,7 @@ def viewport() -> dict[str, int]:
 def page(browser: Any, console: ConsoleWatch, viewport: dict[str, int]) -> Iterator[Any]:
     context = browser.new_context(viewport=viewport, accept_downloads=True, locale="zh-CN")
     context.set_default_timeout(20_000)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     pg = context.new_page()
     pg.on("console", console.on_console)
     pg.on("pageerror", console.on_page_error)
