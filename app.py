@@ -12,13 +12,14 @@ from typing import Any
 
 from chalice import Chalice
 
-from chalicelib import config, logs, openapi
+from chalicelib import config, logs
 from chalicelib.auth import authorizer
 from chalicelib.auth import routes as auth_routes
 from chalicelib.cert import routes as cert_routes
 from chalicelib.jobs import routes as job_routes
 from chalicelib.members import routes as member_routes
 from chalicelib.meta import routes as meta_routes
+from chalicelib.openapi import routes as openapi
 from chalicelib.photo import routes as photo_routes
 
 logs.setup()

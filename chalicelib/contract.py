@@ -1,7 +1,7 @@
 """JSON Schema pieces shared by the routes' declared request and response bodies.
 
 Routes declare the shapes they validate and answer with (`Api.route(request=..., response=...)`);
-chalicelib/openapi.py turns those declarations and the route table into the OpenAPI document.
+chalicelib/openapi/routes.py turns those declarations and the route table into the OpenAPI document.
 The member record's properties come from the one field schema (members/schema.py), so the
 contract cannot drift from validation.
 """

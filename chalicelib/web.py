@@ -117,7 +117,7 @@ class Api:
               status: int = 200,
               ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Register a route. The keyword-only data after `content_types` describes the route for
-        the OpenAPI document (chalicelib/openapi.py): the JSON Schema of the request body the
+        the OpenAPI document (chalicelib/openapi/routes.py): the JSON Schema of the request body the
         route validates, of its success body, a binary media type it answers with instead of
         JSON, its query parameters, and its success status."""
         allowed = tuple(roles) if roles is not None else None
@@ -160,7 +160,7 @@ class Api:
             if allowed is not None and self._authorizer is not None:
                 kwargs["authorizer"] = self._authorizer
             view.roles = allowed  # type: ignore[attr-defined]  # read by the authorization-matrix test
-            view.contract = RouteContract(  # type: ignore[attr-defined]  # read by chalicelib.openapi
+            view.contract = RouteContract(  # type: ignore[attr-defined]  # read by chalicelib.openapi.routes
                 summary=(fn.__doc__ or fn.__name__.replace("_", " ")).strip().splitlines()[0],
                 roles=allowed, allow_initial_password=allow_initial_password,
                 content_types=tuple(content_types or ()), request=request, response=response,

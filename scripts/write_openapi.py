@@ -21,7 +21,7 @@ def render() -> str:
     for key, value in local_environment(5000, 8080).items():
         os.environ.setdefault(key, value)
     import app
-    from chalicelib import openapi
+    from chalicelib.openapi import routes as openapi
 
     return json.dumps(openapi.build(app.app.routes), ensure_ascii=False, indent=2) + "\n"
 

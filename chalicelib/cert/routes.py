@@ -24,7 +24,7 @@ else:  # loaded on first use (docs/architecture.md, "Cold start")
 
 api = Api(__name__, authorizer=token_authorizer)
 
-# The shapes these routes validate and answer with (for the OpenAPI document, chalicelib/openapi.py).
+# The shapes these routes validate and answer with (for the OpenAPI document, chalicelib/openapi/routes.py).
 LINK_QUERY = {"link": {"enum": ["0", "1"]}}
 LINK = obj({"url": TEXT}, ("url",))  # with ?link=1: a short-lived download link instead of the PDF
 BULK = obj({"member_nos": {"type": "array", "items": TEXT}, "filter": obj(),

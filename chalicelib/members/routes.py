@@ -30,7 +30,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 api = Api(__name__, authorizer=token_authorizer)
 
-# The shapes these routes validate and answer with (for the OpenAPI document, chalicelib/openapi.py).
+# The shapes these routes validate and answer with (for the OpenAPI document, chalicelib/openapi/routes.py).
 FILTERS = {"q": {"type": "string", "maxLength": 50}, "id_number": TEXT, "id_type": TEXT, "photo_status": TEXT,
            "status": TEXT, "complete": {"enum": ["true", "false", "1", "0"]}}
 LIST_QUERY = {**FILTERS, "cursor": TEXT, "limit": {"type": "string", "pattern": "^[0-9]{1,3}$"}}

@@ -24,7 +24,7 @@ DIRECT_UPLOAD_TYPES = ["multipart/form-data", "application/json", "image/jpeg", 
 
 api = Api(__name__, authorizer=token_authorizer)
 
-# The shapes these routes validate and answer with (for the OpenAPI document, chalicelib/openapi.py).
+# The shapes these routes validate and answer with (for the OpenAPI document, chalicelib/openapi/routes.py).
 PRESIGNED = obj({"upload_id": TEXT, "url": TEXT, "fields": OBJECT}, ("upload_id", "url", "fields"))
 UPLOAD = obj({"status": {"enum": ["pending", "accepted", "rejected", "review"]},
               "checks": {"type": "array", "items": OBJECT}}, ("status",))

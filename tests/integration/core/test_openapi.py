@@ -11,7 +11,7 @@ import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
 import app as app_module
-from chalicelib import openapi
+from chalicelib.openapi import routes as openapi
 from tests.conftest import ROOT
 
 DOC_FILE = ROOT / "docs" / "openapi.json"
