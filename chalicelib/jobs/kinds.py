@@ -6,6 +6,7 @@
   a chunk issues each certificate (rendered and signed once, then the S3 cache) and stores where
   it is, or why the member cannot have one; the result is the ZIP (ZIP64 when it needs to be)
   with its report, plus the failures as a CSV report of their own.
+- import: the rows of a checked upload, 300 a chunk (chalicelib/jobs/import_kind.py).
 Chunk outputs hold only members of the job's association, so reports never name anyone else.
 """
 
