@@ -135,7 +135,7 @@ def api_policy(p: Profile) -> list[Statement]:
         {"Sid": "PhotoBucketRead", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
          "Resource": [p.photos(f"/{k}/*") for k in ("uploads", "photos", "reference", "certificates", "seals")]},
         {"Sid": "PhotoBucketWrite", "Effect": "Allow", "Action": ["s3:PutObject"],
-         "Resource": [p.photos(f"/{k}/*") for k in ("uploads", "photos", "certificates")]},
+         "Resource": [p.photos(f"/{k}/*") for k in ("uploads", "photos", "certificates", "jobs/imports")]},
         {"Sid": "PhotoBucketMissingKeyIs404", "Effect": "Allow", "Action": ["s3:ListBucket"],
          "Resource": p.photos()},
         {"Sid": "JobResultsRead", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": p.photos("/jobs/*")},

@@ -6,6 +6,7 @@
   a chunk issues each certificate (rendered and signed once, then the S3 cache) and stores where
   it is, or why the member cannot have one; the result is the ZIP (ZIP64 when it needs to be)
   with its report, plus the failures as a CSV report of their own.
+- import: the rows of a checked upload, 300 a chunk (chalicelib/jobs/import_kind.py).
 Chunk outputs hold only members of the job's association, so reports never name anyone else.
 """
 
@@ -61,17 +62,17 @@ def export_params(body: Mapping[str, Any]) -> dict[str, Any]:
     return {"filter": filters}
 
 
-def export_plan(association: str, params: Mapping[str, Any], principal: Principal) -> list[list[str]]:
+def export_plan(d: Any, job: Any, principal: Principal) -> list[list[str]]:
     from chalicelib.members import records
 
-    numbers = records.numbers_matching(association, params["filter"])
+    numbers = records.numbers_matching(job.association, json.loads(job.params)["filter"])
     return [numbers[i:i + EXPORT_CHUNK] for i in range(0, len(numbers), EXPORT_CHUNK)]
 
 
-def export_chunk(d: Any, association: str, principal: Principal, members: list[str]) -> Outcome:
+def export_chunk(d: Any, job: Any, principal: Principal, members: list[str]) -> Outcome:
     from chalicelib.members import records
 
-    rows = records.export_records(association, members)
+    rows = records.export_records(job.association, members)
     return Outcome({"rows": rows}, len(members), 0)
 
 
@@ -109,9 +110,10 @@ def bulk_params(body: Mapping[str, Any]) -> dict[str, Any]:
     return {"filter": filters, "only_complete": bool(body.get("only_complete", True))}
 
 
-def bulk_plan(association: str, params: Mapping[str, Any], principal: Principal) -> list[list[str]]:
+def bulk_plan(d: Any, job: Any, principal: Principal) -> list[list[str]]:
     from chalicelib.members import records
 
+    association, params = job.association, json.loads(job.params)
     if params.get("member_nos"):
         numbers = list(params["member_nos"])
     else:
@@ -119,11 +121,11 @@ def bulk_plan(association: str, params: Mapping[str, Any], principal: Principal)
     return [numbers[i:i + BULK_CHUNK] for i in range(0, len(numbers), BULK_CHUNK)]
 
 
-def bulk_chunk(d: Any, association: str, principal: Principal, members: list[str]) -> Outcome:
+def bulk_chunk(d: Any, job: Any, principal: Principal, members: list[str]) -> Outcome:
     from chalicelib.cert import service
     from chalicelib.members import records
 
-    found = records.in_association(association, members)
+    found = records.in_association(job.association, members)
     ok: list[list[str]] = []
     failed: list[list[str]] = []
     for member_no in members:
@@ -205,8 +207,8 @@ def failure_csv(rows: list[list[str]]) -> bytes:
 class Kind:
     label: str
     params: Callable[[Mapping[str, Any]], dict[str, Any]]
-    plan: Callable[[str, Mapping[str, Any], Principal], list[list[str]]]
-    chunk: Callable[[Any, str, Principal, list[str]], Outcome]
+    plan: Callable[[Any, Any, Principal], list[list[str]]]  # (deps, job, principal) -> chunks
+    chunk: Callable[[Any, Any, Principal, list[str]], Outcome]  # (deps, job, principal, items)
     assemble: Callable[[Any, Any, Iterator[dict[str, Any]], str], Result]
 
 
@@ -214,3 +216,13 @@ KINDS: dict[str, Kind] = {
     "export": Kind("导出会员信息", export_params, export_plan, export_chunk, export_assemble),
     "bulk_certs": Kind("批量下载会员证", bulk_params, bulk_plan, bulk_chunk, bulk_assemble),
 }
+
+
+def _register_import() -> None:
+    from chalicelib.jobs import import_kind
+
+    KINDS["import"] = Kind("导入会员信息", import_kind.params, import_kind.plan, import_kind.chunk,
+                           import_kind.assemble)
+
+
+_register_import()

@@ -1,19 +1,20 @@
 """The jobs room's DynamoDB items, kept in the TTL table of short-lived items.
 
-Three kinds of item, each under keys of its own:
+The kinds of item, each under keys of its own:
 - `job#<id>`: one job (its kind, owner, state and counters);
 - `joblock#<association>#<kind>`: the one running job of a kind per association, taken by a
   conditional write when a job starts and released when it ends (or after `LOCK_HOURS`, so a job
   lost to a dead-letter queue cannot block an association for ever);
 - `jobchunk#<id>#<n>`: "chunk n is counted", written in the same transaction as the job's
   counters, so a redelivered chunk is never counted twice;
-- `jobindex#<association>`: the ids of the association's latest jobs (the jobs panel).
+- `jobindex#<association>`: the ids of the association's latest jobs (the jobs panel);
+- `jobrows#<id>#<first row>`: the member numbers an import chunk allocated (`JobRowsModel`).
 Every item expires (TTL) a week after its job started.
 """
 
 from __future__ import annotations
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UnicodeSetAttribute
 
 from chalicelib.db import BaseModel
 
@@ -78,3 +79,18 @@ class JobIndexModel(BaseModel):
     key = UnicodeAttribute(hash_key=True)  # jobindex#<association>
     recent = ListAttribute(of=UnicodeAttribute, default=list)
     expires_at = TTLAttribute(null=True)
+
+
+class JobRowsModel(BaseModel):
+    """`jobrows#<id>#<first row>`: the member numbers an import chunk allocated for its new rows
+    ("<row>=<member no>"), written before any ID number is claimed, so a redelivered chunk reuses
+    them: its claims are then its own and the members already written are not written again."""
+
+    table_setting = "ephemeral"
+
+    class Meta(BaseModel.Meta):
+        pass
+
+    key = UnicodeAttribute(hash_key=True)
+    numbers = UnicodeSetAttribute(default=set)
+    expires_at = TTLAttribute()

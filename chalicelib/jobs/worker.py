@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any, Iterator
 
 from chalicelib.db import utcnow_iso
+from chalicelib.errors import AppError
 from chalicelib.jobs import repository as repo
 from chalicelib.jobs.files import JobFiles
 from chalicelib.jobs.kinds import KINDS
@@ -53,7 +54,12 @@ def _principal(job: JobModel) -> Principal:
 def _plan(d: Any, job: JobModel) -> None:
     if job.status not in ("planning", "running"):
         return
-    chunks = KINDS[job.kind].plan(job.association, json.loads(job.params), _principal(job))
+    try:
+        chunks = KINDS[job.kind].plan(d, job, _principal(job))
+    except AppError as err:  # the job cannot run (e.g. its uploaded file is gone): say why
+        repo.finish(job, "failed", finished_at=utcnow_iso(), message=err.message)
+        log.info("job failed while planning id=%s code=%s", job.job_id, err.code)
+        return
     total = sum(len(c) for c in chunks)
     if not repo.planned(job, total, len(chunks)):
         return  # cancelled meanwhile
@@ -69,7 +75,7 @@ def _chunk(d: Any, job: JobModel, chunk: int, members: list[str]) -> None:
         return
     if job.status != "running":
         return  # cancelled, failed or done: further chunks stop here
-    outcome = KINDS[job.kind].chunk(d, job.association, _principal(job), members)
+    outcome = KINDS[job.kind].chunk(d, job, _principal(job), members)
     d.job_files.put_json(JobFiles.chunk_key(job.job_id, chunk), outcome.output)
     repo.count_chunk(job, chunk, outcome.done, outcome.failed)
     job.refresh(consistent_read=True)

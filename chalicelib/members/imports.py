@@ -27,9 +27,11 @@ Matching IDs: up to `QUERY_MATCH_LIMIT` rows are looked up one query each on the
 
 from __future__ import annotations
 
+import io
 import logging
 import secrets
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,7 +52,10 @@ from chalicelib.principal import Principal
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 20_000
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_ROWS = 20_000  # the synchronous commit, bounded by one request's 29 s
+# The dry run and the import job (chalicelib.jobs.import_kind): the largest association's size.
+JOB_MAX_ROWS = 60_000
 MAX_REPORTED_ERRORS = 2000
 QUERY_MATCH_LIMIT = 100
 UPDATE_WORKERS = 8
@@ -105,12 +110,18 @@ def _resolve(keys: list[str]) -> dict[str, list[str]]:
     return found
 
 
-def plan(association: str, data: bytes) -> Plan:
+def upload_key(association: str, upload_id: str) -> str:
+    """Where a dry run keeps its file for the import job (per association: another one's id
+    names no file)."""
+    return f"jobs/imports/{association}/{upload_id}.xlsx"
+
+
+def plan(association: str, data: bytes, *, max_rows: int = MAX_ROWS) -> Plan:
     """The dry run: parse, validate each row, match on ID type + number; writes nothing."""
     if len(data) > MAX_BYTES:
         raise PayloadTooLarge(f"文件超过 {MAX_BYTES // (1024 * 1024)} MB,请分成多个文件导入", code="IMPORT_TOO_LARGE")
     try:
-        sheet = excel.parse(data, max_rows=MAX_ROWS)
+        sheet = excel.parse(data, max_rows=max_rows)
     except excel.WorkbookError as exc:
         if exc.code == "IMPORT_TOO_LARGE":
             raise PayloadTooLarge(exc.message, code=exc.code) from None
@@ -273,14 +284,19 @@ def commit(principal: Principal, association: str, result: Plan) -> dict[str, An
             "created": len(new_members), "updated": updated}
 
 
-def run(principal: Principal, data: bytes, mode: str) -> dict[str, Any]:
-    """POST /members/imports: `dry_run` reports; `commit` writes only if the report is clean."""
+def run(principal: Principal, data: bytes, mode: str, files: Any = None) -> dict[str, Any]:
+    """POST /members/imports: `dry_run` reports (and keeps the file for an import job, whose id
+    it returns as `upload_id`); `commit` writes only if the report is clean."""
     association = access.managed_association(principal)
     if mode not in ("dry_run", "commit"):
         raise ValidationFailed("mode 应为 dry_run 或 commit", code="INVALID_MODE")
     started = time.monotonic()
-    result = plan(association, data)
+    result = plan(association, data, max_rows=JOB_MAX_ROWS if mode == "dry_run" else MAX_ROWS)
     report = {"mode": mode, "ok": not result.errors, "committed": False, **result.report()}
+    if mode == "dry_run" and files is not None:
+        upload_id = uuid.uuid4().hex
+        files.upload(upload_key(association, upload_id), io.BytesIO(data), XLSX_TYPE)
+        report["upload_id"] = upload_id
     if mode == "commit":
         if result.errors:
             raise ImportRefused(report)

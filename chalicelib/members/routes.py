@@ -100,7 +100,7 @@ def import_template(req: Request) -> Response:
 @api.route("/members/imports", methods=["POST"], roles=STAFF, content_types=[XLSX, "application/octet-stream"],
            query={"mode": {"enum": ["dry_run", "commit"]}}, response=OBJECT)
 def import_members(req: Request) -> dict[str, Any]:
-    return imports.run(req.principal, req.raw_body(), req.query.get("mode") or "dry_run")
+    return imports.run(req.principal, req.raw_body(), req.query.get("mode") or "dry_run", deps().job_files)
 
 
 @api.route("/members/export", roles=STAFF, query=FILTERS, produces=XLSX)

@@ -16,7 +16,7 @@ So nothing is parsed until the archive has passed checks that cost milliseconds:
    the column of a cell could only be found by counting, which a hostile file abuses).
 
 The bounds follow from what an import can hold: the template has fewer than 50 columns and an
-import at most 20,000 rows. Only then does python-calamine (Rust, maintained, the reader pandas
+import at most 60,000 rows (as a job; 20,000 in one request). Only then does python-calamine (Rust, maintained, the reader pandas
 uses too) read the sheet: about 5× faster than this project's former hand-written expat reader
 and 40× faster than openpyxl's read-only mode on a full 20,000-row sheet, which keeps a legitimate
 import inside the API time limit. calamine builds each sheet as a dense rectangle, which is safe
@@ -37,11 +37,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Iterator
 
 MAX_ENTRIES = 200
-MAX_PART_BYTES = 64 * 1024 * 1024  # a full 20,000-row template sheet is ~48 MB of XML
-MAX_TOTAL_BYTES = 96 * 1024 * 1024
+MAX_PART_BYTES = 160 * 1024 * 1024  # a full 60,000-row template sheet is ~144 MB of XML
+MAX_TOTAL_BYTES = 200 * 1024 * 1024
 MAX_COLUMNS = 64  # column BL: the template and the export have fewer than 50 columns
-MAX_ROW = 40_000  # 20,000 data rows, with room for blank rows between them
-MAX_CELLS = 1_200_000  # 20,000 full rows of the export's columns
+MAX_ROW = 120_000  # 60,000 data rows (an import job), with room for blank rows between them
+MAX_CELLS = 3_600_000  # 60,000 full rows of the export's columns
 _CHUNK = 1024 * 1024
 
 _MESSAGE = "文件无法读取,请使用导入模板(.xlsx 格式)填写后上传"
@@ -52,9 +52,10 @@ _MESSAGE = "文件无法读取,请使用导入模板(.xlsx 格式)填写后上�
 _PREFIXED = re.compile(rb"<([A-Za-z_][\w.-]*:)(?:c|row)[\s/>]")
 _ANY_CELL_WITH_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s(?:[^>]*?\s)?r=\"[A-Za-z]{1,3}\d")
 _ANY_REF = re.compile(rb"\sr=\"([A-Za-z]{1,3})(\d+)\"")
-# A cell reference beyond column BL (= MAX_COLUMNS) or row 40,000 (= MAX_ROW), after a literal prefix.
+# A cell reference beyond column BL (= MAX_COLUMNS) or row 120,000 (= MAX_ROW), after a literal prefix.
 _FAR = (rb"(?:(?:[A-Za-z]{3,}|[C-Zc-z][A-Za-z]|[Bb][M-Zm-z])\d"
-        rb"|[A-Za-z]{1,3}(?:4000[1-9]|400[1-9]\d|40[1-9]\d\d|4[1-9]\d{3}|[5-9]\d{4}|[1-9]\d{5,})\")")
+        rb"|[A-Za-z]{1,3}(?:12000[1-9]|1200[1-9]\d|120[1-9]\d\d|12[1-9]\d{3}|1[3-9]\d{4}|[2-9]\d{5}"
+        rb"|[1-9]\d{6,})\")")
 _ANY_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
 
 

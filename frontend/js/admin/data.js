@@ -1,7 +1,7 @@
 /**
  * Import and export: the Excel template, a dry run with its report, then the commit.
  */
-import { ApiError, messageFor } from "../api.js";
+import { messageFor } from "../api.js";
 import { $, alertBox, busy, clear, filePicker, h, progress, saveBlob, setMessage, showView } from "../ui.js";
 import { jobsPanel, startJob } from "./jobs.js";
 import { exportDone } from "./list.js";
@@ -48,6 +48,7 @@ export function showData() {
   });
 
   let checkedFile = null;
+  let uploadId = null; // the dry run's stored copy of checkedFile
   file.addEventListener("change", () => { commit.disabled = true; checkedFile = null; clear(report); fileErr.hidden = true; });
   const send = async (mode) => {
     const f = file.files && file.files[0];
@@ -63,31 +64,22 @@ export function showData() {
       if (!res) { clear(report); return; }
       const { ok } = renderImportReport(report, res, "dry_run");
       checkedFile = file.files[0];
-      commit.disabled = !ok;
+      uploadId = res.upload_id || null;
+      commit.disabled = !ok || !uploadId;
     } catch (err) {
       if (!isExpired(err)) clear(report, alertBox("error", "校验失败", h("p", {}, messageFor(err)), importErrors(err.body)));
     }
   }));
-  commit.addEventListener("click", () => busy(commit, "正在导入…", async () => {
-    if (!checkedFile || checkedFile !== file.files[0]) { setMessage(report, "warning", "请先校验数据"); return; }
-    const p = progress("正在导入,请勿关闭页面…");
-    const started = Date.now();
-    const timer = setInterval(() => p.label(`正在导入,请勿关闭页面…(已用时 ${Math.round((Date.now() - started) / 1000)} 秒)`), 1000);
-    clear(report, p.node);
-    try {
-      const res = await send("commit");
-      renderImportReport(report, res, "commit");
-    } catch (err) {
-      if (isExpired(err)) return;
-      if (err instanceof ApiError && err.code === "IMPORT_INVALID") {
-        renderImportReport(report, err.body, "dry_run");
-        report.prepend(alertBox("error", "未导入", h("p", {}, messageFor(err))));
-      } else clear(report, alertBox("error", "导入失败", h("p", {}, messageFor(err)), importErrors(err.body)));
-    } finally {
-      clearInterval(timer);
-      commit.disabled = true;
-    }
-  }));
+  // The commit is a server-side job (it runs on without this page); the file checked by the
+  // dry run is the one the job imports (`upload_id`).
+  commit.addEventListener("click", async () => {
+    if (!checkedFile || checkedFile !== file.files[0] || !uploadId) { setMessage(report, "warning", "请先校验数据"); return; }
+    commit.disabled = true;
+    const id = uploadId;
+    uploadId = null;
+    await startJob({ kind: "import", upload_id: id }, "导入会员信息", importDone);
+    showData(); // the jobs panel shows the new job
+  });
 }
 
 /**
@@ -141,4 +133,13 @@ export function renderImportReport(container, res, mode) {
 export function importErrors(body) {
   if (!body || !Array.isArray(body.errors) || !body.errors.length) return null;
   return h("ul", {}, body.errors.slice(0, 50).map((e) => h("li", {}, e.row ? `第 ${e.row} 行 ${e.cell || ""}:` : "", e.message || "")));
+}
+
+/** What a finished import job offers: its counts, the new members' numbers and the failed rows. */
+function importDone(job, link) {
+  const created = job.total - job.failed;
+  return [alertBox(job.failed ? "warning" : "success", "导入完成",
+    h("p", {}, `共 ${job.total} 行,已导入 ${created} 行` + (job.failed ? `,${job.failed} 行未导入(见问题清单)` : "") + "。"),
+    h("p", {}, h("a", { class: "btn btn-primary", href: link.url, download: link.filename || "", id: "import-new-members" }, "下载新建会员名单(含会员证书编号)")),
+    h("p", { class: "muted small" }, "下载链接 10 分钟内有效;过期后及未导入行的问题清单可在本页的后台任务中下载。"))];
 }

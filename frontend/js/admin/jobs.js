@@ -95,7 +95,7 @@ export function jobsPanel() {
 }
 
 /**
- * Start a job and follow it in a dialog. body: {kind: "export"|"bulk_certs", filter?, member_nos?,
+ * Start a job and follow it in a dialog. body: {kind: "export"|"bulk_certs"|"import", filter?, member_nos?, upload_id?,
  * only_complete?}. Closing the dialog leaves the job running (see the jobs panel).
  */
 export async function startJob(body, title, describeDone) {

@@ -243,7 +243,7 @@ def test_a_file_without_the_id_columns_is_refused(http, staff):
 def test_size_and_row_limits(http, staff, monkeypatch):
     r = upload(http, staff, b"PK" + b"\0" * (imports.MAX_BYTES + 1))
     assert r.status == 413 and r.body["code"] == "IMPORT_TOO_LARGE"
-    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    monkeypatch.setattr(imports, "JOB_MAX_ROWS", 3)
     r = upload(http, staff, fill(template_bytes(http, staff), fake_rows(4)))
     assert r.status == 413 and r.body["code"] == "IMPORT_TOO_LARGE"
     assert upload(http, staff, b"x", mode="everything").status == 422

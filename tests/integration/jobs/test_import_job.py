@@ -1,0 +1,135 @@
+"""The import commit as a job: the dry run keeps the file, the job applies the rows in chunks,
+a redelivered chunk duplicates nothing, and the rows that cannot be imported are the report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from chalicelib.jobs import import_kind, kinds
+from chalicelib.jobs import worker as job_worker
+from chalicelib.members.models import IdClaimModel, MemberModel
+from tests.integration.jobs.conftest import fetch
+from tests.integration.members.test_excel import XLSX, fake_rows, fill
+
+HEADERS = {"Content-Type": XLSX}
+
+
+def _template(client, who) -> bytes:
+    r = client.http.get("/members/import-template", headers={**who.headers, "Accept": XLSX})
+    assert r.status_code == 200
+    return r.body
+
+
+def _dry_run(client, who, data: bytes) -> dict:
+    r = client.http.post("/members/imports?mode=dry_run", headers={**who.headers, **HEADERS}, body=data)
+    assert r.status_code == 200, r.body
+    return r.json_body
+
+
+def _start(client, who, upload_id: str) -> dict:
+    r = client.http.post("/jobs", headers=who.headers, body=json.dumps({"kind": "import", "upload_id": upload_id}))
+    assert r.status_code == 202, r.body
+    return r.json_body
+
+
+def _csv(client, who, job_id: str, part: str = "") -> list[list[str]]:
+    link = client.http.get(f"/jobs/{job_id}/result" + (f"?part={part}" if part else ""), headers=who.headers)
+    assert link.status_code == 200, link.body
+    return list(csv.reader(io.StringIO(fetch(link.json_body["url"]).decode("utf-8-sig"))))[1:]
+
+
+def _members(association: str) -> list[MemberModel]:
+    return [m for m in MemberModel.scan(MemberModel.association == association)]
+
+
+def _claims() -> int:
+    return sum(1 for _ in IdClaimModel.scan(IdClaimModel.member_no.startswith("idnum#")))
+
+
+def _file(client, who, make_member) -> tuple[bytes, MemberModel, MemberModel]:
+    existing = make_member("110000")
+    elsewhere = make_member("310000")
+    rows = fake_rows(7) + [
+        {**{k: existing.profile[k] for k in ("name", "id_type", "id_number")}, "qq": "778899"},
+        {k: elsewhere.profile[k] for k in ("name", "id_type", "id_number")},
+        {**fake_rows(1, seed=9)[0], "mobile": "123"},
+    ]
+    return fill(_template(client, who), rows), existing, elsewhere
+
+
+def test_an_import_job_applies_every_row_and_reports_the_rest(client, aws, persona, worker, make_member,
+                                                               monkeypatch):
+    monkeypatch.setattr(import_kind, "IMPORT_CHUNK", 3)
+    bj = persona("association_staff", "110000")
+    data, existing, elsewhere = _file(client, bj, make_member)
+    report = _dry_run(client, bj, data)
+    assert report["rows"] == 10 and report["create"] == 7 and report["update"] == 1 and report["upload_id"]
+    before = len(_members("110000"))
+    job = _start(client, bj, report["upload_id"])
+    assert job["kind"] == "import"
+    worker.drain()
+    body = client.http.get(f"/jobs/{job['job_id']}", headers=bj.headers).json_body
+    assert body["status"] == "done", body
+    assert (body["total"], body["done"], body["failed"], body["chunks"]) == (10, 10, 2, 4)
+    assert len(_members("110000")) == before + 7
+    existing.refresh()
+    assert existing.profile["qq"] == "778899"
+    created = _csv(client, bj, job["job_id"])
+    assert [int(r[0]) for r in created] == list(range(2, 9)) and all(r[1].startswith("110000") for r in created)
+    failures = _csv(client, bj, job["job_id"], "report")
+    assert [int(r[0]) for r in failures] == [10, 11]
+    assert "其他协会" in failures[0][1] and "手机" in failures[1][1]
+    assert elsewhere.name not in json.dumps(failures, ensure_ascii=False)
+
+
+def test_a_chunk_redelivered_after_success_creates_no_duplicate(client, aws, persona, worker, make_member,
+                                                                 monkeypatch):
+    monkeypatch.setattr(import_kind, "IMPORT_CHUNK", 4)
+    real = kinds.KINDS["import"]
+    calls = {"n": 0}
+
+    def applied_then_killed(d, job, principal, members):
+        outcome = real.chunk(d, job, principal, members)
+        calls["n"] += 1
+        if calls["n"] == 1:  # the rows are written, the message is not deleted: it comes back
+            raise SystemExit("invocation killed after its writes")
+        return outcome
+
+    monkeypatch.setitem(job_worker.KINDS, "import", kinds.Kind(real.label, real.params, real.plan,
+                                                               applied_then_killed, real.assemble))
+    bj = persona("association_staff", "110000")
+    data, _, _ = _file(client, bj, make_member)
+    before, claims_before = len(_members("110000")), _claims()
+    job = _start(client, bj, _dry_run(client, bj, data)["upload_id"])
+    worker.drain()
+    assert worker.failures == 1
+    body = client.http.get(f"/jobs/{job['job_id']}", headers=bj.headers).json_body
+    assert body["status"] == "done" and (body["done"], body["failed"]) == (10, 2)
+    members = _members("110000")
+    assert len(members) == before + 7
+    assert len({m.id_key for m in members}) == len(members)
+    assert _claims() == claims_before + 7
+    created = _csv(client, bj, job["job_id"])
+    assert len(created) == 7 and len({r[1] for r in created}) == 7
+    # every chunk delivered once more after the job is done: still no new member, claim or number
+    stored = job_worker.repo.get(job["job_id"])
+    first_chunk = next(m for m in worker.delivered if "chunk" in m)
+    again = real.chunk(aws, stored, job_worker._principal(stored), first_chunk["members"])
+    assert len(_members("110000")) == before + 7 and _claims() == claims_before + 7
+    assert sorted(r[1] for r in again.output["created"]) == sorted(r[1] for r in created if
+                                                                  str(r[0]) in first_chunk["members"])
+
+
+def test_an_upload_of_another_association_is_not_found(client, aws, persona, worker, make_member):
+    bj = persona("association_staff", "110000")
+    data, _, _ = _file(client, bj, make_member)
+    upload_id = _dry_run(client, bj, data)["upload_id"]
+    sh = persona("association_staff", "310000")
+    job = _start(client, sh, upload_id)
+    worker.drain()
+    body = client.http.get(f"/jobs/{job['job_id']}", headers=sh.headers).json_body
+    assert body["status"] == "failed" and "重新检查" in body["message"]
+    assert client.http.post("/jobs", headers=sh.headers,
+                            body=json.dumps({"kind": "import", "upload_id": "../x"})).status_code == 400
