@@ -12,19 +12,18 @@ export const ACCEPT = "image/jpeg,image/png,image/heic,image/heif,.jpg,.jpeg,.pn
 /** "10–20 KB" from a spec's byte limits. */
 export function sizeRange(spec) { return `${Math.round(spec.min_bytes / 1024)}–${Math.round(spec.max_bytes / 1024)} KB`; }
 
-/** The largest photo file the automatic processing reads, in MB. */
-export function sourceLimitMb(spec) { return Math.round(spec.source_max_bytes / (1024 * 1024)); }
-
-export function tooLargeMessage(spec) { return `照片文件过大,请选择不超过 ${sourceLimitMb(spec)} MB 的照片`; }
+/** The refusal of a source photo over the limit (the shared text carries the same photo_spec figure). */
+export function tooLargeMessage() { return t("source_too_large"); }
 
 /** width and height attributes of a certificate photo. */
 export function photoSize(spec) { return { width: String(spec.width), height: String(spec.height) }; }
 
-export function requirements(spec) {
+/** The photo requirements, in the shared words (their figures are the same spec as /meta's photo_spec). */
+export function requirements() {
   return [
     t("photo_requirements.0"),
-    `JPEG 格式,文件大小 ${sizeRange(spec)};`,
-    `尺寸 ${spec.width} × ${spec.height} 像素(宽 × 高),分辨率不低于 ${spec.min_dpi} × ${spec.min_dpi} dpi;`,
+    t("photo_requirements.1"),
+    t("photo_requirements.2"),
     t("photo_requirements.3"),
   ];
 }
@@ -58,7 +57,7 @@ export function examplePhoto(spec, src = "/img/sample-photo.svg") {
 }
 
 export function requirementsList(spec) {
-  return h("ul", { class: "requirements" }, requirements(spec).map((t) => h("li", {}, t)));
+  return h("ul", { class: "requirements" }, requirements().map((line) => h("li", {}, line)));
 }
 
 /** Staff wording for a failed rule: they handle someone else's file, so no "上传本人照片". */
@@ -120,7 +119,7 @@ export function postPresigned(presigned, blob, filename, onProgress) {
       else {
         const tooBig = /EntityTooLarge|EntityTooSmall/.test(xhr.responseText || "");
         reject(new ApiError(xhr.status, { code: "UPLOAD_FAILED",
-          message: tooBig ? `照片文件大小不符合要求(应为 ${sizeRange(presigned)})` : t("upload_failed") }));
+          message: tooBig ? t("upload_size") : t("upload_failed") }));
       }
     };
     xhr.onerror = () => reject(new ApiError(0, { code: "NETWORK_ERROR", message: "照片上传失败,请检查网络后重试" }));

@@ -4,7 +4,7 @@
  */
 import { ApiError, messageFor } from "../api.js";
 import {
-  ACCEPT, checkReport, examplePhoto, mimeOf, photoSize, pollUpload, postPresigned, requirementsList, sourceLimitMb, tooLargeMessage,
+  ACCEPT, checkReport, examplePhoto, mimeOf, photoSize, pollUpload, postPresigned, requirementsList, tooLargeMessage,
 } from "../photo.js";
 import { $, alertBox, busy, clear, dataUrlToBlob, h, progress, showView } from "../ui.js";
 import { withSupport } from "../support.js";
@@ -22,7 +22,7 @@ export function showUpload() {
   slot.append(h("section", { class: "card", id: "requirements-card" },
     h("h2", { class: "card-title" }, "照片要求"),
     h("div", { class: "requirements-with-example" }, requirementsList(state.meta.photo_spec), examplePhoto(state.meta.photo_spec)),
-    h("p", { class: "muted small" }, `您可以直接选择手机或电脑中的照片(JPEG、PNG 或 HEIC,不超过 ${sourceLimitMb(state.meta.photo_spec)} MB),系统会自动裁剪并压缩为符合规格的候选照片供您确认;系统不会修改照片背景。`)));
+    h("p", { class: "muted small" }, t("photo_auto_fit"))));
 
   if (photo.status === "review") {
     slot.append(h("section", { class: "card" }, reviewPanel()),

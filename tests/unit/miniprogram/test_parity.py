@@ -130,9 +130,15 @@ def web_literals() -> Iterator[tuple[Path, str]]:
                 yield path, attr
 
 
+def as_web_template(text: str) -> re.Pattern[str]:
+    """A table text as a JS template would rebuild it: {placeholders} and figures as ${...}."""
+    pattern = re.sub(r"\\\{\w+\\\}", r"\\$\\{[^}]+\\}", re.escape(text))
+    return re.compile(re.sub(r"\d+", r"(?:\\d+|\\$\\{[^}]+\\})", pattern))
+
+
 def web_copies(literals: list[tuple[Path, str]]) -> list[str]:
     """Web literals that are a table text, or contain one that reads like a message."""
-    texts = [(t, as_web_pattern(t)) for t in flatten(TEXTS) if CJK.search(t)]
+    texts = [(t, as_web_template(t)) for t in flatten(TEXTS) if CJK.search(t)]
     found = []
     for path, lit in literals:
         for text, pattern in texts:
@@ -151,8 +157,9 @@ def test_the_web_pages_carry_no_copy_of_a_shared_text() -> None:
 
 def test_the_web_check_would_catch_a_copy() -> None:
     fake = [(WEB / "js" / "x.js", "比对成功"), (WEB / "js" / "x.js", "请先勾选同意人脸信息处理规则。"),
-            (WEB / "js" / "x.js", "您还可以上传 ${left} 次。"), (WEB / "js" / "x.js", "比对")]
-    assert len(web_copies(fake)) == 3
+            (WEB / "js" / "x.js", "您还可以上传 ${left} 次。"), (WEB / "js" / "x.js", "比对"),
+            (WEB / "js" / "x.js", "照片文件过大,请选择不超过 ${mb(spec)} MB 的照片")]
+    assert len(web_copies(fake)) == 4
 
 
 WEB_T = re.compile(r"\bt\(\s*[\"'`]([a-z_][a-z0-9_.]*)[\"'`]")
