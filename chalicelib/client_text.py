@@ -2,8 +2,8 @@
 
 Both clients must say the same thing in the same words (the member manual is written against
 them). The mini-program reads this table from `GET /meta/messages` instead of keeping its own
-copy; the web page's texts are checked against it by a test, so a change here that the web page
-does not follow fails the build. Placeholders are `{name}`. The API's own error messages are not
+copy, and so does the web page (`frontend/js/texts.js`); a test fails when either client carries a
+copy of a text of this table. Placeholders are `{name}`. The API's own error messages are not
 repeated here: clients show the `message` of an error body as given.
 """
 
@@ -25,8 +25,7 @@ def _MB(n: int) -> int:
 
 _DPI = int(SPEC.min_dpi)
 
-# Keys whose texts are built from the schema or the photo spec, which the web page reads from
-# GET /meta itself: the table repeats them for the mini-program, never as a second copy.
+# Keys whose texts are built from the schema or the photo spec (also served by GET /meta).
 DERIVED = frozenset({"photo_status_labels", "field_checks", "photo_requirements", "photo_auto_fit",
                      "source_too_large", "upload_size"})
 
