@@ -2,8 +2,8 @@
 
 Both clients must say the same thing in the same words (the member manual is written against
 them). The mini-program reads this table from `GET /meta/messages` instead of keeping its own
-copy; the web page's texts are checked against it by a test, so a change here that the web page
-does not follow fails the build. Placeholders are `{name}`. The API's own error messages are not
+copy, and so does the web page (`frontend/js/texts.js`); a test fails when either client carries a
+copy of a text of this table. Placeholders are `{name}`. The API's own error messages are not
 repeated here: clients show the `message` of an error body as given.
 """
 
@@ -25,8 +25,7 @@ def _MB(n: int) -> int:
 
 _DPI = int(SPEC.min_dpi)
 
-# Keys whose texts are built from the schema or the photo spec, which the web page reads from
-# GET /meta itself: the table repeats them for the mini-program, never as a second copy.
+# Keys whose texts are built from the schema or the photo spec (also served by GET /meta).
 DERIVED = frozenset({"photo_status_labels", "field_checks", "photo_requirements", "photo_auto_fit",
                      "source_too_large", "upload_size"})
 
@@ -116,6 +115,10 @@ TEXTS: dict[str, Any] = {
         "sharpness": "请在光线充足处对焦拍摄,避免抖动;不要用小图放大。",
         "face_match": "请上传本人近期照片;如确为本人,可再次尝试或联系所属注协。",
     },
+    "example_caption": "合格示例",
+    "example_width": "宽 {width} 像素",
+    "example_height": "高 {height} 像素",
+    "example_spec": "白色背景 · 头肩部正面 · JPEG {size} · 不低于 {dpi} dpi",
     "photo_auto_fit": f"您可以直接选择手机或电脑中的照片(JPEG、PNG 或 HEIC,不超过 {_MB(SPEC.prepare_max_bytes)} MB),系统会自动裁剪并压缩为符合规格的候选照片供您确认;系统不会修改照片背景。",
     "attempts_prefix": "剩余人脸比对次数:",
     "consent_title": "人脸信息处理告知",

@@ -11,9 +11,8 @@
  */
 
 import { setSupport } from "./support.js";
+import { loadTexts, t } from "./texts.js";
 
-const SESSION_MESSAGE = "登录已失效,请重新登录";
-const NETWORK_MESSAGE = "网络连接失败,请检查网络后重试";
 
 export class ApiError extends Error {
   constructor(status, body, message) {
@@ -27,14 +26,17 @@ export class ApiError extends Error {
 
 /** Error codes whose server message we replace or complete with clearer wording. */
 const MESSAGES = {
-  NETWORK_ERROR: NETWORK_MESSAGE,
-  SESSION_EXPIRED: SESSION_MESSAGE,
   INTERNAL_ERROR: "系统繁忙,请稍后再试",
   CAPTCHA_INVALID: "验证码错误或已过期,请重新输入",
   VERSION_CONFLICT: "该会员信息已被他人修改,请刷新后重新修改",
-  PHOTO_UNAVAILABLE: "获取照片信息失败",
-  PHOTO_MISSING: "没有查询到照片信息",
 };
+
+/** The wording for an error code: the shared texts first (read when asked: they load at start-up). */
+function sharedMessage(code) {
+  const shared = { NETWORK_ERROR: "network_error", SESSION_EXPIRED: "session_expired",
+    PHOTO_UNAVAILABLE: "photo_unavailable", PHOTO_MISSING: "photo_missing" }[code];
+  return (shared && t(shared)) || MESSAGES[code];
+}
 
 export function apiBase() {
   const cfg = window.APP_CONFIG || {};
@@ -61,7 +63,7 @@ export function messageFor(err) {
     return `${base.replace(/[,,。]?请稍后再试。?$/, "")},请 ${formatWait(wait)}后再试`;
   }
   if (err.code === "VERSION_CONFLICT") return MESSAGES.VERSION_CONFLICT;
-  return err.body.message || MESSAGES[err.code] || err.message;
+  return err.body.message || sharedMessage(err.code) || err.message;
 }
 
 function formatWait(seconds) {
@@ -121,7 +123,7 @@ export class Api {
       // A gateway rejection of the token may arrive without CORS headers, which the browser
       // reports as a network failure: ask the API whether the session still stands.
       if (token) throw await this._diagnose(token, 0);
-      throw new ApiError(0, { code: "NETWORK_ERROR", message: NETWORK_MESSAGE });
+      throw new ApiError(0, { code: "NETWORK_ERROR", message: t("network_error") || undefined });
     }
 
     if (resp.ok) {
@@ -142,12 +144,12 @@ export class Api {
     if (gatewayReject && token) throw await this._diagnose(token, resp.status);
     if (data.code === "UNAUTHORIZED" && resp.status === 401) throw this._expired();
     if (!data.message && data.Message) data.message = data.Message;
-    throw new ApiError(resp.status, data, MESSAGES[data.code] && !data.message ? MESSAGES[data.code] : undefined);
+    throw new ApiError(resp.status, data, sharedMessage(data.code) && !data.message ? sharedMessage(data.code) : undefined);
   }
 
   _expired() {
     this.clearSession();
-    const err = new ApiError(401, { code: "SESSION_EXPIRED", message: SESSION_MESSAGE });
+    const err = new ApiError(401, { code: "SESSION_EXPIRED", message: t("session_expired") });
     if (typeof this.onSessionExpired === "function") {
       // after the current call stack, so the caller's error handling runs first
       setTimeout(() => this.onSessionExpired(err), 0);
@@ -173,7 +175,7 @@ export class Api {
         const h = await fetch(apiBase() + "/health", { cache: "no-store" });
         if (h.ok) return this._expired();
       } catch (e2) { /* fall through */ }
-      return new ApiError(0, { code: "NETWORK_ERROR", message: NETWORK_MESSAGE });
+      return new ApiError(0, { code: "NETWORK_ERROR", message: t("network_error") || undefined });
     }
   }
 
@@ -189,8 +191,9 @@ export class Api {
 let metaPromise = null;
 export function loadMeta(api) {
   if (!metaPromise) {
-    metaPromise = api.get("/meta", { auth: false })
-      .then((meta) => { setSupport(meta); return meta; })
+    // the shared texts come with the schema: every page that reads /meta also shows them
+    metaPromise = Promise.all([api.get("/meta", { auth: false }), loadTexts(api)])
+      .then(([meta]) => { setSupport(meta); return meta; })
       .catch((e) => { metaPromise = null; throw e; });
   }
   return metaPromise;

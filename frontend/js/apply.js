@@ -9,6 +9,7 @@ import { captchaField } from "./auth.js";
 import { RecordForm } from "./forms.js";
 import { parseResidentId } from "./rules.js";
 import { $, alertBox, busy, clear, h, setMessage } from "./ui.js";
+import { t } from "./texts.js";
 
 const api = new Api("public");
 
@@ -98,12 +99,12 @@ async function main() {
     setMessage(msg, null, "");
     let ok = record.validate();
     if (!captcha.code) {
-      captcha.setError("请输入验证码");
+      captcha.setError(t("enter_captcha"));
       if (ok) captcha.input.focus();
       ok = false;
     }
     if (!ok) {
-      setMessage(msg, "error", "填写的信息有误,请按提示修改");
+      setMessage(msg, "error", t("form_invalid"));
       return;
     }
     const values = Object.fromEntries(Object.entries(record.formValues()).filter(([, v]) => v !== ""));
@@ -119,7 +120,7 @@ async function main() {
           captcha.input.focus();
         } else if (err instanceof ApiError && err.code === "VALIDATION_FAILED" && Array.isArray(err.body.errors)) {
           const orphans = record.showServerErrors(err.body.errors);
-          setMessage(msg, "error", orphans.length ? orphans.map((o) => o.message).join(";") : "填写的信息有误,请按提示修改");
+          setMessage(msg, "error", orphans.length ? orphans.map((o) => o.message).join(";") : t("form_invalid"));
         } else if (err instanceof ApiError && err.code === "DUPLICATE_ID_NUMBER") {
           record.setError("id_number", messageFor(err));
           clear(msg, alertBox("warning", null, messageFor(err), " ", h("a", { href: "/lookup/" }, "去查询会员证书编号")));

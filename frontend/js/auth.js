@@ -4,8 +4,8 @@
  */
 import { ApiError, messageFor } from "./api.js";
 import { h, busy, setMessage } from "./ui.js";
+import { t } from "./texts.js";
 
-const PASSWORD_HINT = "至少8位;不能包含用户名,不能使用常见密码。建议字母、数字和符号组合。";
 
 let uid = 0;
 const nextId = (p) => `${p}-${++uid}`;
@@ -36,7 +36,7 @@ export function captchaField(api) {
   const img = h("img", { alt: "验证码图片", width: "120", height: "45", hidden: true });
   const wait = h("span", { class: "captcha-wait" }, h("span", { class: "spinner", "aria-hidden": "true" }), "加载中");
   const btn = h("button", { type: "button", class: "captcha-img", title: "看不清?点击刷新验证码", "aria-label": "刷新验证码" }, img, wait);
-  const note = h("span", { class: "captcha-note" }, "看不清?点击图片换一张");
+  const note = h("span", { class: "captcha-note" }, t("captcha_note"));
   const row = h("div", { class: "captcha-row" }, f.input, btn);
   f.wrap.insertBefore(row, f.wrap.querySelector(".field-error"));
   f.wrap.insertBefore(note, f.wrap.querySelector(".field-error"));
@@ -52,7 +52,7 @@ export function captchaField(api) {
       f.input.value = "";
     } catch (e) {
       wait.textContent = "点击重试";
-      f.setError("验证码加载失败,请点击图片重试");
+      f.setError(t("captcha_failed"));
     } finally {
       btn.disabled = false;
     }
@@ -100,7 +100,7 @@ export function loginForm(api, { userTypes = ["member", "staff"], onSuccess, onF
     const isMember = userType === "member";
     username.wrap.querySelector("label").firstChild.textContent = isMember ? "会员证书编号" : "用户名";
     username.input.setAttribute("inputmode", isMember ? "numeric" : "text");
-    username.input.placeholder = isMember ? "12位会员证书编号" : "职员用户名";
+    username.input.placeholder = isMember ? t("member_no_placeholder") : "职员用户名";
   };
 
   form.append(msg);
@@ -126,8 +126,8 @@ export function loginForm(api, { userTypes = ["member", "staff"], onSuccess, onF
     e.preventDefault();
     setMessage(msg, null, "");
     let ok = true;
-    for (const [f, text] of [[username, userType === "member" ? "请输入会员证书编号" : "请输入用户名"],
-      [password, "请输入密码"], [captcha, "请输入验证码"]]) {
+    for (const [f, text] of [[username, userType === "member" ? t("enter_member_no") : "请输入用户名"],
+      [password, t("enter_password")], [captcha, t("enter_captcha")]]) {
       if (!f.input.value.trim()) { f.setError(text); if (ok) f.input.focus(); ok = false; }
     }
     if (!ok) return;
@@ -162,15 +162,15 @@ export function forgotForm(api, { userType = "member", onDone, onCancel } = {}) 
   const isMember = userType === "member";
   const username = textField(isMember ? "会员证书编号" : "用户名", { autocomplete: "username", maxlength: "64", name: "fp-username" });
   const captcha = captchaField(api);
-  const send = h("button", { type: "submit", class: "btn btn-primary btn-block" }, "发送验证码到电子邮箱");
-  step1.append(h("p", { class: "muted" }, "系统将向您登记的电子邮箱发送验证码。"), username.wrap, captcha.wrap, send);
+  const send = h("button", { type: "submit", class: "btn btn-primary btn-block" }, t("forgot_send"));
+  step1.append(h("p", { class: "muted" }, t("forgot_intro")), username.wrap, captcha.wrap, send);
 
   const code = textField("邮件验证码", { autocomplete: "one-time-code", maxlength: "12", name: "fp-code" });
-  const pw1 = textField("新密码", { type: "password", autocomplete: "new-password", maxlength: "128", hint: PASSWORD_HINT, name: "fp-pw1" });
+  const pw1 = textField("新密码", { type: "password", autocomplete: "new-password", maxlength: "128", hint: t("password_hint"), name: "fp-pw1" });
   const pw2 = textField("确认新密码", { type: "password", autocomplete: "new-password", maxlength: "128", name: "fp-pw2" });
   const save = h("button", { type: "submit", class: "btn btn-primary btn-block" }, "设置新密码");
   step2.append(code.wrap, pw1.wrap, pw2.wrap, save,
-    h("button", { type: "button", class: "link-button", onclick: () => { step2.hidden = true; step1.hidden = false; captcha.refresh(); } }, "没有收到?重新获取验证码"));
+    h("button", { type: "button", class: "link-button", onclick: () => { step2.hidden = true; step1.hidden = false; captcha.refresh(); } }, t("forgot_resend")));
 
   const cancel = h("button", { type: "button", class: "link-button", onclick: () => onCancel && onCancel() }, "返回登录");
   root.append(msg, step1, step2, h("div", { class: "form-links" }, cancel));
@@ -178,14 +178,14 @@ export function forgotForm(api, { userType = "member", onDone, onCancel } = {}) 
   step1.addEventListener("submit", async (e) => {
     e.preventDefault();
     setMessage(msg, null, "");
-    if (!username.input.value.trim()) { username.setError(isMember ? "请输入会员证书编号" : "请输入用户名"); username.input.focus(); return; }
-    if (!captcha.code) { captcha.setError("请输入验证码"); captcha.input.focus(); return; }
+    if (!username.input.value.trim()) { username.setError(isMember ? t("enter_member_no") : "请输入用户名"); username.input.focus(); return; }
+    if (!captcha.code) { captcha.setError(t("enter_captcha")); captcha.input.focus(); return; }
     await busy(send, "正在发送…", async () => {
       try {
         const res = await api.post("/auth/password/forgot", { user_type: userType, username: username.input.value.trim(),
           captcha_id: captcha.id, captcha_code: captcha.code }, { auth: false });
         step1.hidden = true; step2.hidden = false;
-        setMessage(msg, "info", res.message || "如该账号存在且登记了电子邮箱,验证码已发送,请查收邮件。");
+        setMessage(msg, "info", res.message || t("forgot_sent"));
         code.input.focus();
       } catch (err) {
         showFormError(err, msg, captcha);
@@ -198,15 +198,15 @@ export function forgotForm(api, { userType = "member", onDone, onCancel } = {}) 
     e.preventDefault();
     setMessage(msg, null, "");
     let ok = true;
-    if (!code.input.value.trim()) { code.setError("请输入邮件中的验证码"); ok = false; }
-    if (pw1.input.value.length < 8) { pw1.setError("密码长度至少为8位"); ok = false; }
-    if (pw1.input.value !== pw2.input.value) { pw2.setError("两次输入的密码不一致"); ok = false; }
+    if (!code.input.value.trim()) { code.setError(t("enter_mail_code")); ok = false; }
+    if (pw1.input.value.length < 8) { pw1.setError(t("password_too_short")); ok = false; }
+    if (pw1.input.value !== pw2.input.value) { pw2.setError(t("password_mismatch")); ok = false; }
     if (!ok) { step2.querySelector("[aria-invalid=true]").focus(); return; }
     await busy(save, "正在保存…", async () => {
       try {
         await api.post("/auth/password/reset", { user_type: userType, username: username.input.value.trim(),
           code: code.input.value.trim(), new_password: pw1.input.value }, { auth: false });
-        onDone && onDone("密码已重置,请使用新密码登录");
+        onDone && onDone(t("password_reset_done"));
       } catch (err) {
         if (err instanceof ApiError && err.code === "RESET_CODE_INVALID") { code.setError(messageFor(err)); code.input.focus(); return; }
         showFormError(err, msg, null, { new_password: pw1, code });
@@ -222,10 +222,10 @@ export function changePasswordForm(api, { forced = false, onDone, onCancel } = {
   const form = h("form", { class: "stack", novalidate: true, "aria-label": "修改密码" });
   const msg = h("div", { class: "form-message", hidden: true, "aria-live": "polite" });
   const old = textField(forced ? "初始密码" : "原密码", { type: "password", autocomplete: "current-password", maxlength: "128", name: "cp-old" });
-  const pw1 = textField("新密码", { type: "password", autocomplete: "new-password", maxlength: "128", hint: PASSWORD_HINT, name: "cp-new" });
+  const pw1 = textField("新密码", { type: "password", autocomplete: "new-password", maxlength: "128", hint: t("password_hint"), name: "cp-new" });
   const pw2 = textField("确认新密码", { type: "password", autocomplete: "new-password", maxlength: "128", name: "cp-confirm" });
   const save = h("button", { type: "submit", class: "btn btn-primary btn-block" }, "确认修改");
-  if (forced) form.append(h("div", { class: "alert alert-info", role: "status" }, "首次登录,请先修改初始密码。"));
+  if (forced) form.append(h("div", { class: "alert alert-info", role: "status" }, t("first_login")));
   form.append(msg, old.wrap, pw1.wrap, pw2.wrap, save);
   if (onCancel) form.append(h("button", { type: "button", class: "link-button", onclick: onCancel }, forced ? "退出登录" : "取消"));
   form.addEventListener("submit", async (e) => {
@@ -233,9 +233,9 @@ export function changePasswordForm(api, { forced = false, onDone, onCancel } = {
     setMessage(msg, null, "");
     let ok = true;
     if (!old.input.value) { old.setError("请输入" + (forced ? "初始密码" : "原密码")); ok = false; }
-    if (pw1.input.value.length < 8) { pw1.setError("密码长度至少为8位"); ok = false; }
-    else if (pw1.input.value === old.input.value) { pw1.setError("新密码不能与原密码相同"); ok = false; }
-    if (pw1.input.value !== pw2.input.value) { pw2.setError("两次输入的密码不一致"); ok = false; }
+    if (pw1.input.value.length < 8) { pw1.setError(t("password_too_short")); ok = false; }
+    else if (pw1.input.value === old.input.value) { pw1.setError(t("password_unchanged")); ok = false; }
+    if (pw1.input.value !== pw2.input.value) { pw2.setError(t("password_mismatch")); ok = false; }
     if (!ok) { form.querySelector("[aria-invalid=true]").focus(); return; }
     await busy(save, "正在保存…", async () => {
       try {

@@ -2,6 +2,7 @@
 import { Api, ApiError, loadMeta, messageFor } from "./api.js";
 import { captchaField, textField } from "./auth.js";
 import { $, alertBox, busy, clear, h, setMessage } from "./ui.js";
+import { t } from "./texts.js";
 
 const api = new Api("public");
 
@@ -36,8 +37,8 @@ async function main() {
     setMessage(msg, null, "");
     clear(result);
     let ok = true;
-    for (const [f, t] of [[name, "请输入姓名"], [idNumber, "请输入证件号码"], [captcha, "请输入验证码"]]) {
-      if (!f.input.value.trim()) { f.setError(t); if (ok) f.input.focus(); ok = false; }
+    for (const [f, msg] of [[name, t("enter_name")], [idNumber, t("enter_id_number")], [captcha, t("enter_captcha")]]) {
+      if (!f.input.value.trim()) { f.setError(msg); if (ok) f.input.focus(); ok = false; }
     }
     if (!ok) return;
     await busy(submit, "正在查询…", async () => {
@@ -51,7 +52,7 @@ async function main() {
           h("dl", { class: "kv" },
             h("div", { class: "kv-row" }, h("dt", {}, "会员证书编号"), h("dd", {}, h("span", { class: "big-no num", id: "found-no" }, res.member_no))),
             h("div", { class: "kv-row" }, h("dt", {}, "所属协会"), h("dd", {}, res.association_name || res.association)),
-            h("div", { class: "kv-row" }, h("dt", {}, "账号状态"), h("dd", {}, res.activated ? "已激活" : "未激活(请使用所属注协告知的初始密码首次登录)"))),
+            h("div", { class: "kv-row" }, h("dt", {}, "账号状态"), h("dd", {}, res.activated ? t("lookup_activated") : t("lookup_not_activated")))),
           h("p", { class: "small" }, "会员证书编号即登录用户名。", res.activated
             ? "如忘记密码,请在登录页点击“忘记密码”,验证码将发送到所属注协登记的电子邮箱。"
             : "也可在登录页点击“忘记密码”,验证码将发送到所属注协登记的电子邮箱,凭验证码设置首次登录的密码。"),

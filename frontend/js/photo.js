@@ -5,26 +5,26 @@
  */
 import { ApiError } from "./api.js";
 import { h, sleep } from "./ui.js";
+import { t } from "./texts.js";
 
 export const ACCEPT = "image/jpeg,image/png,image/heic,image/heif,.jpg,.jpeg,.png,.heic,.heif";
 
 /** "10–20 KB" from a spec's byte limits. */
 export function sizeRange(spec) { return `${Math.round(spec.min_bytes / 1024)}–${Math.round(spec.max_bytes / 1024)} KB`; }
 
-/** The largest photo file the automatic processing reads, in MB. */
-export function sourceLimitMb(spec) { return Math.round(spec.source_max_bytes / (1024 * 1024)); }
-
-export function tooLargeMessage(spec) { return `照片文件过大,请选择不超过 ${sourceLimitMb(spec)} MB 的照片`; }
+/** The refusal of a source photo over the limit (the shared text carries the same photo_spec figure). */
+export function tooLargeMessage() { return t("source_too_large"); }
 
 /** width and height attributes of a certificate photo. */
 export function photoSize(spec) { return { width: String(spec.width), height: String(spec.height) }; }
 
-export function requirements(spec) {
+/** The photo requirements, in the shared words (their figures are the same spec as /meta's photo_spec). */
+export function requirements() {
   return [
-    "近期(一年内)一寸免冠正面证件照,白色背景,照片清晰、完整;",
-    `JPEG 格式,文件大小 ${sizeRange(spec)};`,
-    `尺寸 ${spec.width} × ${spec.height} 像素(宽 × 高),分辨率不低于 ${spec.min_dpi} × ${spec.min_dpi} dpi;`,
-    "头肩部正面构图,照片中只能有本人;不得使用生活照、全身照。",
+    t("photo_requirements.0"),
+    t("photo_requirements.1"),
+    t("photo_requirements.2"),
+    t("photo_requirements.3"),
   ];
 }
 
@@ -34,17 +34,7 @@ export function requirementsLine(spec) {
 }
 
 /** What to do when a rule fails (shown under the server's own message). */
-export const RULE_HELP = {
-  format: "请选择 JPEG、PNG 或 HEIC 格式的照片文件。",
-  size_bytes: "请使用系统自动处理后的候选照片上传。",
-  dimensions: "请使用系统自动处理后的候选照片上传。",
-  dpi: "请使用系统自动处理后的候选照片上传。",
-  background: "请在白色或浅色纯色墙面前重新拍摄,避免阴影和杂物;系统不会替换背景。",
-  exactly_one_face: "请上传本人正面免冠照片,画面中只能有本人。",
-  face_size_and_position: "请正对镜头,头部居中,拍摄头肩部(不要全身照或距离过远)。",
-  sharpness: "请在光线充足处对焦拍摄,避免抖动;不要用小图放大。",
-  face_match: "请上传本人近期照片;如确为本人,可再次尝试或联系所属注协。",
-};
+export function ruleHelp(rule) { return t("photo_rule_help." + rule); }
 
 /** Best-effort MIME type: phones often give HEIC files an empty type. */
 export function mimeOf(file) {
@@ -58,30 +48,30 @@ export function mimeOf(file) {
 export function examplePhoto(spec, src = "/img/sample-photo.svg") {
   return h("figure", { class: "example-photo", id: "example-photo" },
     h("div", { class: "example-frame" },
-      h("span", { class: "example-dim example-w" }, `宽 ${spec.width} 像素`),
+      h("span", { class: "example-dim example-w" }, t("example_width", { width: spec.width })),
       h("div", { class: "example-body" },
         h("img", { src, alt: "合格证件照示例:白色背景,头肩部正面,人脸居中", ...photoSize(spec) }),
-        h("span", { class: "example-dim example-h" }, `高 ${spec.height} 像素`))),
-    h("figcaption", {}, h("strong", {}, "合格示例"),
-      h("span", {}, `白色背景 · 头肩部正面 · JPEG ${sizeRange(spec)} · 不低于 ${spec.min_dpi} dpi`)));
+        h("span", { class: "example-dim example-h" }, t("example_height", { height: spec.height })))),
+    h("figcaption", {}, h("strong", {}, t("example_caption")),
+      h("span", {}, t("example_spec", { size: sizeRange(spec), dpi: spec.min_dpi }))));
 }
 
 export function requirementsList(spec) {
-  return h("ul", { class: "requirements" }, requirements(spec).map((t) => h("li", {}, t)));
+  return h("ul", { class: "requirements" }, requirements().map((line) => h("li", {}, line)));
 }
 
 /** Staff wording for a failed rule: they handle someone else's file, so no "上传本人照片". */
-export const STAFF_RULE_HELP = {
-  ...RULE_HELP,
+const STAFF_WORDING = {
   exactly_one_face: "请换用只有会员本人的正面免冠照片。",
   face_match: "请核实会员身份;确认为本人时,须填写核实情况作为确认理由。",
 };
+export function staffRuleHelp(rule) { return STAFF_WORDING[rule] || ruleHelp(rule); }
 
 /**
  * The report: one row per rule. A rule that could not run (state "not_checked") is shown as
  * not checked, without advice, so the one real problem stands out; failures get what to do.
  */
-export function checkReport(checks, { showHelp = true, help = RULE_HELP } = {}) {
+export function checkReport(checks, { showHelp = true, help = ruleHelp } = {}) {
   const list = h("ul", { class: "checks" });
   for (const c of checks || []) {
     const state = c.state || (c.ok ? "passed" : "failed");
@@ -96,7 +86,7 @@ export function checkReport(checks, { showHelp = true, help = RULE_HELP } = {}) 
       h("span", { class: "check-icon", "aria-hidden": "true" }, c.ok ? "✓" : "✗"),
       h("span", { class: "sr-only" }, c.ok ? "通过:" : "未通过:"),
       h("span", { class: "check-text" }, c.message,
-        !c.ok && showHelp && help[c.rule] ? h("span", { class: "check-help" }, help[c.rule]) : null)));
+        !c.ok && showHelp && help(c.rule) ? h("span", { class: "check-help" }, help(c.rule)) : null)));
   }
   return list;
 }
@@ -129,7 +119,7 @@ export function postPresigned(presigned, blob, filename, onProgress) {
       else {
         const tooBig = /EntityTooLarge|EntityTooSmall/.test(xhr.responseText || "");
         reject(new ApiError(xhr.status, { code: "UPLOAD_FAILED",
-          message: tooBig ? `照片文件大小不符合要求(应为 ${sizeRange(presigned)})` : "照片上传失败,请重试" }));
+          message: tooBig ? t("upload_size") : t("upload_failed") }));
       }
     };
     xhr.onerror = () => reject(new ApiError(0, { code: "NETWORK_ERROR", message: "照片上传失败,请检查网络后重试" }));
@@ -147,7 +137,7 @@ export async function pollUpload(api, path, { onTick, timeoutMs = 120000, interv
     const res = await api.get(path);
     if (res.status && res.status !== "pending") return res;
     if (Date.now() - start > timeoutMs) {
-      throw new ApiError(0, { code: "CHECK_TIMEOUT", message: "照片核验时间较长,请稍后刷新页面查看结果" });
+      throw new ApiError(0, { code: "CHECK_TIMEOUT", message: t("check_timeout") });
     }
     if (onTick) onTick((Date.now() - start) / 1000);
     await sleep(intervalMs);

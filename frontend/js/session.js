@@ -14,8 +14,8 @@
  */
 import { changePasswordForm, forgotForm, loginForm } from "./auth.js";
 import { $, clear, setMessage, showView } from "./ui.js";
+import { loadTexts, t } from "./texts.js";
 
-export const EXPIRED_MESSAGE = "登录已失效,请重新登录";
 
 function setSignedOutChrome() {
   $("#header-user").hidden = true;
@@ -63,7 +63,7 @@ export function sessionShell(api, hooks) {
       forced,
       onDone: (res) => {
         if (res && res.token) api.saveSession(res.token, { ...(api.user || {}), ...(res.user || {}), must_change_password: false });
-        o.onSignedIn("密码已修改");
+        o.onSignedIn(t("password_changed"));
       },
       onCancel: forced ? logout : () => o.onCancelChange(),
     });
@@ -77,11 +77,12 @@ export function sessionShell(api, hooks) {
     api.clearSession();
     o.onSignedOut();
     o.onLogout();
-    showLogin("您已安全退出", "info");
+    showLogin(t("logged_out"), "info");
   }
 
-  /** First view on page load: the signed-in view, the forced password change, or the login. */
-  function boot() {
+  /** First view on page load (after the shared texts): the signed-in view, the forced password change, or the login. */
+  async function boot() {
+    await loadTexts(api);
     if (!api.token) showLogin();
     else if (api.user && api.user.must_change_password) showChangePassword(true);
     else o.onSignedIn();
@@ -89,7 +90,7 @@ export function sessionShell(api, hooks) {
 
   api.onSessionExpired = () => {
     o.onSignedOut();
-    showLogin(EXPIRED_MESSAGE);
+    showLogin(t("session_expired"));
   };
   const logoutButton = $("#logout");
   if (logoutButton) logoutButton.addEventListener("click", logout);

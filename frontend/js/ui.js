@@ -1,5 +1,6 @@
 /** Small DOM helpers shared by the pages: element builder, views, alerts, busy states, dialogs. */
 import { supportHint } from "./support.js";
+import { t } from "./texts.js";
 
 /**
  * h("button", {class: "btn", onclick: fn}, "文字", child) — attributes: class, text, html is NOT
@@ -151,7 +152,7 @@ export function ask(title, { prompt, reasonLabel, confirmLabel = "确定", dange
       e.preventDefault();
       if (area) {
         if (!area.value.trim()) {
-          err.hidden = false; err.textContent = `请填写${reasonLabel}`;
+          err.hidden = false; err.textContent = t("required_field", { label: reasonLabel });
           area.setAttribute("aria-invalid", "true"); area.focus(); return;
         }
         answered = area.value.trim();
@@ -177,7 +178,7 @@ export function photoBadge(meta, status) {
 }
 
 export function completeBadge(complete) {
-  return complete ? badge("ok", "信息完整") : badge("warn", "信息不完整");
+  return complete ? badge("ok", t("complete_label")) : badge("warn", t("incomplete_label"));
 }
 
 export function statusBadge(meta, status) {

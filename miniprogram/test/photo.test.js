@@ -26,12 +26,19 @@ async function photoPage(body, routes) {
 }
 
 test("上传照片 shows the spec and an example, and asks for the separate consent first", async () => {
-  const { page, log, texts, wx } = await photoPage(me({ photo: { consent: false } }), {
+  const { page, log, texts, wx, fields } = await photoPage(me({ photo: { consent: false } }), {
     "GET /me/photo/consent": () => ({ text_version: "v9", text: "人脸信息处理说明全文" }),
     "POST /me/photo/consent": () => ({ consent: true }),
   });
   for (const line of texts.photo_requirements) assert.ok(textOf(page, "#requirements").includes(line));
   assert.ok(has(page, "#sample-photo"));
+  // the spec figures beside the example come from /meta's photo_spec, in the shared words
+  const spec = fields.photo_spec;
+  const kb = (n) => Math.round(n / 1024);
+  assert.equal(textOf(page, "#example-width"), `宽 ${spec.width} 像素`);
+  assert.equal(textOf(page, "#example-height"), `高 ${spec.height} 像素`);
+  assert.equal(textOf(page, "#example-spec"), `白色背景 · 头肩部正面 · JPEG ${kb(spec.min_bytes)}–${kb(spec.max_bytes)} KB · 不低于 ${spec.min_dpi} dpi`);
+  assert.ok(textOf(page, "#example-photo").includes(texts.example_caption));
   assert.ok(fs.existsSync(path.resolve(__dirname, "..", "images", "sample-photo.png")));
   assert.equal(textOf(page, "#consent-text"), "人脸信息处理说明全文");
   await tap(page, "#agree");

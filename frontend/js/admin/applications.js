@@ -6,6 +6,7 @@ import { recordView } from "../forms.js";
 import { $, alertBox, ask, badge, busy, clear, formatTime, h, modal, progress, showView, statusLabels } from "../ui.js";
 import { showPasswordOnce } from "./edit.js";
 import { api, isExpired, pageHead, state, toast } from "./state.js";
+import { t } from "../texts.js";
 
 export let appFilter = "pending";
 
@@ -72,7 +73,7 @@ export async function applicationDetail(id) {
       a.duplicate_applications ? alertBox("warning", "该证件号码还有其他待审核的申请",
         h("p", {}, `另有 ${a.duplicate_applications} 份相同证件号码的申请待审核,请核实后只通过一份。`)) : null,
       a.reason ? alertBox("info", "驳回原因", h("p", {}, a.reason)) : null,
-      (a.missing || []).length ? alertBox("warning", "申请信息不完整", h("p", {}, "尚未填写:", a.missing.map((m) => m.label).join("、"))) : null,
+      (a.missing || []).length ? alertBox("warning", "申请信息不完整", h("p", {}, t("missing_prefix"), a.missing.map((m) => m.label).join("、"))) : null,
       recordView(state.meta, values, { missing: a.missing || [] }),
       a.status === "pending" ? h("div", { class: "actions actions-end" },
         h("button", { type: "button", class: "btn btn-secondary", onclick: (e) => { close(); approve(id, a, e.currentTarget); } }, "通过"),

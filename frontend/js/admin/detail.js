@@ -11,6 +11,7 @@ import {
 import { editForm, initialPassword, statusDialog } from "./edit.js";
 import { photoDialog } from "./photo-dialog.js";
 import { api, assocName, isExpired, state } from "./state.js";
+import { t } from "../texts.js";
 
 /** GET and PATCH /members/{no} answer the full record, with `version` and `missing`. */
 export function detailOf(record) {
@@ -85,7 +86,7 @@ export function renderDetail({ message, edit = false, focusKey, unsaved } = {}) 
   if (edit) panelInfo.append(editForm(focusKey, unsaved));
   else {
     if (missing.length) {
-      panelInfo.append(alertBox("warning", "必填信息不完整", h("p", {}, "尚未填写:", missing.map((m) => m.label).join("、")),
+      panelInfo.append(alertBox("warning", "必填信息不完整", h("p", {}, t("missing_prefix"), missing.map((m) => m.label).join("、")),
         h("button", { type: "button", class: "btn btn-small", onclick: () => renderDetail({ edit: true, focusKey: missing[0].key }) }, "去补充")));
     }
     panelInfo.append(recordView(state.meta, { ...r, association_name: r.association_name || assocName(r.association) }, { missing }));
@@ -101,14 +102,14 @@ export function photoSlot(kind, caption, photoStatus) {
   const r = state.detail.record;
   const hasCurrent = r.has_photo === undefined ? photoStatus === "accepted" : r.has_photo && photoStatus === "accepted";
   if ((kind === "current" && !hasCurrent) || (kind === "reference" && r.has_reference === false)) {
-    fig.firstChild.replaceWith(h("div", { class: "photo-empty" }, kind === "current" ? "没有查询到照片信息" : "无全科合格照片"));
+    fig.firstChild.replaceWith(h("div", { class: "photo-empty" }, kind === "current" ? t("photo_missing") : "无全科合格照片"));
     return fig;
   }
   authImage(api, state.meta.photo_spec, `/members/${encodeURIComponent(no)}/photo`, caption, { kind }).then(({ img, ok, error }) => {
     if (ok) fig.firstChild.replaceWith(img);
     else {
-      const text = error && (error.code === "PHOTO_UNAVAILABLE" || error.status === 503) ? "获取照片信息失败"
-        : kind === "current" ? "没有查询到照片信息" : "无全科合格照片";
+      const text = error && (error.code === "PHOTO_UNAVAILABLE" || error.status === 503) ? t("photo_unavailable")
+        : kind === "current" ? t("photo_missing") : "无全科合格照片";
       fig.firstChild.replaceWith(h("div", { class: "photo-empty" }, text));
     }
   });
@@ -176,7 +177,7 @@ export function incompleteNotice(notice, missing) {
   const go = h("button", { type: "button", class: "btn btn-secondary", id: "go-missing" }, "补充必填信息");
   go.addEventListener("click", () => renderDetail({ edit: true, focusKey: missing[0] && missing[0].key }));
   clear(notice, alertBox("warning", "请将会员必填信息补充完整,再进行下载",
-    h("p", {}, "尚未填写:"), h("ul", { class: "missing-inline" }, missing.map((m) => h("li", {},
+    h("p", {}, t("missing_prefix")), h("ul", { class: "missing-inline" }, missing.map((m) => h("li", {},
       h("a", { href: "#", onclick: (e) => { e.preventDefault(); renderDetail({ edit: true, focusKey: m.key }); } }, m.label)))), go));
   go.focus();
 }
@@ -192,7 +193,7 @@ export async function downloadCertificate(btn) {
   try {
     const file = await busy(btn, "正在生成…", () => api.get(`/members/${encodeURIComponent(state.detail.no)}/certificate`,
       { accept: "application/pdf", filename: `会员证_${state.detail.no}.pdf` }));
-    clear(notice, alertBox("success", "会员证已下载", h("p", {}, `文件名:${file.filename}`), saveBlob(file.blob, file.filename)));
+    clear(notice, alertBox("success", t("downloaded"), h("p", {}, `文件名:${file.filename}`), saveBlob(file.blob, file.filename)));
   } catch (err) {
     clear(notice);
     if (isExpired(err)) return;

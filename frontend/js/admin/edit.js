@@ -8,6 +8,7 @@ import { parseResidentId } from "../rules.js";
 import { $, alertBox, ask, busy, clear, h, modal, setMessage, showView, statusLabels } from "../ui.js";
 import { detailOf, fetchDetail, renderDetail } from "./detail.js";
 import { api, isExpired, pageHead, state, toast } from "./state.js";
+import { t } from "../texts.js";
 
 export function editForm(focusKey, unsaved) {
   const { record, missing } = state.detail;
@@ -27,14 +28,14 @@ export function editForm(focusKey, unsaved) {
   el.addEventListener("submit", async (e) => {
     e.preventDefault();
     clear(msg);
-    if (!form.validate()) { msg.append(alertBox("error", null, "填写的信息有误,请按提示修改")); return; }
+    if (!form.validate()) { msg.append(alertBox("error", null, t("form_invalid"))); return; }
     const changes = form.changes();
     if (!Object.keys(changes).length) { msg.append(alertBox("info", null, "没有需要保存的修改")); return; }
     await busy(save, "正在保存…", async () => {
       try {
         const res = await api.patch(`/members/${encodeURIComponent(state.detail.no)}`, { version: state.detail.version, changes });
         state.detail = { no: state.detail.no, ...detailOf(res) };
-        renderDetail({ message: alertBox("success", null, "信息已保存") });
+        renderDetail({ message: alertBox("success", null, t("info_saved")) });
       } catch (err) {
         if (isExpired(err)) return;
         if (err instanceof ApiError && err.code === "VERSION_CONFLICT") {
@@ -210,9 +211,9 @@ export function showCreate() {
     const values = form.formValues();
     let ok = form.validate();
     for (const key of ["name", "id_type", "id_number"]) {
-      if (!values[key]) { form.setError(key, `请填写${labelOf(key)}`); ok = false; }
+      if (!values[key]) { form.setError(key, t("required_field", { label: labelOf(key) })); ok = false; }
     }
-    if (!ok) { const bad = el.querySelector("[aria-invalid=true]"); if (bad) bad.focus(); msg.append(alertBox("error", null, "填写的信息有误,请按提示修改")); return; }
+    if (!ok) { const bad = el.querySelector("[aria-invalid=true]"); if (bad) bad.focus(); msg.append(alertBox("error", null, t("form_invalid"))); return; }
     const body = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== ""));
     await busy(save, "正在保存…", async () => {
       try {

@@ -1,15 +1,16 @@
 /**
  * The staff photo dialog: the exam photo (or a sample) beside the candidate, automatic fitting,
- * the check report with the comparison, and "确认上传" / "使用全科合格照片".
+ * the check report with the comparison, and 确认上传 / "使用全科合格照片".
  */
 import { messageFor } from "../api.js";
 import {
   ACCEPT, authImage, checkReport, firstProblem, mimeOf, photoSize, pollUpload, postPresigned, requirementsLine, scoreText,
-  STAFF_RULE_HELP, tooLargeMessage,
+  staffRuleHelp, tooLargeMessage,
 } from "../photo.js";
 import { alertBox, busy, clear, dataUrlToBlob, h, modal, progress, setMessage } from "../ui.js";
 import { showDetail } from "./detail.js";
 import { api, isExpired, SAMPLE_PHOTO, state } from "./state.js";
+import { t } from "../texts.js";
 
 export function photoDialog() {
   const { no, record } = state.detail;
@@ -23,7 +24,7 @@ export function photoDialog() {
   const input = h("input", { type: "file", id: "dlg-photo-file", accept: ACCEPT, class: "file-input" });
   const useRef = h("button", { type: "button", class: "btn", id: "use-reference", disabled: true }, "使用全科合格照片");
   const report = h("div", { class: "dialog-report", "aria-live": "polite" });
-  const confirm = h("button", { type: "button", class: "btn btn-primary", id: "dlg-confirm", disabled: true }, "确认上传");
+  const confirm = h("button", { type: "button", class: "btn btn-primary", id: "dlg-confirm", disabled: true }, t("confirm_upload"));
   const msg = h("div", { class: "form-message", "aria-live": "polite" });
   clear(body,
     h("div", { class: "photo-compare" }, refFig, candFig,
@@ -67,7 +68,7 @@ export function photoDialog() {
       candidate = res.image;
       candFig.firstChild.replaceWith(h("img", { src: candidate, alt: "待上传照片", class: "photo", ...photoSize(state.meta.photo_spec), id: "dlg-candidate" }));
       const ok = checks.every((c) => c.ok);
-      clear(report, h("h3", {}, "规格检查"), checkReport(checks, { help: STAFF_RULE_HELP }),
+      clear(report, h("h3", {}, "规格检查"), checkReport(checks, { help: staffRuleHelp }),
         ok ? null : alertBox("warning", null, "照片不符合规格,请更换照片。"));
       if (ok) {
         // upload now so the comparison with the exam photo is shown before the staff confirm
@@ -107,7 +108,7 @@ export function photoDialog() {
     } else {
       verdict = alertBox("info", null, "照片符合规格,人脸比对一致。请再核对两张照片是否为同一人,确认后点击“确认上传”。");
     }
-    clear(report, h("h3", {}, "检查报告"), checkReport(result.checks || [], { help: STAFF_RULE_HELP }), score, verdict);
+    clear(report, h("h3", {}, "检查报告"), checkReport(result.checks || [], { help: staffRuleHelp }), score, verdict);
     confirm.disabled = result.status !== "accepted" || (mismatch && !overrideBox.value());
     if (mismatch) overrideBox.focus();
     else if (!confirm.disabled) confirm.focus();

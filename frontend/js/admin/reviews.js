@@ -5,6 +5,7 @@ import { messageFor } from "../api.js";
 import { authImage, checkReport, scoreText } from "../photo.js";
 import { $, alertBox, ask, clear, formatTime, h, progress, setMessage, showView } from "../ui.js";
 import { api, isExpired, pageHead, state } from "./state.js";
+import { t } from "../texts.js";
 
 export async function showReviews() {
   const view = $('[data-view="reviews"]');
@@ -54,7 +55,7 @@ export function reviewCard(r) {
     refFig.firstChild.replaceWith(ok ? img : h("div", { class: "photo-empty" }, "无全科合格照片"));
   });
   authImage(api, state.meta.photo_spec, `/reviews/${encodeURIComponent(id)}/photo`, "会员上传照片").then(({ img, ok }) => {
-    upFig.firstChild.replaceWith(ok ? img : h("div", { class: "photo-empty" }, "获取照片信息失败"));
+    upFig.firstChild.replaceWith(ok ? img : h("div", { class: "photo-empty" }, t("photo_unavailable")));
   });
   const score = typeof r.score === "number" ? scoreText(r.score, r.engine) : "未能比对";
   const out = h("div", { "aria-live": "polite" });

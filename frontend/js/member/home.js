@@ -8,6 +8,7 @@ import { showInfo } from "./info.js";
 import { reviewPanel } from "./review.js";
 import { api, session, state } from "./state.js";
 import { showUpload } from "./upload.js";
+import { t } from "../texts.js";
 
 export async function loadHome() {
   showView("loading");
@@ -36,9 +37,9 @@ export function hasPhoto(photo) {
 
 export function photoLine(status) {
   return {
-    pending: "您上传的照片正在核验中,请稍候刷新查看结果。",
-    review: "您的照片已提交所属注协人工审核,审核通过后即可下载会员证。",
-    rejected: "您上次上传的照片未通过核验,请重新上传。",
+    pending: t("photo_status_lines.pending"),
+    review: t("photo_status_lines.review"),
+    rejected: t("photo_status_lines.rejected"),
   }[status];
 }
 
@@ -100,24 +101,24 @@ export async function renderCert() {
     } catch (err) {
       const unavailable = err instanceof ApiError && (err.code === "PHOTO_UNAVAILABLE" || err.status === 503);
       if (err instanceof ApiError && err.code === "SESSION_EXPIRED") return;
-      showNoPhoto(photoBox, photoMsg, actions, unavailable ? "获取照片信息失败" : "没有查询到照片信息", photo, unavailable);
+      showNoPhoto(photoBox, photoMsg, actions, unavailable ? t("photo_unavailable") : t("photo_missing"), photo, unavailable);
       return;
     }
   } else {
-    showNoPhoto(photoBox, photoMsg, actions, "没有查询到照片信息", photo, false);
+    showNoPhoto(photoBox, photoMsg, actions, t("photo_missing"), photo, false);
     return;
   }
 
   if (photoOk) {
     const line = photo.status && photo.status !== "accepted" ? photoLine(photo.status) : "";
     if (line) photoMsg.append(alertBox("info", null, line));
-    photoMsg.append(h("p", { class: "muted small" }, "请核对以上信息和照片,确认无误后下载会员证(PDF,可彩色打印)。"));
-    const btn = h("button", { type: "button", class: "btn btn-primary btn-block", id: "download-cert" }, "信息确认并下载会员证");
+    photoMsg.append(h("p", { class: "muted small" }, t("confirm_hint")));
+    const btn = h("button", { type: "button", class: "btn btn-primary btn-block", id: "download-cert" }, t("confirm_and_download"));
     if (!complete || status !== "active") btn.setAttribute("aria-describedby", "cert-card-title");
     btn.addEventListener("click", () => {
       if (!complete) {
         // refused before asking the server, with the same words the server would use
-        clear(result, alertBox("warning", "请您先将基础信息中的必填信息补充完整"));
+        clear(result, alertBox("warning", t("info_incomplete")));
         const go = $("#go-complete");
         if (go) { go.scrollIntoView({ block: "center" }); go.focus(); }
         return;
@@ -140,11 +141,11 @@ export function notActiveCard(me, status) {
   return h("div", {},
     h("section", { class: "card", id: "not-active", "aria-labelledby": "not-active-title" },
       alertBox("warning", null,
-        h("p", { class: "alert-title", id: "not-active-title" }, `您的会籍状态为「${label}」`),
+        h("p", { class: "alert-title", id: "not-active-title" }, t("status_title", { status: label })),
         standing.meaning ? h("p", {}, `${standing.meaning}。`) : null,
         me.status_reason ? h("p", {}, `原因:${me.status_reason}`) : null,
-        h("p", {}, "只有会籍状态正常的会员可以上传照片和下载会员证。"),
-        h("p", {}, `如有疑问,请联系${contact}。`)),
+        h("p", {}, t("not_active")),
+        h("p", {}, t("status_contact", { contact }))),
       h("dl", { class: "kv" },
         [["姓名", m.name], ["会员证书编号", m.member_no], ["所属协会", m.association_name || assocName(m.association)]]
           .map(([k, v]) => h("div", { class: "kv-row" }, h("dt", {}, k), h("dd", {}, v || "—"))))),
@@ -168,7 +169,7 @@ export function showNoPhoto(photoBox, photoMsg, actions, headline, photo, unavai
   photoMsg.append(alertBox(unavailable ? "error" : "warning", headline,
     extra ? h("p", {}, extra) : null,
     unavailable ? h("p", {}, "照片服务暂时不可用,请稍后重试;也可以重新上传照片。")
-      : h("p", {}, "下载会员证前,请先上传本人近期证件照。")));
+      : h("p", {}, t("upload_before_download"))));
   if (photo.status !== "review") {
     actions.append(h("button", { type: "button", class: "btn btn-primary btn-block", id: "go-upload", onclick: () => showUpload() }, "上传照片"));
   }
@@ -180,8 +181,8 @@ export function showNoPhoto(photoBox, photoMsg, actions, headline, photo, unavai
 export function incompleteCard(missing) {
   return h("section", { class: "card incomplete-card", "aria-labelledby": "incomplete-title" },
     alertBox("warning", null,
-      h("p", { class: "alert-title", id: "incomplete-title" }, "请您先将基础信息中的必填信息补充完整"),
-      missing.length ? h("p", {}, "尚未填写:", missing.map((x) => x.label).join("、")) : null),
+      h("p", { class: "alert-title", id: "incomplete-title" }, t("info_incomplete")),
+      missing.length ? h("p", {}, t("missing_prefix"), missing.map((x) => x.label).join("、")) : null),
     h("button", { type: "button", class: "btn btn-primary btn-block", id: "go-complete", onclick: () => showInfo(missing) }, "补充基础信息"));
 }
 
@@ -192,13 +193,13 @@ export function assocName(code) {
 
 export async function downloadCertificate(btn, result) {
   clear(result);
-  const p = progress("正在生成会员证,请稍候…");
+  const p = progress(t("generating"));
   result.append(p.node);
   try {
     const file = await busy(btn, "正在生成会员证…", () =>
       api.get("/me/certificate", { accept: "application/pdf", filename: `会员证_${state.me.member.member_no}.pdf` }));
     const link = saveBlob(file.blob, file.filename);
-    clear(result, alertBox("success", "会员证已下载", h("p", {}, `文件名:${file.filename}`), link));
+    clear(result, alertBox("success", t("downloaded"), h("p", {}, `文件名:${file.filename}`), link));
   } catch (err) {
     clear(result);
     if (err instanceof ApiError && err.code === "SESSION_EXPIRED") return;

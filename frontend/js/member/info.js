@@ -1,12 +1,13 @@
 /**
  * Completing the record: the member-editable fields (marked *), the others read-only with whom to
- * contact, "保存并提交信息".
+ * contact, 保存并提交信息.
  */
 import { ApiError, messageFor } from "../api.js";
 import { RecordForm } from "../forms.js";
 import { $, alertBox, busy, clear, h, setMessage, showView } from "../ui.js";
 import { renderCert } from "./home.js";
 import { api, state } from "./state.js";
+import { t } from "../texts.js";
 
 export function showInfo(missingHint) {
   const me = state.me;
@@ -15,23 +16,23 @@ export function showInfo(missingHint) {
   const form = new RecordForm(state.meta, {
     values: me.member,
     canEdit: (f) => editable.has(f.key),
-    lockedNote: "请联系所属注协修改",
+    lockedNote: t("locked_note"),
     requireAll: true,
     idPrefix: "me-",
   });
   form.markMissing(missing.map((x) => x.key));
   const msg = h("div", { class: "form-message", "aria-live": "polite" });
-  const save = h("button", { type: "submit", class: "btn btn-primary btn-block", id: "save-info" }, "保存并提交信息");
+  const save = h("button", { type: "submit", class: "btn btn-primary btn-block", id: "save-info" }, t("save_and_submit"));
   const el = h("form", { class: "card info-form", novalidate: true, "aria-label": "基础信息" });
   if (missing.length) {
     const staffOnly = missing.filter((x) => !editable.has(x.key));
-    el.append(alertBox("warning", "请您先将基础信息中的必填信息补充完整",
-      h("p", {}, "尚未填写:"),
+    el.append(alertBox("warning", t("info_incomplete"),
+      h("p", {}, t("missing_prefix")),
       h("ul", { class: "missing-list" }, missing.map((x) => h("li", {},
         editable.has(x.key)
           ? h("a", { href: `#me-${x.key}`, onclick: (e) => { e.preventDefault(); form.focus(x.key); } }, x.label)
-          : h("span", {}, x.label, "(请联系所属注协修改)")))),
-      staffOnly.length ? h("p", {}, "标注“请联系所属注协修改”的信息由所属注协维护,您无法自行修改。") : null));
+          : h("span", {}, x.label, `(${t("locked_note")})`)))),
+      staffOnly.length ? h("p", {}, t("locked_explained")) : null));
   } else {
     el.append(h("p", { class: "muted" }, "带 * 的为必填信息。灰色虚线框内的信息由所属注协维护。"));
   }
@@ -41,7 +42,7 @@ export function showInfo(missingHint) {
     e.preventDefault();
     setMessage(msg, null, "");
     if (!form.validate()) {
-      setMessage(msg, "error", "填写的信息有误,请按提示修改");
+      setMessage(msg, "error", t("form_invalid"));
       return;
     }
     const changes = form.changes();
@@ -51,7 +52,7 @@ export function showInfo(missingHint) {
         await api.patch("/me", { version: me.member.version, changes });
         state.me = await api.get("/me");
         state.notice = alertBox("success", null, state.me.completeness && !state.me.completeness.complete
-          ? "信息已保存,但仍有必填信息未填写" : "信息已保存");
+          ? t("info_saved_incomplete") : t("info_saved"));
         await renderCert();
       } catch (err) {
         if (err instanceof ApiError && err.code === "SESSION_EXPIRED") return;
@@ -68,7 +69,7 @@ export function showInfo(missingHint) {
           return;
         }
         if (err instanceof ApiError && err.code === "FIELD_NOT_EDITABLE") {
-          setMessage(msg, "error", `${messageFor(err)}(请联系所属注协修改)`);
+          setMessage(msg, "error", `${messageFor(err)}(${t("locked_note")})`);
           return;
         }
         setMessage(msg, "error", messageFor(err));

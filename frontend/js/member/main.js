@@ -4,7 +4,8 @@
  */
 import { Api } from "../api.js";
 import { sessionShell } from "../session.js";
-import { alertBox } from "../ui.js";
+import { $, alertBox } from "../ui.js";
+import { t } from "../texts.js";
 import { loadHome, renderCert } from "./home.js";
 import { api, session, state } from "./state.js";
 
@@ -28,4 +29,4 @@ const shell = sessionShell(api, {
   onSignedOut: () => { state.me = null; },
 });
 Object.assign(session, shell);
-shell.boot();
+shell.boot().then(() => { $("#member-no-hint").textContent = t("member_no_hint"); });

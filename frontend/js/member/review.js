@@ -7,6 +7,7 @@ import { ApiError } from "../api.js";
 import { photoSize } from "../photo.js";
 import { alertBox, h } from "../ui.js";
 import { api, state } from "./state.js";
+import { t } from "../texts.js";
 
 /** The review panel; fills itself in when the server answers. */
 export function reviewPanel(fallbackMessage) {
@@ -15,9 +16,9 @@ export function reviewPanel(fallbackMessage) {
   // the title already says it was submitted; the body says why and what happens next
   const body = String(fallbackMessage || "").replace(/^已提交所属注协人工审核[:。]?/, "");
   const text = h("div", { class: "review-text" },
-    h("p", {}, body || "您的照片正在由所属注协人工审核,审核通过后即可下载会员证。"));
+    h("p", {}, body || t("review_waiting")));
   const panel = h("div", { class: "review-panel", id: "review-panel" },
-    alertBox("info", "已提交所属注协人工审核", text), h("div", { class: "cert-photo" }, figure));
+    alertBox("info", t("review_title"), text), h("div", { class: "cert-photo" }, figure));
   fill(figure, text);
   return panel;
 }

@@ -4,13 +4,14 @@
  */
 import { ApiError, messageFor } from "../api.js";
 import {
-  ACCEPT, checkReport, examplePhoto, mimeOf, photoSize, pollUpload, postPresigned, requirementsList, sourceLimitMb, tooLargeMessage,
+  ACCEPT, checkReport, examplePhoto, mimeOf, photoSize, pollUpload, postPresigned, requirementsList, tooLargeMessage,
 } from "../photo.js";
 import { $, alertBox, busy, clear, dataUrlToBlob, h, progress, showView } from "../ui.js";
 import { withSupport } from "../support.js";
 import { renderCert } from "./home.js";
 import { reviewPanel } from "./review.js";
 import { api, state } from "./state.js";
+import { t } from "../texts.js";
 
 export function showUpload() {
   const photo = state.me.photo;
@@ -21,7 +22,7 @@ export function showUpload() {
   slot.append(h("section", { class: "card", id: "requirements-card" },
     h("h2", { class: "card-title" }, "照片要求"),
     h("div", { class: "requirements-with-example" }, requirementsList(state.meta.photo_spec), examplePhoto(state.meta.photo_spec)),
-    h("p", { class: "muted small" }, `您可以直接选择手机或电脑中的照片(JPEG、PNG 或 HEIC,不超过 ${sourceLimitMb(state.meta.photo_spec)} MB),系统会自动裁剪并压缩为符合规格的候选照片供您确认;系统不会修改照片背景。`)));
+    h("p", { class: "muted small" }, t("photo_auto_fit"))));
 
   if (photo.status === "review") {
     slot.append(h("section", { class: "card" }, reviewPanel()),
@@ -40,8 +41,8 @@ export function showUpload() {
 export function attemptsLine() {
   const left = state.me.photo && state.me.photo.attempts_left;
   if (left === undefined || left === null) return null;
-  return h("p", { class: "attempts" }, "剩余人脸比对次数:", h("strong", {}, String(left)), " 次。",
-    h("span", { class: "muted small" }, "多次比对未通过时,照片将提交所属注协人工审核。"));
+  return h("p", { class: "attempts" }, t("attempts_prefix"), h("strong", {}, String(left)), " 次。",
+    h("span", { class: "muted small" }, t("attempts_hint")));
 }
 
 export async function renderConsent(work) {
@@ -57,18 +58,18 @@ export async function renderConsent(work) {
   }
   const box = h("input", { type: "checkbox", id: "consent-check" });
   const err = h("p", { class: "field-error", id: "consent-err", hidden: true });
-  const btn = h("button", { type: "button", class: "btn btn-primary btn-block", id: "consent-submit" }, "同意并继续");
+  const btn = h("button", { type: "button", class: "btn btn-primary btn-block", id: "consent-submit" }, t("consent_continue"));
   const paragraphs = String(consent.text || "").split(/\n+/).filter(Boolean);
   clear(work,
-    h("h2", { class: "card-title", id: "upload-step-title" }, "人脸信息处理告知"),
+    h("h2", { class: "card-title", id: "upload-step-title" }, t("consent_title")),
     h("div", { class: "consent-text", id: "consent-text" }, paragraphs.map((t) => h("p", {}, t))),
     h("div", { class: "checkbox-row" }, box,
-      h("label", { for: "consent-check" }, "我已阅读并同意上述人脸信息处理规则")),
+      h("label", { for: "consent-check" }, t("consent_agree"))),
     err, btn);
   box.setAttribute("aria-describedby", "consent-text consent-err");
   box.addEventListener("change", () => { err.hidden = true; });
   btn.addEventListener("click", async () => {
-    if (!box.checked) { err.textContent = "请先勾选同意人脸信息处理规则"; err.hidden = false; box.focus(); return; }
+    if (!box.checked) { err.textContent = t("consent_required"); err.hidden = false; box.focus(); return; }
     await busy(btn, "正在提交…", async () => {
       try {
         await api.post("/me/photo/consent", { text_version: consent.text_version });
@@ -107,7 +108,7 @@ export function renderChooser(work, notice) {
 }
 
 export async function prepare(work, file, out, err) {
-  const p = progress("正在自动处理照片(裁剪、压缩、检查规格)…");
+  const p = progress(t("preparing"));
   clear(out, p.node);
   try {
     const res = await api.request("POST", "/me/photo/prepare", { body: file, contentType: mimeOf(file) });
@@ -125,7 +126,7 @@ export function renderCandidate(work, out, res) {
   const report = res.report || {};
   const checks = report.checks || [];
   const allOk = Boolean(res.image) && (checks.length ? checks.every((c) => c.ok) : report.status !== "rejected");
-  const confirm = h("button", { type: "button", class: "btn btn-primary btn-block", id: "confirm-upload", disabled: !allOk }, "确认上传");
+  const confirm = h("button", { type: "button", class: "btn btn-primary btn-block", id: "confirm-upload", disabled: !allOk }, t("confirm_upload"));
   clear(out,
     h("div", { class: "candidate" },
       res.image ? h("figure", { class: "photo-frame" },
@@ -136,10 +137,10 @@ export function renderCandidate(work, out, res) {
         // no candidate: the one thing that is wrong first, the rules it kept from running after it
         !res.image ? alertBox("error", report.message || "未能生成候选照片") : null,
         h("h3", {}, "规格检查结果"), checkReport(checks),
-        !res.image ? null : allOk ? h("p", { class: "ok-text" }, "照片符合规格。确认上传后,系统将与您的全科合格电子照片进行人脸比对。")
-          : alertBox("warning", "照片不符合要求", h("p", {}, "请按提示重新拍摄或选择照片后再上传。")))),
+        !res.image ? null : allOk ? h("p", { class: "ok-text" }, t("spec_ok"))
+          : alertBox("warning", t("spec_failed_title"), h("p", {}, t("spec_failed"))))),
     h("div", { class: "actions" }, confirm,
-      h("button", { type: "button", class: "btn btn-block", onclick: () => { const i = $("#photo-file"); i.value = ""; i.click(); } }, "重新选择照片")));
+      h("button", { type: "button", class: "btn btn-block", onclick: () => { const i = $("#photo-file"); i.value = ""; i.click(); } }, t("choose_again"))));
   confirm.addEventListener("click", () => upload(work, res.image));
   (allOk ? confirm : out.querySelector(".btn:not([disabled])")).focus();
 }
@@ -148,7 +149,7 @@ export async function upload(work, dataUrl) {
   const p = progress("正在上传照片…");
   clear(work, h("h2", { class: "card-title", id: "upload-step-title" }, "照片核验中"),
     h("div", { class: "upload-progress" }, p.node),
-    h("p", { class: "muted small" }, "请勿关闭页面。核验包括照片规格检查和人脸比对,通常需要几秒钟。"));
+    h("p", { class: "muted small" }, t("checking_note")));
   try {
     const presigned = await api.post("/me/photo/uploads", {});
     await postPresigned(presigned, dataUrlToBlob(dataUrl), "photo.jpg", (f) => p.set(f * 0.5, `正在上传照片…${Math.round(f * 100)}%`));
@@ -175,24 +176,24 @@ export async function showResult(work, result) {
   if (req) req.hidden = result.status !== "rejected";
   if (result.status === "accepted") {
     clear(work,
-      alertBox("success", "比对成功", h("p", {}, "照片已通过规格检查和人脸比对,可以下载会员证了。")),
-      h("button", { type: "button", class: "btn btn-primary btn-block", id: "after-success", onclick: () => renderCert() }, "去下载会员证"));
+      alertBox("success", t("match_success"), h("p", {}, t("match_success_detail"))),
+      h("button", { type: "button", class: "btn btn-primary btn-block", id: "after-success", onclick: () => renderCert() }, t("go_download")));
     $("#after-success").focus();
     return;
   }
   if (result.status === "review") {
     // one state, one message: the review panel, without the rejected-photo advice of the checks
-    clear(work, reviewPanel(result.message || "您的照片多次比对未通过,已提交所属注协人工审核。审核通过后即可下载会员证,请耐心等待。"));
+    clear(work, reviewPanel(result.message || t("review_detail")));
     return;
   }
   const failed = (result.checks || []).filter((c) => !c.ok);
   const left = state.me.photo ? state.me.photo.attempts_left : result.attempts_left;
   clear(work,
-    alertBox("error", "比对失败",
+    alertBox("error", t("match_failed"),
       !failed.length && result.message ? h("p", {}, result.message) : null,
-      failed.length ? h("p", {}, "未通过的项目及处理办法:") : null,
+      failed.length ? h("p", {}, t("failed_items")) : null,
       failed.length ? checkReport(failed) : null,
-      left !== undefined && left !== null ? h("p", {}, `您还可以上传 ${left} 次。`, left === 0 ? "照片已提交所属注协人工审核。" : "") : null),
-    h("button", { type: "button", class: "btn btn-primary btn-block", id: "retry-upload", onclick: () => renderChooser(work) }, "重新选择照片"));
+      left !== undefined && left !== null ? h("p", {}, t("attempts_left", { n: left }), left === 0 ? t("sent_to_review") : "") : null),
+    h("button", { type: "button", class: "btn btn-primary btn-block", id: "retry-upload", onclick: () => renderChooser(work) }, t("choose_again")));
   $("#retry-upload").focus();
 }

@@ -44,9 +44,21 @@ function rows(checks, withHelp) {
   });
 }
 
+/** The spec's figures beside the example photo (GET /meta's photo_spec), in the shared words. */
+function exampleOf(spec) {
+  if (!spec || !spec.width) return { width: "", height: "", spec: "" };
+  const kb = (n) => Math.round(n / 1024);
+  const size = kb(spec.min_bytes) + "–" + kb(spec.max_bytes) + " KB";
+  return {
+    width: meta.t("example_width", { width: spec.width }),
+    height: meta.t("example_height", { height: spec.height }),
+    spec: meta.t("example_spec", { size, dpi: spec.min_dpi }),
+  };
+}
+
 Component({
   data: {
-    t: {}, support: meta.support(), metaError: "", loading: true, error: "",
+    t: {}, support: meta.support(), example: { width: "", height: "", spec: "" }, metaError: "", loading: true, error: "",
     // step: review | consent | choose | preparing | candidate | uploading | result
     step: "", consentText: "", consentVersion: "", consentChecked: false, consentError: "",
     chooseError: "", notice: "", attemptsLeft: null,
@@ -62,9 +74,9 @@ Component({
 
     load() {
       this.setData({ loading: true, error: "" });
-      return Promise.all([withMeta(this), api.get("/me")]).then(([, me]) => {
+      return Promise.all([withMeta(this), api.get("/me")]).then(([m, me]) => {
         const photo = me.photo || {};
-        this.setData({ loading: false, attemptsLeft: photo.attempts_left === undefined ? null : photo.attempts_left });
+        this.setData({ loading: false, example: exampleOf(m.photo_spec), attemptsLeft: photo.attempts_left === undefined ? null : photo.attempts_left });
         if ((me.status || "active") !== "active") { wx.navigateBack({ fail: () => wx.reLaunch({ url: "/pages/home/home" }) }); return null; }
         if (photo.status === "review") { this.setData({ step: "review" }); return null; }
         if (!photo.consent) return this.showConsent();

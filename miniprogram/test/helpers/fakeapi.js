@@ -21,7 +21,9 @@ function realMeta() {
   const py = fs.existsSync(path.join(REPO, ".venv", "bin", "python")) ? path.join(REPO, ".venv", "bin", "python") : "python3";
   const out = execFileSync(py, ["-c",
     "import json; from chalicelib import client_text; from chalicelib.members import schema; "
-    + "print(json.dumps({'fields': schema.meta(), 'messages': client_text.messages()}, ensure_ascii=False))"],
+    + "from chalicelib.photo.spec import SPEC; "
+    + "print(json.dumps({'fields': {**schema.meta(), 'photo_spec': SPEC.public()}, "
+    + "'messages': client_text.messages()}, ensure_ascii=False))"],
   { cwd: REPO, encoding: "utf8" });
   cachedMeta = JSON.parse(out);
   return cachedMeta;

@@ -35,9 +35,11 @@ def meta_json(tmp_path: Path) -> Path:
     """/meta/fields and /meta/messages as the API serves them, for the page tests."""
     from chalicelib import client_text
     from chalicelib.members import schema
+    from chalicelib.photo.spec import SPEC
 
+    fields = {**schema.meta(), "photo_spec": SPEC.public()}
     path = tmp_path / "meta.json"
-    path.write_text(json.dumps({"fields": schema.meta(), "messages": client_text.messages()}, ensure_ascii=False),
+    path.write_text(json.dumps({"fields": fields, "messages": client_text.messages()}, ensure_ascii=False),
                     encoding="utf-8")
     return path
 

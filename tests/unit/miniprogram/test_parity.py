@@ -1,7 +1,9 @@
 """Both member clients say the same thing from one source.
 
 The texts both clients show live in `chalicelib/client_text.py`, served at `GET /meta/messages`:
-- the web page shows each of them verbatim (checked here, so the table and the page cannot drift);
+- the web pages read them too (`frontend/js/texts.js`, `t("key")`) and carry no copy: no string
+  literal of `frontend/js` and no text of the pages' HTML is a table text (or contains one that
+  reads like a message), and every key given to `t()` exists in the table;
 - the mini-program reads them from the API and carries no copy: no message-like literal of its
   sources (a sentence of four or more Chinese characters, or seven or more) may appear in the web page's sources,
   in the table, or among the API's own messages (which it shows as given);
@@ -113,11 +115,65 @@ def copies(literals: list[tuple[Path, str]], web: str, table: set[str], api: set
     return found
 
 
-def test_every_shared_text_is_what_the_web_page_shows() -> None:
-    web = web_source()
-    own = {k: v for k, v in TEXTS.items() if k not in DERIVED}  # the rest the web reads from /meta
-    missing = [t for t in flatten(own) if not as_web_pattern(t).search(web)]
-    assert not missing, "texts in /meta/messages that the web page does not show verbatim:\n" + "\n".join(missing)
+def web_literals() -> Iterator[tuple[Path, str]]:
+    for path in sorted(WEB.glob("js/**/*.js")):
+        for lit in js_literals(path.read_text(encoding="utf-8")):
+            if CJK.search(lit):
+                yield path, lit.strip()
+    for path in sorted(WEB.glob("**/*.html")):
+        src = re.sub(r"<!--.*?-->|<script.*?</script>", "", path.read_text(encoding="utf-8"), flags=re.S)
+        for piece in re.split(r"<[^>]*>", src):
+            if CJK.search(piece):
+                yield path, " ".join(piece.split())
+        for attr in re.findall(r'(?:placeholder|aria-label|title|alt)="([^"]*)"', src):
+            if CJK.search(attr):
+                yield path, attr
+
+
+def as_web_template(text: str) -> re.Pattern[str]:
+    """A table text as a JS template would rebuild it: {placeholders} and figures as ${...}."""
+    pattern = re.sub(r"\\\{\w+\\\}", r"\\$\\{[^}]+\\}", re.escape(text))
+    return re.compile(re.sub(r"\d+", r"(?:\\d+|\\$\\{[^}]+\\})", pattern))
+
+
+def web_copies(literals: list[tuple[Path, str]]) -> list[str]:
+    """Web literals that are a table text, or contain one that reads like a message."""
+    texts = [(t, as_web_template(t)) for t in flatten(TEXTS) if CJK.search(t)]
+    found = []
+    for path, lit in literals:
+        for text, pattern in texts:
+            if pattern.fullmatch(lit) or (message_like(text) and pattern.search(lit)):
+                found.append(f"{path.relative_to(ROOT)}: {lit!r} (table: {text!r})")
+                break
+    return found
+
+
+def test_the_web_pages_carry_no_copy_of_a_shared_text() -> None:
+    literals = list(web_literals())
+    assert len(literals) > 50, "the extractor found too few literals to be trusted"
+    found = web_copies(literals)
+    assert not found, "read these with t(\"key\") from frontend/js/texts.js:\n" + "\n".join(found)
+
+
+def test_the_web_check_would_catch_a_copy() -> None:
+    fake = [(WEB / "js" / "x.js", "比对成功"), (WEB / "js" / "x.js", "请先勾选同意人脸信息处理规则。"),
+            (WEB / "js" / "x.js", "您还可以上传 ${left} 次。"), (WEB / "js" / "x.js", "比对"),
+            (WEB / "js" / "x.js", "照片文件过大,请选择不超过 ${mb(spec)} MB 的照片")]
+    assert len(web_copies(fake)) == 4
+
+
+WEB_T = re.compile(r"\bt\(\s*[\"'`]([a-z_][a-z0-9_.]*)[\"'`]")
+WEB_T_PREFIX = re.compile(r"\bt\(\s*[\"'`]([a-z_][a-z0-9_]*)\.[\"'`]\s*\+")
+
+
+def test_every_text_key_the_web_pages_use_exists() -> None:
+    src = "\n".join(strip_js_comments(p.read_text(encoding="utf-8")) for p in WEB.glob("js/**/*.js"))
+    used = {k for k in WEB_T.findall(src) if not k.endswith(".")}
+    assert len(used) > 40
+    unknown = sorted(k for k in used if _lookup(k) is None)
+    assert not unknown, f"text keys not in chalicelib/client_text.py: {unknown}"
+    prefixes = set(WEB_T_PREFIX.findall(src))
+    assert all(isinstance(_lookup(p), dict) for p in prefixes), prefixes
 
 
 def test_the_mini_program_carries_no_copy_of_a_shared_or_api_text() -> None:
@@ -136,9 +192,12 @@ def test_the_check_would_catch_a_copy() -> None:
 def _lookup(key: str) -> Any:
     value: Any = TEXTS
     for part in key.split("."):
-        if not isinstance(value, dict) or part not in value:
+        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        elif isinstance(value, dict) and part in value:
+            value = value[part]
+        else:
             return None
-        value = value[part]
     return value
 
 
