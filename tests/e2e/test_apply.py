@@ -92,12 +92,17 @@ def test_applicant_submits_and_staff_see_the_application(page: Any, stack: Any, 
     other = stack.login("staff", "sh_staff")
     assert stack.call("GET", f"/applications/{app_id}", token=other)[0] == 404
 
-    # the same person again: the server's 409 is shown on the page
+    # the same person again: answered exactly like a new application (whether an ID number is
+    # known is not told to the public); staff see the repeat flagged in their review list
     open_form(page, stack)
     fill(page, p)
     page.get_by_role("button", name="提交申请").click()
-    page.locator(".form-message .alert-warning", has_text="正在等待所属注协审核").wait_for()
-    shots(page, "already-pending")
+    page.locator("#apply-done").wait_for()
+    assert "申请已提交" in page.locator("#apply-done").inner_text()
+    shots(page, "submitted-again")
+    second = page.locator("#apply-id").inner_text().strip()
+    assert second and second != app_id
+    assert stack.json("GET", f"/applications/{second}", token=token)["duplicate_applications"] >= 1
 
 
 @pytest.mark.parametrize("viewport", [MOBILE], ids=["375px"])
