@@ -78,9 +78,11 @@ def far_column() -> bytes:
 
 
 def widest_accepted() -> bytes:
-    """The largest rectangle the checks let through: 40,000 rows, a cell in columns A and BL each."""
+    """The largest rectangle the checks let through: MAX_ROW rows, a cell in columns A and BL each."""
+    from chalicelib.members.xlsx import MAX_ROW
+
     body = "".join(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c><c r="BL{i}"><v>{i}</v></c></row>'
-                   for i in range(2, 40_001))
+                   for i in range(2, MAX_ROW + 1))
     header = ('<row r="1"><c r="A1" t="inlineStr"><is><t>证件号码</t></is></c>'
               '<c r="B1" t="inlineStr"><is><t>证件类型</t></is></c></row>')
     buf = io.BytesIO()
