@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.integration.jobs.conftest import fetch, seed_members
+
+# In-process moto makes this run take tens of minutes on 2 cores, too long for every CI run.
+pytestmark = pytest.mark.skipif(os.environ.get("RUN_60K") != "1",
+                                reason="60,000-member export job: slow on in-process moto; run with RUN_60K=1")
 
 
 def test_a_60000_member_export_job_completes(client, aws, persona, worker):

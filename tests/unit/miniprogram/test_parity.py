@@ -19,7 +19,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from chalicelib.client_text import DERIVED, TEXTS
+from chalicelib.client_text import TEXTS
 
 ROOT = Path(__file__).resolve().parents[3]
 MINI = ROOT / "miniprogram"
