@@ -179,6 +179,9 @@ def photo_check_policy(p: Profile) -> list[Statement]:
         {"Sid": "MembersAndUploads", "Effect": "Allow",
          "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"],
          "Resource": [p.table("members"), p.table("uploads")]},
+        # a new upload closes the member's older upload still waiting for review
+        {"Sid": "UploadsOfAMember", "Effect": "Allow", "Action": ["dynamodb:Query"],
+         "Resource": p.table("uploads") + "/index/by_member"},
         {"Sid": "AuditAppendOnly", "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
          "Resource": p.table("audit")},
         {"Sid": "PhotoBucketRead", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"],

@@ -257,6 +257,12 @@ PHOTO_STATUS_LABELS: dict[str, str] = dict(PHOTO_STATUSES)
 APPLICATION_STATUSES: tuple[tuple[str, str], ...] = (("pending", "待审核"), ("approved", "已通过"), ("rejected", "已驳回"))
 APPLICATION_STATUS_LABELS: dict[str, str] = dict(APPLICATION_STATUSES)
 
+# A server-side job (export, import commit, bulk certificates), as the staff page shows it.
+JOB_STATUSES: tuple[tuple[str, str], ...] = (
+    ("planning", "准备中"), ("running", "进行中"), ("assembling", "正在生成文件"), ("done", "已完成"),
+    ("failed", "失败"), ("cancelled", "已取消"),
+)
+
 # -- validation patterns ------------------------------------------------------------------------
 # Written in the common subset of Python `re` and JavaScript `RegExp`: anchored with ^ and $,
 # ASCII classes only. The server matches them with re.fullmatch and re.ASCII (so `\d` is 0-9 and
@@ -344,6 +350,7 @@ def meta() -> dict[str, Any]:
             "member": _pairs(MEMBER_STATUSES),
             "photo": _pairs(PHOTO_STATUSES),
             "application": _pairs(APPLICATION_STATUSES),
+            "job": _pairs(JOB_STATUSES),
         },
         "validation": {
             "patterns": {k: p.to_dict() for k, p in PATTERNS.items()},

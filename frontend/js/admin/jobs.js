@@ -4,12 +4,13 @@
  * jobs panel (导入与导出) lists the latest jobs with their progress, results and failure reports.
  */
 import { ApiError, messageFor } from "../api.js";
-import { alertBox, clear, formatTime, h, modal, progress, sleep } from "../ui.js";
-import { api, isExpired, toast } from "./state.js";
+import { alertBox, clear, formatTime, h, modal, progress, sleep, statusLabels } from "../ui.js";
+import { api, isExpired, state, toast } from "./state.js";
 
 const POLL_MS = 1500;
 const ACTIVE = new Set(["planning", "running", "assembling"]);
-const STATUS = { planning: "准备中", running: "进行中", assembling: "正在生成文件", done: "已完成", failed: "失败", cancelled: "已取消" };
+/** The job status labels, from GET /meta (statuses.job). */
+const statusLabel = (status) => (state.meta ? statusLabels(state.meta, "job")[status] : "") || status;
 
 export function isActive(job) { return ACTIVE.has(job.status); }
 
@@ -66,7 +67,7 @@ function jobRow(job, refresh) {
   if (job.has_report) actions.append(h("button", { type: "button", class: "btn btn-small", onclick: () => openResult(job, "report") }, "下载未成功名单"));
   return h("li", { class: "job-row", "data-job": job.job_id },
     h("div", { class: "job-head" }, h("strong", {}, job.label), " ",
-      h("span", { class: `badge badge-${job.status === "done" ? "ok" : job.status === "failed" ? "bad" : "info"}` }, STATUS[job.status] || job.status),
+      h("span", { class: `badge badge-${job.status === "done" ? "ok" : job.status === "failed" ? "bad" : "info"}` }, statusLabel(job.status)),
       h("span", { class: "muted small" }, ` 开始于 ${formatTime(job.created_at)}`)),
     bar.node, job.message ? h("p", { class: "muted small" }, job.message) : null, actions);
 }
@@ -117,7 +118,7 @@ export async function startJob(body, title, describeDone) {
       job = await api.get(`/jobs/${encodeURIComponent(job.job_id)}`);
     }
     if (closed) return;
-    if (job.status !== "done") { finish(alertBox("warning", STATUS[job.status] || "任务未完成", h("p", {}, job.message || ""))); return; }
+    if (job.status !== "done") { finish(alertBox("warning", statusLabel(job.status) || "任务未完成", h("p", {}, job.message || ""))); return; }
     p.set(1, "已完成");
     const link = await resultLink(job);
     finish(...describeDone(job, link));
