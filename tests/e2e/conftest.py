@@ -83,13 +83,16 @@ def _drain(proc: subprocess.Popen, sink: list[str]) -> None:
 
 
 @contextlib.contextmanager
-def start_stack() -> Iterator[Stack]:
-    """A local stack of its own on free ports, stopped with SIGTERM afterwards."""
+def start_stack(extra_env: dict[str, str] | None = None, args: tuple[str, ...] = (),
+                drop: tuple[str, ...] = ("AWS_",)) -> Iterator[Stack]:
+    """A local stack of its own on free ports, stopped with SIGTERM afterwards: `extra_env` sets
+    settings for it, `args` go to `python -m devstack`, variables starting with `drop` are unset."""
     ports = {"API_PORT": free_port(), "WEB_PORT": free_port(), "MOTO_PORT": free_port()}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and not k.endswith("_TABLE")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop) and not k.endswith("_TABLE")}
     env.update({k: str(v) for k, v in ports.items()})
     env["CAPTCHA_TEST_CODE"] = CAPTCHA_CODE
-    proc = subprocess.Popen([sys.executable, "-m", "devstack"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+    env.update(extra_env or {})
+    proc = subprocess.Popen([sys.executable, "-m", "devstack", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, bufsize=1)
     output: list[str] = []
     deadline = time.time() + 180

@@ -8,10 +8,6 @@ routes, so the timeout is proven without waiting 29 s and without test routes in
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,42 +16,17 @@ from typing import Iterator
 import pytest
 
 from devstack.gateway import GATEWAY_TIMEOUT_S, MAX_PAYLOAD_BYTES
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT
+from tests.e2e.conftest import start_stack
 
 TIMEOUT_S = 2.0
 
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[str]:
-    ports = {"API_PORT": free_port(), "WEB_PORT": free_port(), "MOTO_PORT": free_port()}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and not k.endswith("_TABLE")}
-    env.update({k: str(v) for k, v in ports.items()})
-    env.update({"LOCAL_GATEWAY_TIMEOUT_S": str(TIMEOUT_S), "LOCAL_GATEWAY_PROBES": "1"})
-    proc = subprocess.Popen([sys.executable, "-m", "devstack", "--no-demo"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
-    output: list[str] = []
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        line = proc.stdout.readline()  # type: ignore[union-attr]
-        if not line and proc.poll() is not None:
-            break
-        output.append(line)
-        if "Press Ctrl-C to stop" in line:
-            break
-    else:
-        proc.kill()
-    if not any("Press Ctrl-C to stop" in line for line in output):
-        proc.kill()
-        pytest.fail("local stack did not start:\n" + "".join(output))
-    try:
-        yield f"http://127.0.0.1:{ports['API_PORT']}"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with start_stack({"LOCAL_GATEWAY_TIMEOUT_S": str(TIMEOUT_S), "LOCAL_GATEWAY_PROBES": "1"},
+                     args=("--no-demo",)) as stack:
+        yield stack.api
 
 
 def _call(url: str, data: bytes | None = None, content_type: str = "application/json",

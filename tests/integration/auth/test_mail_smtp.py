@@ -6,10 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import subprocess
-import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -21,7 +17,7 @@ from chalicelib.config import Settings, SettingsError
 from chalicelib.errors import ServiceUnavailable
 from chalicelib.mail import SesMailer, SmtpMailer, build_mailer
 from devstack.smtp import LocalSmtp
-from tests.conftest import free_port
+from tests.e2e.conftest import start_stack
 
 ROOT = Path(__file__).resolve().parents[3]
 CAPTCHA = "TEST"
@@ -38,35 +34,8 @@ def _call(url: str, body: Any = None) -> Any:
 
 @pytest.fixture(scope="module")
 def smtp_stack() -> Iterator[dict[str, str]]:
-    ports = {"API_PORT": free_port(), "WEB_PORT": free_port(), "MOTO_PORT": free_port()}
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SMTP_")) and not k.endswith("_TABLE")}
-    env.update({k: str(v) for k, v in ports.items()})
-    env.update({"CAPTCHA_TEST_CODE": CAPTCHA, "MAIL_ADAPTER": "smtp"})
-    proc = subprocess.Popen([sys.executable, "-m", "devstack"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, bufsize=1)
-    output: list[str] = []
-    deadline = time.time() + 240
-    while time.time() < deadline:
-        line = proc.stdout.readline()  # type: ignore[union-attr]
-        if not line and proc.poll() is not None:
-            break
-        output.append(line)
-        if "Press Ctrl-C to stop" in line:
-            break
-    if not any("Press Ctrl-C to stop" in line for line in output):
-        proc.kill()
-        pytest.fail("local stack did not start:\n" + "".join(output))
-    threading.Thread(target=lambda: [output.append(x) for x in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
-    try:
-        yield {"api": f"http://127.0.0.1:{ports['API_PORT']}", "web": f"http://127.0.0.1:{ports['WEB_PORT']}",
-               "banner": "".join(output)}
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with start_stack({"CAPTCHA_TEST_CODE": CAPTCHA, "MAIL_ADAPTER": "smtp"}, drop=("AWS_", "SMTP_")) as stack:
+        yield {"api": stack.api, "web": stack.web, "banner": "".join(stack.output)}
 
 
 def test_password_reset_mail_reaches_the_local_smtp_server(smtp_stack):
