@@ -36,11 +36,11 @@ DNS_SUFFIX = {"aws": "amazonaws.com", "aws-cn": "amazonaws.com.cn"}
 # function -> policy file suffix ("" = the stage's default file, used by the API function)
 ROLE_FILES = {"api_handler": "", "photo_check": "-photo-check", "token_authorizer": "-authorizer",
               "job_worker": "-job-worker"}
-# Rendered for each stage that configures this function (all of them): the photo auto-fix in a function of
-# its own, so that only it (and not the API) carries the face layer. The image is too large for
-# Lambda's 6 MB payload, so the API stages it under prepare/ in the photo bucket and invokes the
-# function with the key; the function reads and deletes that object and returns the fitted
-# photo, so its role reaches prepare/ and nothing else.
+# Rendered for each stage that configures this function (all of them today): the photo auto-fix
+# in a function of its own, so that only it (and not the API) carries the face layer. The image
+# is too large for Lambda's 6 MB payload, so the API stages it under prepare/ in the photo bucket
+# and invokes the function with the key; the function reads and deletes that object and returns
+# the fitted photo, so its role reaches prepare/ and nothing else.
 PREPARE_FUNCTION = "photo_prepare"
 PREPARE_FILE = "-photo-prepare"
 STAGING = "prepare"
@@ -81,9 +81,16 @@ class Profile:
 def profile_of(config: Mapping[str, Any], stage: str) -> Profile:
     env = {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
     functions = config["stages"][stage].get("lambda_functions") or {}
+    separate = PREPARE_FUNCTION in functions
+    # The API invokes the function named by PHOTO_PREPARE_FUNCTION; the roles follow the
+    # function's configuration. Both or neither, and the name the function is deployed under.
+    expected = f"cpa-ecert-{stage}-{PREPARE_FUNCTION}" if separate else ""
+    if env.get("PHOTO_PREPARE_FUNCTION", "") != expected:
+        raise ValueError(f"stage {stage}: PHOTO_PREPARE_FUNCTION must be {expected!r} "
+                         f"when {PREPARE_FUNCTION} is {'' if separate else 'not '}configured")
     return Profile(stage=stage, partition=STAGE_PARTITION[stage],
                    face_engine=env.get("FACE_ENGINE", "dlib"), mail_adapter=env.get("MAIL_ADAPTER", "ses"),
-                   separate_prepare=PREPARE_FUNCTION in functions)
+                   separate_prepare=separate)
 
 
 def _logs(p: Profile, function_name: str) -> Statement:

@@ -138,6 +138,9 @@ def test_without_the_function_the_api_keeps_the_auto_fix_and_its_grants(policies
     config = json.loads(json.dumps(chalice_config))
     for stage in ("prod", "prod-cn"):
         del config["stages"][stage]["lambda_functions"]["photo_prepare"]
+        with pytest.raises(ValueError, match="PHOTO_PREPARE_FUNCTION"):  # the API would still invoke it
+            policies.render_stage(config, stage)
+        del config["stages"][stage]["environment_variables"]["PHOTO_PREPARE_FUNCTION"]
         files = policies.render_stage(config, stage)
         assert f"policy-{stage}-photo-prepare.json" not in files
         api = _granted(json.loads(files[f"policy-{stage}.json"]))
