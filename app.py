@@ -1,4 +1,4 @@
-"""Chalice entry point: routes, the authorizer, the photo-check and job handlers, all thin.
+"""Chalice entry point: routes, the authorizer, the photo-check, photo-prepare and job handlers, all thin.
 
 Every route lives in a blueprint under chalicelib/ and goes through `chalicelib.web.Api`, the
 one place that maps errors to HTTP. Environment variables come from the stage
@@ -51,6 +51,15 @@ def photo_check(event):  # type: ignore[no-untyped-def]
     from chalicelib.photo_events import handle_photo_event
 
     handle_photo_event(event)
+
+
+@app.lambda_function(name="photo_prepare")
+def photo_prepare(event, context):  # type: ignore[no-untyped-def]
+    """The photo auto-fix with the face engine, invoked by the API in stages that name this
+    function (PHOTO_PREPARE_FUNCTION): see chalicelib/photo/prepare_function.py."""
+    from chalicelib.photo.prepare_function import lambda_handler
+
+    return lambda_handler(event, context)
 
 
 @app.on_sqs_message(queue=config.jobs_queue_name(), batch_size=1, name="job_worker")

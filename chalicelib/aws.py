@@ -30,7 +30,19 @@ def batch_client(region: str) -> Any:
     return boto3.session.Session().client("dynamodb", region_name=region, config=config)
 
 
+# Synchronous Lambda invokes (the photo auto-fix): the answer may take as long as the function's
+# timeout (25 s, .chalice/config.json), and a retry after a read timeout would run the work
+# twice while the member waits behind API Gateway's 29 s; so one attempt, a long read.
+_INVOKE_CONFIG = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=3, read_timeout=27)
+
+
+@lru_cache(maxsize=None)
+def invoke_client(region: str) -> Any:
+    return boto3.session.Session().client("lambda", region_name=region, config=_INVOKE_CONFIG)
+
+
 def reset() -> None:
     """Forget cached clients (tests switch endpoints between runs)."""
     client.cache_clear()
     batch_client.cache_clear()
+    invoke_client.cache_clear()

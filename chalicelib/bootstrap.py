@@ -14,6 +14,7 @@ from chalicelib.config import Settings, get_settings
 
 if TYPE_CHECKING:
     from chalicelib.mail import Mailer
+    from chalicelib.photo.prepare_function import Preparer
     from chalicelib.storage import PhotoStore
 
 # boto3, botocore and PynamoDB are imported inside the functions below, not here: every route
@@ -76,6 +77,22 @@ class Deps:
         from chalicelib.members import records
 
         return records
+
+    @cached_property
+    def prepare_portrait(self) -> Preparer:
+        """The photo auto-fix: in the `photo_prepare` function when the stage names one (only it
+        carries the face layer), else in this process; `local` runs that function's handler here,
+        behind the same JSON boundary as Lambda (chalicelib/photo/prepare_function.py)."""
+        from chalicelib.photo import prepare_function as remote
+
+        name = self.settings.photo_prepare_function
+        if not name:
+            return remote.in_process(lambda: self.face_engine)
+        if name == remote.LOCAL:
+            return remote.RemotePreparer(self.photos, remote.LocalInvoker(remote.lambda_handler))
+        from chalicelib import aws
+
+        return remote.RemotePreparer(self.photos, remote.LambdaInvoker(aws.invoke_client(self.settings.region), name))
 
     @cached_property
     def face_engine(self) -> Any:

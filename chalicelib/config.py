@@ -131,7 +131,9 @@ class Settings:
     # The "样章" sample seal may stand in for a missing association seal only where nobody relies
     # on the certificate (local stack, dev); elsewhere issuing without a seal is refused.
     allow_sample_seal: bool = False
-    # The function that runs the photo auto-fix (face layer); unset: run it in this process.
+    # The Lambda function that runs the photo auto-fix with the face engine (deployed stages);
+    # unset: in this process; "local": that function's handler in this process, behind the same
+    # JSON boundary (chalicelib/photo/prepare_function.py).
     photo_prepare_function: str = ""
     token_ttl_seconds: int = 1800
     face: FaceSettings = field(default_factory=FaceSettings)

@@ -33,6 +33,8 @@ class PhotoStore:
     REFERENCE_PREFIX = "reference/"
     CERT_PREFIX = "certificates/"
     SEAL_PREFIX = "seals/"
+    # the photo auto-fix's input on its way to the `photo_prepare` function (expires in a day)
+    STAGING_PREFIX = "prepare/"
 
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3
@@ -59,6 +61,17 @@ class PhotoStore:
             resp = self._s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type,
                                        Metadata=metadata or {})
             return resp.get("VersionId")
+        except (ClientError, BotoCoreError) as exc:
+            raise PhotoStoreUnavailable() from exc
+
+    def delete(self, key: str, version_id: str | None = None) -> None:
+        """Remove an object; with `version_id`, that very version (the bucket is versioned: a
+        plain delete would only hide the bytes behind a delete marker)."""
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+        if version_id:
+            kwargs["VersionId"] = version_id
+        try:
+            self._s3.delete_object(**kwargs)
         except (ClientError, BotoCoreError) as exc:
             raise PhotoStoreUnavailable() from exc
 

@@ -36,11 +36,14 @@ DNS_SUFFIX = {"aws": "amazonaws.com", "aws-cn": "amazonaws.com.cn"}
 # function -> policy file suffix ("" = the stage's default file, used by the API function)
 ROLE_FILES = {"api_handler": "", "photo_check": "-photo-check", "token_authorizer": "-authorizer",
               "job_worker": "-job-worker"}
-# Rendered only for a stage that configures this function: the photo auto-fix in a function of
-# its own, so that only it (and not the API) carries the face layer. It gets the image in its
-# payload and returns the fitted one, so its role reaches no data; the API may invoke it.
+# Rendered for each stage that configures this function (all of them today): the photo auto-fix
+# in a function of its own, so that only it (and not the API) carries the face layer. The image
+# is too large for Lambda's 6 MB payload, so the API stages it under prepare/ in the photo bucket
+# and invokes the function with the key; the function reads and deletes that object and returns
+# the fitted photo, so its role reaches prepare/ and nothing else.
 PREPARE_FUNCTION = "photo_prepare"
 PREPARE_FILE = "-photo-prepare"
+STAGING = "prepare"
 
 Statement = dict[str, Any]
 
@@ -78,9 +81,16 @@ class Profile:
 def profile_of(config: Mapping[str, Any], stage: str) -> Profile:
     env = {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
     functions = config["stages"][stage].get("lambda_functions") or {}
+    separate = PREPARE_FUNCTION in functions
+    # The API invokes the function named by PHOTO_PREPARE_FUNCTION; the roles follow the
+    # function's configuration. Both or neither, and the name the function is deployed under.
+    expected = f"cpa-ecert-{stage}-{PREPARE_FUNCTION}" if separate else ""
+    if env.get("PHOTO_PREPARE_FUNCTION", "") != expected:
+        raise ValueError(f"stage {stage}: PHOTO_PREPARE_FUNCTION must be {expected!r} "
+                         f"when {PREPARE_FUNCTION} is {'' if separate else 'not '}configured")
     return Profile(stage=stage, partition=STAGE_PARTITION[stage],
                    face_engine=env.get("FACE_ENGINE", "dlib"), mail_adapter=env.get("MAIL_ADAPTER", "ses"),
-                   separate_prepare=PREPARE_FUNCTION in functions)
+                   separate_prepare=separate)
 
 
 def _logs(p: Profile, function_name: str) -> Statement:
@@ -105,7 +115,7 @@ def _decrypt(p: Profile, sid: str, parameter_arn: str) -> Statement:
 def _own_account_only(allows: list[Statement]) -> Statement:
     """Resources are named by pattern (account and region are unknown to a static file): an
     explicit Deny keeps every data action to resources of the function's own account."""
-    data = ("dynamodb:", "s3:", "sqs:", "ses:", "ssm:", "kms:")
+    data = ("dynamodb:", "s3:", "sqs:", "ses:", "ssm:", "kms:", "lambda:")
     actions = sorted({a for st in allows for a in st["Action"] if a.startswith(data)})
     return {"Sid": "OwnAccountOnly", "Effect": "Deny", "Action": actions, "Resource": "*",
             "Condition": {"StringNotEqualsIfExists": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}}}
@@ -151,9 +161,15 @@ def api_policy(p: Profile) -> list[Statement]:
         _decrypt(p, "SecretsDecrypt", p.param("*")),
     ]
     if p.separate_prepare:
-        allows.append({"Sid": "PhotoPrepare", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
-                       "Resource": p.arn("lambda", f"function:cpa-ecert-{s}-{PREPARE_FUNCTION}")})
-    if p.face_engine == "rekognition":
+        allows += [
+            {"Sid": "PhotoPrepare", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+             "Resource": p.arn("lambda", f"function:cpa-ecert-{s}-{PREPARE_FUNCTION}")},
+            # the auto-fix's input, handed over in the bucket; removed again if the function failed
+            {"Sid": "PhotoPrepareStaging", "Effect": "Allow",
+             "Action": ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+             "Resource": p.photos(f"/{STAGING}/*")},
+        ]
+    elif p.face_engine == "rekognition":
         # /me/photo/prepare and use-reference detect faces; only the photo check compares them
         allows.append({"Sid": "FaceDetection", "Effect": "Allow", "Action": ["rekognition:DetectFaces"],
                        "Resource": "*"})
@@ -161,11 +177,17 @@ def api_policy(p: Profile) -> list[Statement]:
 
 
 def photo_prepare_policy(p: Profile) -> list[Statement]:
-    allows: list[Statement] = [_logs(p, f"cpa-ecert-{p.stage}-{PREPARE_FUNCTION}"), _tracing()]
+    allows: list[Statement] = [
+        _logs(p, f"cpa-ecert-{p.stage}-{PREPARE_FUNCTION}"),
+        _tracing(),
+        {"Sid": "StagedPhoto", "Effect": "Allow",
+         "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+         "Resource": p.photos(f"/{STAGING}/*")},
+    ]
     if p.face_engine == "rekognition":
         allows.append({"Sid": "FaceDetection", "Effect": "Allow", "Action": ["rekognition:DetectFaces"],
                        "Resource": "*"})
-    return allows
+    return allows + [_own_account_only(allows)]
 
 
 def photo_check_policy(p: Profile) -> list[Statement]:

@@ -5,6 +5,8 @@ The judging and fitting of an ID photo (:mod:`.spec`, :mod:`.checks`, :mod:`.pre
 share one code path and the tests can run it on plain bytes. :mod:`.service` applies a result to
 the upload (:mod:`.models`, the review queue) and, through the members room's named changes, to
 the member; :mod:`.rekognition` talks to AWS through a client it is given.
+:mod:`.prepare_function` runs the auto-fix in the `photo_prepare` Lambda function where a stage
+names one (only that function, not the API, then carries the face engine).
 
 Public API (what routes and handlers call):
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Literal, Sequence
+from typing import Any, Literal, Mapping, Sequence
 
 from chalicelib.config import FaceSettings
 from chalicelib.errors import AppError
@@ -77,6 +77,12 @@ class Check:
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "ok": self.ok, "state": self.state, "message": self.message}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Check":
+        """The inverse of :meth:`to_dict` (a report that crossed a process boundary as JSON)."""
+        return cls(str(data["rule"]), bool(data["ok"]), str(data["message"]),
+                   ran=data.get("state") != "not_checked")
+
 
 @dataclass(frozen=True)
 class PhotoResult:
@@ -114,6 +120,13 @@ class PhotoResult:
             "engine": self.engine,
             "message": self.message,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "PhotoResult":
+        """The inverse of :meth:`to_dict`."""
+        score = data.get("score")
+        return cls(data["status"], [Check.from_dict(c) for c in data.get("checks", [])],
+                   None if score is None else float(score), str(data.get("engine", "")), str(data.get("message", "")))
 
 
 @dataclass

@@ -31,7 +31,6 @@ from chalicelib.members.records import Member
 from chalicelib.photo.checks import PhotoResult, check_photo, spec_only
 from chalicelib.photo.clean import clean_copy
 from chalicelib.photo.models import UploadModel
-from chalicelib.photo.prepare import prepare_portrait
 from chalicelib.photo.repository import DYNAMO, StaleUpload, UploadRepository
 from chalicelib.photo.spec import SPEC
 from chalicelib.principal import MEMBER, Principal
@@ -458,7 +457,7 @@ def prepare(d: Deps, data: bytes) -> dict[str, Any]:
         raise ValidationFailed("请选择照片文件", code="PHOTO_EMPTY")
     import base64
 
-    fitted, report = prepare_portrait(data, d.face_engine)
+    fitted, report = d.prepare_portrait(data)
     body: dict[str, Any] = {"report": {k: v for k, v in report.to_dict().items() if k not in ("score", "engine")}}
     if fitted:
         body["image"] = "data:image/jpeg;base64," + base64.b64encode(fitted).decode()
@@ -520,7 +519,7 @@ def use_reference(d: Deps, principal: Principal, member_no: str) -> dict[str, An
     reference = _reference_bytes(d, member)
     if reference is None:
         raise NotFound("没有全科合格照片", code="PHOTO_MISSING")
-    fitted, report = prepare_portrait(reference, d.face_engine)
+    fitted, report = d.prepare_portrait(reference)
     blocking = [c for c in report.checks if not c.ok and c.rule != "background"]
     if not fitted or blocking:
         raise Conflict("全科合格照片无法调整为符合规格的会员证照片,请上传新照片", code="PHOTO_SPEC_FAILED",

@@ -23,7 +23,7 @@ CHALICE_DIR = ROOT / ".chalice"
 STAGES = ("dev", "prod", "prod-cn")
 # partition of each deployed stage (prod-cn runs in the AWS China regions)
 PARTITION = {"dev": "aws", "prod": "aws", "prod-cn": "aws-cn"}
-FUNCTIONS = ("api_handler", "photo_check", "token_authorizer")
+FUNCTIONS = ("api_handler", "photo_check", "photo_prepare", "token_authorizer")
 BIN = Path(sys.executable).parent  # the venv's console scripts: chalice, cfn-lint
 
 

@@ -45,7 +45,8 @@ MB = 1024 * 1024  # Lambda's limits are in MiB
 STAGE = "prod"
 # glibc of the Lambda python3.11 runtime (Amazon Linux 2); python3.12+ run on AL2023 (2.34)
 RUNTIME_GLIBC = {"python3.10": (2, 26), "python3.11": (2, 26), "python3.12": (2, 34), "python3.13": (2, 34)}
-LOGICAL = {"api_handler": "APIHandler", "photo_check": "PhotoCheck", "token_authorizer": "TokenAuthorizer"}
+LOGICAL = {"api_handler": "APIHandler", "photo_check": "PhotoCheck", "photo_prepare": "PhotoPrepare",
+           "token_authorizer": "TokenAuthorizer"}
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +99,7 @@ def test_sam_transform_succeeds_offline_with_one_api_stage(template):
     stage = next(r for r in res.values() if r["Type"] == "AWS::ApiGateway::Stage")["Properties"]
     assert stage["TracingEnabled"] is True
     functions = [r["Properties"] for r in res.values() if r["Type"] == "AWS::Lambda::Function"]
-    assert len(functions) == 4  # api_handler, token_authorizer, photo_check, job_worker
+    assert len(functions) == 5  # api_handler, token_authorizer, photo_check, photo_prepare, job_worker
     for fn in functions:
         assert fn["TracingConfig"] == {"Mode": "Active"}
         assert fn["LoggingConfig"]["LogFormat"] == "JSON"
@@ -175,6 +176,10 @@ def test_functions_are_wired_to_the_stack_resources(template, chalice_config):
         role = res[props["Role"]["Fn::GetAtt"][0]]["Properties"]
         assert [p["PolicyDocument"] for p in role["Policies"]] == [load_policy(policy_file(chalice_config, STAGE, fn))]
     assert res["APIHandler"]["Properties"]["FunctionName"] == {"Fn::Sub": "cpa-ecert-${Stage}"}
+    # the name the API invokes is the name the function gets (the same with `chalice deploy`)
+    name = res["PhotoPrepare"]["Properties"]["FunctionName"]["Fn::Sub"].replace("${Stage}", STAGE)
+    assert res["APIHandler"]["Properties"]["Environment"]["Variables"]["PHOTO_PREPARE_FUNCTION"] == name
+    assert name == f"cpa-ecert-{STAGE}-photo_prepare"
     event = res["PhotoCheck"]["Properties"]["Events"]["PhotoCheckSqsEventSource"]["Properties"]
     assert event["Queue"] == {"Fn::Sub": "${PhotoQueue.Arn}"} and event["BatchSize"] == 1
     assert res["ApiHandlerLogGroup"]["Properties"]["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${APIHandler}"}

@@ -76,7 +76,7 @@ def test_no_standard_partition_arn_anywhere(packaged):
 
 def test_no_rekognition_or_ses_in_any_role(template):
     policies = role_policies(template)
-    assert len(policies) == 4  # api_handler, token_authorizer, photo_check, job_worker
+    assert len(policies) == 5  # api_handler, token_authorizer, photo_check, photo_prepare, job_worker
     actions = {a for p in policies for st in p["Statement"] for a in st["Action"]}
     assert not [a for a in actions if a.split(":")[0] in ("rekognition", "ses", "sesv2")]
 
@@ -96,14 +96,21 @@ def test_sam_transform_succeeds_offline(template):
     layers = {k: r["Properties"]["Layers"] for k, r in res.items() if r["Type"] == "AWS::Lambda::Function"}
     face = [k for k, r in res.items() if r["Type"] == "AWS::Lambda::LayerVersion" and k.startswith("FaceLayer")]
     assert len(face) == 1
-    assert {k for k, v in layers.items() if {"Ref": face[0]} in v} == {"PhotoCheck", "APIHandler"}
+    # the photo check and the auto-fix; never the API function (its cold start stays small)
+    assert {k for k, v in layers.items() if {"Ref": face[0]} in v} == {"PhotoCheck", "PhotoPrepare"}
     assert "arn:aws:" not in json.dumps(res)
 
 
 def test_the_china_stage_runs_dlib_and_mails_by_smtp(template, chalice_config):
-    for logical in ("APIHandler", "PhotoCheck", "TokenAuthorizer"):
+    for logical in ("APIHandler", "PhotoCheck", "PhotoPrepare", "TokenAuthorizer"):
         env = template["Resources"][logical]["Properties"]["Environment"]["Variables"]
         assert env["FACE_ENGINE"] == "dlib" and env["MAIL_ADAPTER"] == "smtp"
+    api = template["Resources"]["APIHandler"]["Properties"]
+    prepare = template["Resources"]["PhotoPrepare"]["Properties"]
+    assert api["Environment"]["Variables"]["PHOTO_PREPARE_FUNCTION"] == \
+        prepare["FunctionName"]["Fn::Sub"].replace("${Stage}", STAGE)
+    # the auto-fix answers within the API's own timeout (API Gateway stops waiting at 29 s)
+    assert prepare["Timeout"] < api["Timeout"] and prepare["MemorySize"] >= 2048
     site = function_env(chalice_config, STAGE, "api_handler")["SITE_URL"]
     # Chalice writes the CORS origin into the preflight answers: the ICP-filed site domain
     options = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]["/me"]["options"]
@@ -128,7 +135,8 @@ def test_sizes(packaged):
     print("\n" + "\n".join(f"{n}: {z:,} B zipped, {u:,} B unzipped" for n, (z, u) in sorted(sizes.items())))
     for name, (zipped, _) in sizes.items():
         assert zipped <= 50 * MB, f"{name} is over Lambda's 50 MB direct-upload limit"
-    # the heaviest function (code + managed layer + face layer) within 250 MB unzipped
+    # the heaviest functions (photo_check, photo_prepare: code + managed layer + face layer)
+    # within 250 MB unzipped
     assert sum(u for _, u in sizes.values()) <= 250 * MB
 
 

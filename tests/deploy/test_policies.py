@@ -110,22 +110,43 @@ def _arns(node: Any) -> list[str]:
     return [node] if isinstance(node, str) and node.startswith("arn:") else []
 
 
-def test_a_separate_photo_prepare_function_gets_its_role_and_the_api_may_invoke_it(policies, chalice_config):
-    """The auto-fix may move out of the API into `photo_prepare` (then only it carries the face
-    layer); configuring the function is all it takes for the roles to follow."""
-    assert all("photo_prepare" not in chalice_config["stages"][s].get("lambda_functions", {}) for s in STAGES)
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_photo_auto_fix_runs_in_its_own_function_which_reaches_only_its_staging_prefix(chalice_config, stage):
+    """The API invokes `photo_prepare` (which alone, with the photo check, carries the face layer
+    in prod-cn) and hands the image over under prepare/ in the photo bucket: the function's role
+    reads and deletes staged objects and nothing else; the API may invoke that one function."""
+    assert function_env(chalice_config, stage, "api_handler")["PHOTO_PREPARE_FUNCTION"] == \
+        f"cpa-ecert-{stage}-photo_prepare"
+    prepare = _granted(load_policy(policy_file(chalice_config, stage, "photo_prepare")))
+    staging = {f"arn:aws:s3:::cpa-ecert-{stage}-photos-*/prepare/*"}
+    data = {a: r for a, r in prepare.items() if not a.startswith(("logs:", "xray:", "rekognition:"))}
+    assert data == {a: staging for a in ("s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject",
+                                          "s3:DeleteObjectVersion")}
+    assert set(prepare.get("rekognition:DetectFaces", set())) == (
+        {"*"} if function_env(chalice_config, stage, "photo_prepare")["FACE_ENGINE"] == "rekognition" else set())
+    api = _granted(load_policy(policy_file(chalice_config, stage, "api_handler")))
+    assert api["lambda:InvokeFunction"] == {f"arn:aws:lambda:*:*:function:cpa-ecert-{stage}-photo_prepare"}
+    assert staging <= api["s3:PutObject"] and api["s3:DeleteObjectVersion"] == staging
+    assert not [a for a in api if a.startswith("rekognition:")]  # faces are the functions' business
+    for fn in ("photo_check", "token_authorizer", "job_worker"):
+        assert "lambda:InvokeFunction" not in _granted(load_policy(policy_file(chalice_config, stage, fn)))
+
+
+def test_without_the_function_the_api_keeps_the_auto_fix_and_its_grants(policies, chalice_config):
+    """A stage that does not configure `photo_prepare` runs the auto-fix in the API: no invoke
+    grant, no staging prefix, and Rekognition's DetectFaces where that is the engine."""
     config = json.loads(json.dumps(chalice_config))
-    config["stages"]["prod-cn"]["lambda_functions"]["photo_prepare"] = {
-        "iam_policy_file": "policy-prod-cn-photo-prepare.json"}
-    files = policies.render_stage(config, "prod-cn")
-    prepare = json.loads(files["policy-prod-cn-photo-prepare.json"])
-    assert {a for st in prepare["Statement"] for a in st["Action"]} == {
-        "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords"}  # image in, image out: no data access at all
-    api = _granted(json.loads(files["policy-prod-cn.json"]))
-    assert api["lambda:InvokeFunction"] == {"arn:aws:lambda:*:*:function:cpa-ecert-prod-cn-photo_prepare"}
-    assert "arn:aws-cn:lambda:" in files["policy-prod-cn.json"]
-    assert "lambda:InvokeFunction" not in json.dumps(load_policy("policy-prod-cn.json"))
+    for stage in ("prod", "prod-cn"):
+        del config["stages"][stage]["lambda_functions"]["photo_prepare"]
+        with pytest.raises(ValueError, match="PHOTO_PREPARE_FUNCTION"):  # the API would still invoke it
+            policies.render_stage(config, stage)
+        del config["stages"][stage]["environment_variables"]["PHOTO_PREPARE_FUNCTION"]
+        files = policies.render_stage(config, stage)
+        assert f"policy-{stage}-photo-prepare.json" not in files
+        api = _granted(json.loads(files[f"policy-{stage}.json"]))
+        assert "lambda:InvokeFunction" not in api and not [r for r in api["s3:PutObject"] if "/prepare/" in r]
+        assert ("rekognition:DetectFaces" in api) == (stage == "prod")
+        assert f"arn:{PARTITION[stage]}:" in files[f"policy-{stage}.json"]
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -182,7 +203,7 @@ def test_only_the_photo_check_reads_the_queue_and_compares_faces(chalice_config)
     assert all(r.endswith(":cpa-ecert-prod-jobs") for a in ("sqs:SendMessage", "sqs:GetQueueUrl") for r in api[a])
     assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"} <= set(photo)
     assert "rekognition:CompareFaces" in photo and "rekognition:CompareFaces" not in api
-    assert "rekognition:DetectFaces" in api  # /me/photo/prepare and use-reference detect faces
+    assert "rekognition:DetectFaces" not in api  # the auto-fix detects faces in photo_prepare
     assert not any(a.startswith(("ssm:", "ses:", "kms:")) for a in photo)
     # the photo check writes certificate photos only; the API also takes uploads and caches PDFs
     assert photo["s3:PutObject"] == {"arn:aws:s3:::cpa-ecert-prod-photos-*/photos/*"}

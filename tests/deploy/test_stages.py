@@ -98,6 +98,13 @@ def test_function_sizes(chalice_config, stage):
     assert setting("photo_check", "lambda_memory_size") > setting("api_handler", "lambda_memory_size")
     assert setting("photo_check", "lambda_timeout") >= 60
     assert setting("token_authorizer", "lambda_timeout") <= 10
+    # the API waits for the photo auto-fix synchronously: it must answer (or time out) within the
+    # API's own time, and the API's read timeout must outlast it (one attempt, no retry)
+    from chalicelib import aws
+
+    read_timeout = aws.invoke_client("us-east-1").meta.config.read_timeout
+    assert setting("photo_prepare", "lambda_timeout") < read_timeout < setting("api_handler", "lambda_timeout")
+    assert setting("photo_prepare", "lambda_memory_size") >= setting("photo_check", "lambda_memory_size")
     assert chalice_config.get("automatic_layer") is True
     assert chalice_config["stages"][stage].get("api_gateway_stage", chalice_config.get("api_gateway_stage")) == "api"
 
@@ -106,7 +113,7 @@ def test_functions_without_a_secret_get_a_placeholder_not_a_value(chalice_config
     """The placeholders keep Settings from fetching secrets the role may not read; they must
     never look like a key somebody could rely on."""
     for stage in STAGES:
-        for fn in ("photo_check", "token_authorizer"):
+        for fn in ("photo_check", "photo_prepare", "token_authorizer"):
             fn_env = chalice_config["stages"][stage]["lambda_functions"][fn]["environment_variables"]
             assert set(fn_env.values()) == {"not-available-to-this-function"}
         assert "environment_variables" not in chalice_config["stages"][stage]["lambda_functions"]["api_handler"]

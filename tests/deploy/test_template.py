@@ -124,6 +124,10 @@ def test_photo_bucket_is_private_versioned_and_expires_what_it_should(resources)
     rules = {r.get("Prefix"): r for r in props["LifecycleConfiguration"]["Rules"]}
     assert rules["uploads/"]["ExpirationInDays"] == {"Ref": "UploadRetentionDays"}
     assert rules["certificates/"]["ExpirationInDays"] == 30
+    # the photo auto-fix's staged input (chalicelib/photo/prepare_function.py): gone within a day
+    # even when photo_prepare failed before deleting it, old versions included
+    assert rules["prepare/"]["ExpirationInDays"] == 1
+    assert rules["prepare/"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
     for kept in ("photos/", "reference/", "seals/"):
         assert "ExpirationInDays" not in rules[kept], f"current {kept} objects must never expire"
         assert rules[kept]["NoncurrentVersionExpiration"] == {"NoncurrentDays": {"Ref": "PhotoVersionRetentionDays"}}
@@ -218,8 +222,9 @@ def test_china_stack_attaches_the_face_layer_only_where_faces_are_compared():
     assert layer["Type"] == "AWS::Serverless::LayerVersion"
     assert layer["Properties"]["CompatibleRuntimes"] == ["python3.11"]
     with_face = {name for name, r in res.items() if {"Ref": "FaceLayer"} in r.get("Properties", {}).get("Layers", [])}
-    # the API carries it while the photo auto-fix runs inside it (docs/deploy.md)
-    assert with_face == {"PhotoCheck", "APIHandler"}
+    # not the API: the photo auto-fix runs in photo_prepare (docs/deploy.md, "The face layer")
+    assert with_face == {"PhotoCheck", "PhotoPrepare"}
+    assert res["PhotoPrepare"]["Properties"]["Layers"] == [{"Ref": "ManagedLayer"}, {"Ref": "FaceLayer"}]
     assert "FaceLayer" not in json.dumps(json.loads((ROOT / "infra" / "stack.json").read_text()))
 
 
@@ -247,6 +252,7 @@ def test_policies_name_the_resources_the_template_creates(resources, chalice_con
 
 
 FUNCTION_NAMES = {"api_handler": "cpa-ecert-${Stage}", "photo_check": "cpa-ecert-${Stage}-photo_check",
+                  "photo_prepare": "cpa-ecert-${Stage}-photo_prepare",
                   "token_authorizer": "cpa-ecert-${Stage}-token_authorizer"}
 
 
