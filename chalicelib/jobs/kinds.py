@@ -47,8 +47,9 @@ class Result:
 
 def _filters(body: Mapping[str, Any]) -> dict[str, str]:
     raw = body.get("filter") or {}
-    if not isinstance(raw, dict):
-        raise BadRequest("filter 应为对象", code="INVALID_FILTER")
+    if not isinstance(raw, dict) or not all(
+            v is None or (isinstance(v, (str, int, float)) and not isinstance(v, bool)) for v in raw.values()):
+        raise BadRequest("筛选条件(filter)格式不正确,应为“字段: 文本”的对象", code="INVALID_FILTER")
     return {str(k): str(v) for k, v in raw.items() if v not in (None, "")}
 
 
