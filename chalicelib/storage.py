@@ -31,8 +31,6 @@ class PhotoStore:
     UPLOAD_PREFIX = "uploads/"
     PHOTO_PREFIX = "photos/"
     REFERENCE_PREFIX = "reference/"
-    CERT_PREFIX = "certificates/"
-    SEAL_PREFIX = "seals/"
 
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3
