@@ -15,11 +15,11 @@ from chalicelib.web import Api, Request
 
 if TYPE_CHECKING:
     from chalicelib.cert import service
-    from chalicelib.members import access
+    from chalicelib.members import records
     from chalicelib.members.records import Member
 else:  # loaded on first use (docs/architecture.md, "Cold start")
     service = lazy_module("chalicelib.cert.service")
-    access = lazy_module("chalicelib.members.access")
+    records = lazy_module("chalicelib.members.records")
 
 api = Api(__name__, authorizer=token_authorizer)
 
@@ -40,13 +40,13 @@ def _deliver(req: Request, member: Member) -> Any:
 
 @api.route("/me/certificate", roles=(MEMBER,), produces="application/pdf", response=LINK, query=LINK_QUERY)
 def my_certificate(req: Request) -> Any:
-    return _deliver(req, access.get_self(req.principal, consistent=True))
+    return _deliver(req, records.own(req.principal, consistent=True))
 
 
 @api.route("/members/{member_no}/certificate", roles=STAFF, produces="application/pdf", response=LINK,
            query=LINK_QUERY)
 def member_certificate(req: Request, member_no: str) -> Any:
-    return _deliver(req, access.get_member(req.principal, member_no, consistent=True))
+    return _deliver(req, records.visible_to(req.principal, member_no, consistent=True))
 
 
 @api.route("/public/verify/{member_no}", query={"c": TEXT},
