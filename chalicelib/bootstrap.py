@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:  # the rooms' repositories are imported lazily, when first asked for
     from chalicelib.auth.repository import AuthRepository
+    from chalicelib.cert.repository import CertificateRepository
     from chalicelib.photo.repository import UploadRepository
 
 
@@ -70,6 +71,13 @@ class Deps:
         from chalicelib.photo.repository import DynamoUploadRepository
 
         return DynamoUploadRepository()
+
+    @cached_property
+    def certificates(self) -> CertificateRepository:
+        """The certificate room's repository (the cache of signed certificates, the seals)."""
+        from chalicelib.cert.repository import S3CertificateRepository
+
+        return S3CertificateRepository(self.photos)
 
     @cached_property
     def members(self) -> Any:

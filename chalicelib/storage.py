@@ -31,8 +31,6 @@ class PhotoStore:
     UPLOAD_PREFIX = "uploads/"
     PHOTO_PREFIX = "photos/"
     REFERENCE_PREFIX = "reference/"
-    CERT_PREFIX = "certificates/"
-    SEAL_PREFIX = "seals/"
     # the photo auto-fix's input on its way to the `photo_prepare` function (expires in a day)
     STAGING_PREFIX = "prepare/"
 

@@ -8,11 +8,14 @@ the real table too.
 from __future__ import annotations
 
 import copy
+import time
 from datetime import datetime
 from typing import Any, Mapping
+from urllib.parse import quote
 
 from chalicelib.auth.models import AccountModel, EphemeralModel
 from chalicelib.auth.repository import AccountExists
+from chalicelib.cert.repository import check_cache_id, pdf_key
 from chalicelib.members.models import MemberModel
 from chalicelib.members.store import StaleWrite
 from chalicelib.photo.models import UploadModel
@@ -163,3 +166,27 @@ class FakeUploadRepository:
     def open_reviews_of(self, member_no: str) -> list[UploadModel]:
         return [u for u in map(UploadModel.from_raw_data, copy.deepcopy(list(self._items.values())))
                 if u.member_no == member_no and u.review_association]
+
+
+class FakeCertificateRepository:
+    """Cached certificates and seals in dicts; a link is a `memory://` URL naming the PDF, the
+    file name and, like a presigned S3 link, the moment it expires."""
+
+    def __init__(self) -> None:
+        self.pdfs: dict[str, bytes] = {}
+        self.seals: dict[str, bytes] = {}
+
+    def get_pdf(self, cache_id: str) -> bytes | None:
+        return self.pdfs.get(check_cache_id(cache_id))
+
+    def put_pdf(self, cache_id: str, pdf: bytes) -> None:
+        self.pdfs[check_cache_id(cache_id)] = bytes(pdf)
+
+    def pdf_link(self, cache_id: str, *, expires_in: int, filename: str) -> str:
+        return f"memory://bucket/{pdf_key(cache_id)}?filename={quote(filename)}&Expires={int(time.time()) + expires_in}"
+
+    def get_seal(self, association: str) -> bytes | None:
+        return self.seals.get(association)
+
+    def put_seal(self, association: str, png: bytes) -> None:
+        self.seals[association] = bytes(png)

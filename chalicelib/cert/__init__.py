@@ -1,10 +1,12 @@
 """Certificates of non-practising members: layout and rendering, verification codes, signing, bulk.
 
-The layout, rendering, codes, signing and ZIP writing are pure (no AWS, no HTTP); `service`,
-`bulk_jobs` and `routes` put them to use with the members room's records and the S3 cache, and
-`models` holds the bulk jobs. The pure API below is imported lazily so that importing this package (for
-example from `routes.py`) costs nothing until a name is used; the renderer pulls in fpdf2
-(~0.4 s) and signing pulls in pyHanko (~0.5 s), and each is paid only by code that needs it:
+The layout, rendering, codes, signing and ZIP writing are pure (no AWS, no HTTP); `service` and
+`routes` put them to use with the members room's records and the room's storage, `repository`
+(the cache of signed certificates and the associations' seals); the bulk-certificate job
+(`chalicelib/jobs/kinds.py`) writes the ZIP. The pure API below is imported lazily so that
+importing this package (for example from `routes.py`) costs nothing until a name is used; the
+renderer pulls in fpdf2 (~0.4 s) and signing pulls in pyHanko (~0.5 s), and each is paid only by
+code that needs it:
 
     render_certificate(data, photo, issued_on, *, qr_url, seal=None, creation_date=None) -> bytes
     CertificateData(name, gender, birth_date, member_no, approval_date, approval_doc_no,

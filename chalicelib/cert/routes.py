@@ -8,29 +8,24 @@ from chalice import Response
 
 from chalicelib.auth.authorizer import token_authorizer
 from chalicelib.bootstrap import deps
-from chalicelib.contract import OBJECT, TEXT, obj
+from chalicelib.contract import TEXT, obj
 from chalicelib.lazy import lazy_module
 from chalicelib.principal import MEMBER, STAFF
 from chalicelib.web import Api, Request
 
 if TYPE_CHECKING:
-    from chalicelib.cert import bulk_jobs, service
-    from chalicelib.members import access
+    from chalicelib.cert import service
+    from chalicelib.members import records
     from chalicelib.members.records import Member
 else:  # loaded on first use (docs/architecture.md, "Cold start")
-    bulk_jobs = lazy_module("chalicelib.cert.bulk_jobs")
     service = lazy_module("chalicelib.cert.service")
-    access = lazy_module("chalicelib.members.access")
+    records = lazy_module("chalicelib.members.records")
 
 api = Api(__name__, authorizer=token_authorizer)
 
 # The shapes these routes validate and answer with (for the OpenAPI document, chalicelib/openapi/routes.py).
 LINK_QUERY = {"link": {"enum": ["0", "1"]}}
 LINK = obj({"url": TEXT}, ("url",))  # with ?link=1: a short-lived download link instead of the PDF
-BULK = obj({"member_nos": {"type": "array", "items": TEXT}, "filter": obj(),
-            "only_complete": {"type": "boolean"}})
-JOB = obj({"job_id": TEXT, "total": {"type": "integer"}, "done": {"type": "integer"},
-           "finished": {"type": "boolean"}}, ("job_id",))
 
 
 def _deliver(req: Request, member: Member) -> Any:
@@ -45,13 +40,13 @@ def _deliver(req: Request, member: Member) -> Any:
 
 @api.route("/me/certificate", roles=(MEMBER,), produces="application/pdf", response=LINK, query=LINK_QUERY)
 def my_certificate(req: Request) -> Any:
-    return _deliver(req, access.get_self(req.principal, consistent=True))
+    return _deliver(req, records.own(req.principal, consistent=True))
 
 
 @api.route("/members/{member_no}/certificate", roles=STAFF, produces="application/pdf", response=LINK,
            query=LINK_QUERY)
 def member_certificate(req: Request, member_no: str) -> Any:
-    return _deliver(req, access.get_member(req.principal, member_no, consistent=True))
+    return _deliver(req, records.visible_to(req.principal, member_no, consistent=True))
 
 
 @api.route("/public/verify/{member_no}", query={"c": TEXT},
@@ -59,17 +54,3 @@ def member_certificate(req: Request, member_no: str) -> Any:
 def verify(req: Request, member_no: str) -> dict[str, Any]:
     return service.verify(deps(), member_no, req.query.get("c", ""))
 
-
-@api.route("/members/certificates/bulk", methods=["POST"], roles=STAFF, request=BULK, response=JOB)
-def start_bulk(req: Request) -> dict[str, Any]:
-    return bulk_jobs.start(req.principal, req.json())
-
-
-@api.route("/members/certificates/bulk/{job_id}", roles=STAFF, response=JOB)
-def bulk_status(req: Request, job_id: str) -> dict[str, Any]:
-    return bulk_jobs.status(deps(), req.principal, job_id)
-
-
-@api.route("/members/certificates/bulk/{job_id}/next", methods=["POST"], roles=STAFF, response=OBJECT)
-def bulk_step(req: Request, job_id: str) -> dict[str, Any]:
-    return bulk_jobs.step(deps(), req.principal, job_id)

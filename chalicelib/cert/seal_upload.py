@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Sequence
 from chalicelib.errors import ValidationFailed
 
 if TYPE_CHECKING:
-    from chalicelib.storage import PhotoStore
+    from chalicelib.cert.repository import CertificateRepository
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_BYTES = 2 * 1024 * 1024
@@ -81,19 +81,20 @@ def check_seal_png(data: bytes) -> SealImage:
 
 
 def seal_key(association: str) -> str:
-    from chalicelib.storage import PhotoStore
+    """Where the seal is kept in the bucket (for the operator's message)."""
+    from chalicelib.cert import repository
 
-    return f"{PhotoStore.SEAL_PREFIX}{association}.png"
+    return repository.seal_key(association)
 
 
-def upload_seal(photos: PhotoStore, association: str, data: bytes) -> SealImage:
-    """Check and store the seal of `association` (a `PhotoStore`)."""
+def upload_seal(store: CertificateRepository, association: str, data: bytes) -> SealImage:
+    """Check and store the seal of `association` in the certificate room's repository."""
     from chalicelib.members.schema import ASSOCIATION_NAMES
 
     if association not in ASSOCIATION_NAMES:
         raise SealInvalid(f"未知的协会代码 {association}")
     info = check_seal_png(data)
-    photos.put(seal_key(association), data, content_type="image/png")
+    store.put_seal(association, data)
     return info
 
 
@@ -118,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             load_stage_env(args.stage)
         from chalicelib.bootstrap import deps
 
-        info = upload_seal(deps().photos, args.association, data)
+        info = upload_seal(deps().certificates, args.association, data)
     except SealInvalid as err:
         print(f"印章未上传:{err.message}", file=sys.stderr)
         return 1

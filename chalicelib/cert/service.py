@@ -2,9 +2,10 @@
 
 Gates run in a fixed order (status, completeness, photo) with the legacy portal's messages. A certificate's *issue* is its
 printed content: while the content (record fields, photo version, seal) stays the same, every
-download is the same issue, with the same date and verification code, served from the S3 cache
-(`certificates/<hash>.pdf`, signed once). When the content changes, the next download is a new
-issue dated today. Older printouts stay verifiable: the code carries its own issue date.
+download is the same issue, with the same date and verification code, served from the
+certificate cache (`d.certificates`, the room's repository: one signed PDF per issue, keyed by
+the hash of content and date). When the content changes, the next download is a new issue
+dated today. Older printouts stay verifiable: the code carries its own issue date.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from chalicelib.members.schema import ASSOCIATION_NAMES, MEMBER_STATUS_LABELS, N
 from chalicelib.members.validation import mask_name, missing_fields
 from chalicelib.photo.service import PhotoMissing, current_photo
 from chalicelib.principal import MEMBER, Principal, is_member_no
-from chalicelib.storage import PhotoStore
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class SigningUnavailable(ServiceUnavailable):
 @dataclass(frozen=True)
 class Certificate:
     pdf: bytes
-    key: str
+    cache_id: str  # the issue's name in the certificate cache
     filename: str
     display_filename: str
     issued_on: date
@@ -101,13 +101,13 @@ def _data(member: Member) -> Any:
 
 
 def _seal(d: Deps, association: str) -> tuple[bytes | None, str]:
-    stored = d.photos.get(f"{PhotoStore.SEAL_PREFIX}{association}.png")
-    if stored is None:
+    seal = d.certificates.get_seal(association)
+    if seal is None:
         if not d.settings.allow_sample_seal:
             log.error("no seal uploaded for association %s: certificate refused", association)
             raise SealMissing()
         return None, "sample"
-    return stored.body, hashlib.sha256(stored.body).hexdigest()
+    return seal, hashlib.sha256(seal).hexdigest()
 
 
 def _content_hash(data: Any, photo: bytes, seal_id: str) -> str:
@@ -151,17 +151,15 @@ def issue(d: Deps, member: Member, *, for_staff: bool) -> Certificate:
         issued_on = today()
         records.certificate_issued(member.member_no, issued_on.isoformat(), content)
         metrics.count(metrics.CERTIFICATES_ISSUED)
-    key = f"{PhotoStore.CERT_PREFIX}{hashlib.sha256(f'{content}|{issued_on}'.encode()).hexdigest()}.pdf"
-    cached = d.photos.get(key)
-    if cached is not None:
-        pdf = cached.body
-    else:
+    cache_id = hashlib.sha256(f"{content}|{issued_on}".encode()).hexdigest()
+    pdf = d.certificates.get_pdf(cache_id)
+    if pdf is None:
         code = sign_code(d.settings.verify_key, member.member_no, issued_on)
         pdf = _render(data, photo, issued_on, seal=seal,
                                  qr_url=verification_url(d.settings.site_url, member.member_no, code))
         pdf = _sign(d, pdf)
-        d.photos.put(key, pdf, content_type="application/pdf")
-    return Certificate(pdf=pdf, key=key, filename=f"{member.member_no}.pdf",
+        d.certificates.put_pdf(cache_id, pdf)
+    return Certificate(pdf=pdf, cache_id=cache_id, filename=f"{member.member_no}.pdf",
                        display_filename=f"{data.name}_非执业会员证书_{member.member_no}.pdf", issued_on=issued_on)
 
 
@@ -178,7 +176,7 @@ def content_disposition(cert: Certificate) -> str:
 
 
 def presigned_link(d: Deps, cert: Certificate, expires_in: int = 300) -> dict[str, Any]:
-    return {"url": d.photos.presigned_get(cert.key, expires_in=expires_in, filename=cert.filename),
+    return {"url": d.certificates.pdf_link(cert.cache_id, expires_in=expires_in, filename=cert.filename),
             "expires_in": expires_in, "filename": cert.filename}
 
 

@@ -35,8 +35,6 @@ if TYPE_CHECKING:  # kinds registers this module, so it is imported where used
 
 IMPORT_CHUNK = 300
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
-CONFLICT = "该会员信息在处理时已被他人修改,本行未导入,请重新导入"
-CLAIMED = "该证件号码在检查后已被登记为会员,本行未导入"
 
 
 def params(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -106,68 +104,19 @@ def _numbers(job: Any, first: str, rows: list[int]) -> dict[int, str]:
     return have
 
 
-def _update(principal: Principal, job: Any, entry: dict[str, Any], now: str) -> tuple[str | None, Any]:
-    """(failure reason or None, audit item or None) for one update row."""
-    from chalicelib.members import imports
-    from chalicelib.members.models import MemberModel
-    from chalicelib.members.validation import validate
-
-    try:
-        member = MemberModel.get(entry["member_no"], consistent_read=True)
-    except DoesNotExist:
-        return "该会员已不存在,本行未导入", None
-    if member.association != job.association:
-        return "该证件号码已在其他协会登记为会员,会员转会请联系中注协办理", None
-    current = member.fields()
-    changes = {k: v for k, v in entry["values"].items() if current.get(k, "") != v}
-    if not changes:
-        return None, None  # already applied (a redelivered chunk) or nothing to change
-    problems = validate(changes, current)
-    if problems:
-        return ";".join(p.message for p in problems), None
-    item = imports.RowPlan(entry["row"], {**current, **changes}, member, changes)
-    _, ok = imports._apply_update(principal, item, now)
-    if not ok:
-        return CONFLICT, None
-    return None, imports._audit_item(member.member_no, principal, now, item.diff,
-                                     {"row": item.row, "kind": "update", "job": job.job_id})
-
-
 def _creates(principal: Principal, job: Any, first: str, entries: list[dict[str, Any]], now: str,
              failed: list[list[Any]]) -> tuple[list[list[Any]], list[Any]]:
-    from chalicelib.auth import service as accounts
-    from chalicelib.members import claims, imports
-    from chalicelib.members.models import MemberModel
-    from chalicelib.members.service import id_key_of
-    from chalicelib.members.validation import is_complete
+    from chalicelib.members import import_rows
 
     if not entries:
         return [], []
     numbers = _numbers(job, first, [e["row"] for e in entries])
-    present = {m.member_no for m in MemberModel.batch_get([numbers[e["row"]] for e in entries])}
-    created: list[list[Any]] = []
-    items: list[Any] = []
-    for e in entries:
-        values, member_no = e["values"], numbers[e["row"]]
-        claim = claims.claim_for(values, member_no)
-        if claim is not None and not claims.claim_alone(claim):
-            failed.append([e["row"], CLAIMED])
-            continue
-        created.append([e["row"], member_no, values.get("name", "")])
-        if member_no in present:
-            continue  # written by an earlier delivery of this chunk
-        items.append(MemberModel(member_no, association=job.association, name=values["name"], profile=values,
-                                 id_key=id_key_of(values), complete=is_complete(values), status="active",
-                                 photo_status="none", failed_attempts=0, created_at=now, updated_at=now,
-                                 version=1))
-        items.append(accounts.member_account(member_no, job.association, values["name"], imports.NO_PASSWORD, now))
-        items.append(imports._audit_item(member_no, principal, now, [],
-                                         {"row": e["row"], "kind": "create", "job": job.job_id}))
-    return created, items
+    return import_rows.create_rows(principal, job.association, job.job_id, entries, numbers, now, failed)
 
 
 def chunk(d: Any, job: Any, principal: Principal, members: list[str]) -> Outcome:
     from chalicelib.jobs.kinds import Outcome
+    from chalicelib.members import import_rows  # what a row does to a member is the members' rule
 
     first = members[0]
     entries: list[dict[str, Any]] = d.job_files.get_json(_rows_key(job.job_id, first))
@@ -176,7 +125,7 @@ def chunk(d: Any, job: Any, principal: Principal, members: list[str]) -> Outcome
     items: list[Any] = []
     updated = 0
     for e in (e for e in entries if e["op"] == "update"):
-        reason, audit_item = _update(principal, job, e, now)
+        reason, audit_item = import_rows.update_row(principal, job.association, job.job_id, e, now)
         if reason:
             failed.append([e["row"], reason])
         elif audit_item is not None:

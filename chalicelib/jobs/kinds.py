@@ -47,8 +47,9 @@ class Result:
 
 def _filters(body: Mapping[str, Any]) -> dict[str, str]:
     raw = body.get("filter") or {}
-    if not isinstance(raw, dict):
-        raise BadRequest("filter 应为对象", code="INVALID_FILTER")
+    if not isinstance(raw, dict) or not all(
+            v is None or (isinstance(v, (str, int, float)) and not isinstance(v, bool)) for v in raw.values()):
+        raise BadRequest("筛选条件(filter)格式不正确,应为“字段: 文本”的对象", code="INVALID_FILTER")
     return {str(k): str(v) for k, v in raw.items() if v not in (None, "")}
 
 
@@ -135,7 +136,7 @@ def bulk_chunk(d: Any, job: Any, principal: Principal, members: list[str]) -> Ou
             continue
         try:
             cert = service.download(d, principal, member)
-            ok.append([member_no, cert.key, member.name or ""])
+            ok.append([member_no, cert.cache_id, member.name or ""])
         except AppError as err:
             failed.append([member_no, member.name or "", err.message])
     return Outcome({"ok": ok, "failed": failed}, len(members), len(failed))
@@ -184,7 +185,7 @@ def prefetched(d: Any, entries: list[list[str]]) -> Iterator[tuple[list[str], by
     with ThreadPoolExecutor(max_workers=PREFETCH) as pool:
         window: deque[Any] = deque()
         for entry in entries:
-            window.append((entry, pool.submit(d.job_files.get_bytes, entry[1]) if entry[1] else None))
+            window.append((entry, pool.submit(d.certificates.get_pdf, entry[1]) if entry[1] else None))
             if len(window) >= PREFETCH:
                 head, future = window.popleft()
                 yield head, future.result() if future else None

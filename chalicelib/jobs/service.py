@@ -19,7 +19,7 @@ from chalicelib.errors import BadRequest, Conflict, NotFound
 from chalicelib.jobs import repository as repo
 from chalicelib.jobs.kinds import KINDS
 from chalicelib.jobs.models import JobModel
-from chalicelib.members import access
+from chalicelib.members import records
 from chalicelib.principal import Principal
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def view(job: JobModel, now: float | None = None) -> dict[str, Any]:
 
 def start(d: Any, principal: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
     """POST /jobs {"kind": "export"|"bulk_certs", ...the kind's input}: 202 with the job."""
-    association = access.managed_association(principal)
+    association = records.managed_association(principal)
     kind = str(body.get("kind") or "")
     if kind not in KINDS:
         raise BadRequest("任务类型不正确", code="INVALID_JOB_KIND")
@@ -60,7 +60,7 @@ def start(d: Any, principal: Principal, body: Mapping[str, Any]) -> dict[str, An
 
 
 def _own(principal: Principal, job_id: str) -> JobModel:
-    association = access.managed_association(principal)
+    association = records.managed_association(principal)
     job = repo.get(job_id) if job_id.isalnum() else None
     if job is None or job.association != association:
         raise NotFound(JOB_NOT_FOUND, code="JOB_NOT_FOUND")
@@ -68,7 +68,7 @@ def _own(principal: Principal, job_id: str) -> JobModel:
 
 
 def list_jobs(principal: Principal) -> dict[str, Any]:
-    association = access.managed_association(principal)
+    association = records.managed_association(principal)
     return {"items": [view(j) for j in repo.recent(association)]}
 
 

@@ -283,15 +283,6 @@ def _inert_cell(ws: Any, value: Any) -> Any:
     return cell
 
 
-def build_export(records: Iterable[Mapping[str, Any]], *, exported_by: str, association: str,
-                 filters: str, exported_at: str) -> tuple[bytes, int]:
-    """(xlsx bytes, row count): every field of each record, marked 内部资料."""
-    buf = io.BytesIO()
-    count = write_export(records, buf, exported_by=exported_by, association=association, filters=filters,
-                         exported_at=exported_at)
-    return buf.getvalue(), count
-
-
 def write_export(records: Iterable[Mapping[str, Any]], out: IO[bytes], *, exported_by: str, association: str,
                  filters: str, exported_at: str) -> int:
     """Stream the export workbook to `out` (write-only: rows are not kept in memory); the row count."""
@@ -321,7 +312,8 @@ def write_export(records: Iterable[Mapping[str, Any]], out: IO[bytes], *, export
         ["协会", ASSOCIATION_NAMES.get(association, association)],
         ["导出人", exported_by],
         ["导出时间", exported_at],
-        ["筛选条件", filters or "全部"],
+        # The filter is the caller's free text: inert, and without characters a sheet cannot hold.
+        ["筛选条件", _inert_cell(info, filters or "全部")],
         ["记录数", count],
         ["说明", "本表可修改后按“导入模板”的规则重新导入(按证件类型+证件号码匹配,会员证书编号等列会被忽略)。"],
     ):

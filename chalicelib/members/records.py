@@ -1,25 +1,27 @@
 """The members room's door for the other rooms.
 
-auth, photo and cert read member records and change them only through these functions, each
-named after the change it makes ("photo accepted", "certificate issued"); none of them imports
-the members' PynamoDB models or writes a member field itself (see docs/architecture.md).
-Records handed out are read-only values (`MemberRecord`), not the storage model, so another
-room cannot change a member by accident by setting a field and saving.
+auth, photo, cert and jobs read member records and change them only through these functions,
+each named after the change it makes ("photo accepted", "certificate issued"); none of them
+imports the members' PynamoDB models or `members.access`, or writes a member field itself (see
+docs/architecture.md). Records handed out are read-only values (`MemberRecord`), not the storage
+model, so another room cannot change a member by accident by setting a field and saving; the
+scope rule (who may see which member) is `members.access`, applied here by `visible_to` and
+`own`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, Union
+from typing import Any, Callable, Mapping
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.members import store
+from chalicelib.members import access, store
 from chalicelib.members.models import FaceConsent, MemberModel
 from chalicelib.members.schema import ASSOCIATION_NAMES, ID_TYPES
 from chalicelib.members.store import DYNAMO, MemberRepository
-from chalicelib.principal import is_member_no
+from chalicelib.principal import Principal, is_member_no
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,8 @@ class MemberRecord:
                    _fields=MappingProxyType(m.fields()))
 
 
-#: What the other rooms' functions accept: a record from `get`, or the member that
-#: `members.access` checked the caller may see (also only read by them).
-Member = Union[MemberRecord, MemberModel]
+#: What the other rooms' functions accept: always the read-only record, never the storage model.
+Member = MemberRecord
 
 
 def _model(member_no: str, *, consistent: bool = False) -> MemberModel | None:
@@ -86,6 +87,24 @@ def get(member_no: str, *, consistent: bool = False) -> MemberRecord | None:
     """The member as a read-only record, or None (also for a malformed number)."""
     model = _model(member_no, consistent=consistent)
     return MemberRecord.of(model) if model is not None else None
+
+
+def visible_to(principal: Principal, member_no: str, *, consistent: bool = False) -> MemberRecord:
+    """The member if `principal` may see it (a member only self, staff only their association,
+    national staff only overseas members); 404 MEMBER_NOT_FOUND otherwise, also for a malformed
+    number, so member numbers cannot be probed."""
+    return MemberRecord.of(access.get_member(principal, member_no, consistent=consistent))
+
+
+def own(principal: Principal, *, consistent: bool = False) -> MemberRecord:
+    """The signed-in member's own record; 404 MEMBER_NOT_FOUND for anyone who is not a member."""
+    return MemberRecord.of(access.get_self(principal, consistent=consistent))
+
+
+def managed_association(principal: Principal) -> str:
+    """The association whose members a staff principal manages (national staff: overseas);
+    404 MEMBER_NOT_FOUND for anyone else."""
+    return access.managed_association(principal)
 
 
 def name_of(member_no: str) -> str:
@@ -224,6 +243,7 @@ def export_records(association: str, member_nos: list[str]) -> list[dict[str, An
     return [views.record(found[n]) for n in member_nos if n in found and found[n].association == association]
 
 
-def in_association(association: str, member_nos: list[str]) -> dict[str, Member]:
+def in_association(association: str, member_nos: list[str]) -> dict[str, MemberRecord]:
     """The members among these numbers that belong to the association (one batch read)."""
-    return {m.member_no: m for m in MemberModel.batch_get(member_nos) if m.association == association}
+    return {m.member_no: MemberRecord.of(m) for m in MemberModel.batch_get(member_nos)
+            if m.association == association}

@@ -103,12 +103,6 @@ def import_members(req: Request) -> dict[str, Any]:
     return imports.run(req.principal, req.raw_body(), req.query.get("mode") or "dry_run", deps().job_files)
 
 
-@api.route("/members/export", roles=STAFF, query=FILTERS, produces=XLSX)
-def export_members(req: Request) -> Response:
-    data, filename = service.export_members(req.principal, req.query)
-    return _xlsx(data, filename, "members-export.xlsx")
-
-
 # -- member self-service ----------------------------------------------------------------------------
 
 @api.route("/me", roles=(MEMBER,), response=ME)

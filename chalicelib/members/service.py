@@ -19,7 +19,6 @@ accepted too (merged into `changes`). `status`/`status_reason` are staff-only.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Mapping
 
 from pynamodb.exceptions import PutError, TransactWriteError
@@ -27,7 +26,7 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from chalicelib.auth import service as accounts
 from chalicelib.auth.passwords import generate_initial_password, hash_password
 from chalicelib.db import condition_failed, utcnow_iso
-from chalicelib.errors import BadRequest, Conflict, Forbidden, PayloadTooLarge, ValidationFailed
+from chalicelib.errors import BadRequest, Conflict, Forbidden, ValidationFailed
 from chalicelib.members import access, audit, claims, listing, numbers, store, views
 from chalicelib.members.models import MemberModel
 from chalicelib.members.schema import FIELDS_BY_KEY, MEMBER_EDITABLE_KEYS, REQUIRED_KEYS
@@ -293,40 +292,7 @@ def update_me(principal: Principal, body: Mapping[str, Any], max_failed_attempts
 
 # -- Excel --------------------------------------------------------------------------------------
 
-# ~2 KB of compressed sheet a row: 10,000 rows stay under Lambda's 6 MB response after base64.
-EXPORT_MAX_ROWS = 10_000
-
-
 def import_template() -> tuple[bytes, str]:
     from chalicelib.members import excel
 
     return excel.build_template(), "会员信息导入模板.xlsx"
-
-
-EXPORT_FILTER_KEYS = ("q", "id_type", "id_number", "photo_status", "complete", "status")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def export_members(principal: Principal, query: Mapping[str, str]) -> tuple[bytes, str]:
-    """The filtered list as .xlsx, every field in full (the staff's own association's data)."""
-    from chalicelib.members import excel
-
-    association = access.managed_association(principal)
-    filters = listing.parse_filters(query)
-
-    def records() -> Any:
-        for i, member in enumerate(listing.iterate(association, filters)):
-            if i >= EXPORT_MAX_ROWS:
-                raise PayloadTooLarge(f"导出超过 {EXPORT_MAX_ROWS} 条,请增加筛选条件后分批导出",
-                                      code="EXPORT_TOO_LARGE")
-            yield views.record(member)
-
-    # Only the filters the list understands, without control characters (a worksheet cannot
-    # hold them): the query string is the caller's free text.
-    described = _CONTROL.sub("", "; ".join(f"{k}={query[k]}" for k in EXPORT_FILTER_KEYS if query.get(k)))
-    now = utcnow_iso()
-    data, count = excel.build_export(records(), exported_by=principal.actor, association=association,
-                                     filters=described, exported_at=now)
-    log.info("export association=%s rows=%d by=%s", association, count, principal.actor)
-    stamp = now[:16].replace("-", "").replace(":", "").replace("T", "-")
-    return data, f"会员信息_{association}_{stamp}.xlsx"

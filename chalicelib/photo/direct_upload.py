@@ -19,7 +19,7 @@ from typing import Any
 
 from chalicelib.bootstrap import Deps
 from chalicelib.errors import BadRequest, PayloadTooLarge, ValidationFailed
-from chalicelib.members import access, standing
+from chalicelib.members import records, standing
 from chalicelib.photo import service
 from chalicelib.principal import Principal
 from chalicelib.storage import PhotoStore
@@ -83,7 +83,7 @@ def check_jpeg(data: bytes) -> None:
 
 def upload(d: Deps, principal: Principal, content_type: str, body: bytes) -> dict[str, Any]:
     """Store the member's photo where the check pipeline picks it up; poll it like any upload."""
-    standing.require_active(access.get_self(principal))  # before reading a photo we could never use
+    standing.require_active(records.own(principal))  # before reading a photo we could never use
     data = image_bytes(content_type, body)
     check_jpeg(data)
     started = service.start_upload(d, principal)  # member scope and consent, as for the POST

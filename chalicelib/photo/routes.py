@@ -86,9 +86,9 @@ def my_review_photo(req: Request) -> Response:
 
 @api.route("/me/photo", roles=(MEMBER,), produces="image/jpeg")
 def my_photo(req: Request) -> Response:
-    from chalicelib.members.access import get_self
+    from chalicelib.members.records import own
 
-    return _jpeg(service.current_photo(deps(), get_self(req.principal)))
+    return _jpeg(service.current_photo(deps(), own(req.principal)))
 
 
 # -- staff ----------------------------------------------------------------------------------------
@@ -102,9 +102,9 @@ def member_photo(req: Request, member_no: str) -> Response:
 @api.route("/members/{member_no}/photo/prepare", methods=["POST"], roles=STAFF, content_types=IMAGE_TYPES,
            response=OBJECT)
 def prepare_for_member(req: Request, member_no: str) -> dict[str, Any]:
-    from chalicelib.members.access import get_member
+    from chalicelib.members.records import visible_to
 
-    get_member(req.principal, member_no)
+    visible_to(req.principal, member_no)
     service.prepare_allowed(req.principal)
     return service.prepare(deps(), req.raw_body())
 

@@ -26,7 +26,7 @@ from chalicelib.bootstrap import Deps
 from chalicelib.cursor import decode_cursor, encode_cursor
 from chalicelib.db import utcnow_iso
 from chalicelib.errors import BadRequest, Conflict, NotFound, PayloadTooLarge, TooManyRequests, ValidationFailed
-from chalicelib.members import access, audit, records, standing
+from chalicelib.members import audit, records, standing
 from chalicelib.members.records import Member
 from chalicelib.photo.checks import PhotoResult, check_photo, spec_only
 from chalicelib.photo.clean import clean_copy
@@ -77,7 +77,7 @@ def consent_text() -> dict[str, str]:
 def record_consent(principal: Principal, text_version: str) -> dict[str, Any]:
     if text_version != CONSENT_TEXT_VERSION:
         raise ValidationFailed("授权说明已更新,请刷新页面后重新阅读并同意", code="CONSENT_OUTDATED")
-    member = access.get_self(principal)
+    member = records.own(principal)
     standing.require_active(member)
     if member.face_consent is None:
         at = utcnow_iso()
@@ -92,17 +92,18 @@ def record_consent(principal: Principal, text_version: str) -> dict[str, Any]:
 def start_upload(d: Deps, principal: Principal, member_no: str | None = None) -> dict[str, Any]:
     """A presigned POST for one JPEG of 10-20 KB at a key the server chose."""
     if principal.role == MEMBER:
-        member = access.get_self(principal)
+        member = records.own(principal)
         standing.require_active(member)
         if member.face_consent is None:
-            raise Conflict("请先阅读并同意人脸信息处理授权", code="CONSENT_REQUIRED", **consent_text())
+            raise Conflict("请先阅读并同意人脸信息处理授权", code="CONSENT_REQUIRED",
+                           text_version=CONSENT_TEXT_VERSION, text=CONSENT_TEXT)
         wait = throttle.hit("photo-upload", member.member_no, limit=UPLOADS_PER_HOUR, window_seconds=3600)
         if wait:
             raise TooManyRequests(f"上传照片过于频繁,请{wait}秒后再试", code="UPLOAD_RATE_LIMITED",
                                   retry_after=wait)
         kind = "member"
     else:
-        member = access.get_member(principal, member_no or "")
+        member = records.visible_to(principal, member_no or "")
         kind = "staff"
     upload_id = uuid.uuid4().hex
     key = f"{PhotoStore.UPLOAD_PREFIX}{member.member_no}/{upload_id}.jpg"
@@ -126,7 +127,7 @@ def _attempts_left_before(d: Deps, member: Member, upload_id: str) -> int:
 
 
 def upload_status(d: Deps, principal: Principal, upload_id: str, member_no: str | None = None) -> dict[str, Any]:
-    member = access.get_self(principal) if principal.role == MEMBER else access.get_member(principal, member_no or "")
+    member = records.own(principal) if principal.role == MEMBER else records.visible_to(principal, member_no or "")
     upload = d.uploads.get(upload_id)
     if upload is None:
         raise NotFound("未找到该上传记录", code="UPLOAD_NOT_FOUND")
@@ -384,7 +385,7 @@ def _current_bytes(d: Deps, member: Member) -> bytes | None:
 
 def my_review(principal: Principal) -> dict[str, Any]:
     """The member's photo under review, if any: reason and next step in the member's words."""
-    member = access.get_self(principal)
+    member = records.own(principal)
     upload = _pending_review(member.member_no)
     if upload is None:
         return {"in_review": False}
@@ -395,7 +396,7 @@ def my_review(principal: Principal) -> dict[str, Any]:
 
 
 def my_review_photo(d: Deps, principal: Principal) -> bytes:
-    member = access.get_self(principal)
+    member = records.own(principal)
     upload = _pending_review(member.member_no)
     stored = d.photos.get(upload.s3_key, upload.s3_version_id) if upload is not None else None
     if stored is None:
@@ -423,7 +424,7 @@ def current_photo(d: Deps, member: Member) -> bytes:
 
 
 def member_photo(d: Deps, principal: Principal, member_no: str, kind: str) -> bytes:
-    member = access.get_member(principal, member_no)
+    member = records.visible_to(principal, member_no)
     if kind == "reference":
         data = _reference_bytes(d, member)
         if data is None:
@@ -442,7 +443,7 @@ def prepare_allowed(principal: Principal) -> None:
     the function busy. 429 with Retry-After when exhausted. A member who is not active gets
     409 NOT_ACTIVE instead: their photo could never be used."""
     if principal.role == MEMBER:
-        standing.require_active(access.get_self(principal))
+        standing.require_active(records.own(principal))
     wait = throttle.hit("photo-prepare", f"{principal.role}#{principal.actor}",
                         limit=PREPARE_PER_WINDOW, window_seconds=PREPARE_WINDOW_SECONDS)
     if wait:
@@ -485,7 +486,7 @@ def confirm_staff_upload(d: Deps, principal: Principal, member_no: str, upload_i
     face on a certificate, so it is refused (409 FACE_MISMATCH_OVERRIDE_REQUIRED) unless the staff
     user writes why they are sure it is the member; that reason is audited.
     """
-    member = access.get_member(principal, member_no)
+    member = records.visible_to(principal, member_no)
     upload = d.uploads.get(upload_id, consistent=True)
     if upload is None:
         raise NotFound("未找到该上传记录", code="UPLOAD_NOT_FOUND")
@@ -515,7 +516,7 @@ def confirm_staff_upload(d: Deps, principal: Principal, member_no: str, upload_i
 
 def use_reference(d: Deps, principal: Principal, member_no: str) -> dict[str, Any]:
     """"使用全科合格照片": fit the exam photo to the spec and make it the certificate photo."""
-    member = access.get_member(principal, member_no)
+    member = records.visible_to(principal, member_no)
     reference = _reference_bytes(d, member)
     if reference is None:
         raise NotFound("没有全科合格照片", code="PHOTO_MISSING")
@@ -549,7 +550,7 @@ def list_reviews(principal: Principal, query: Mapping[str, str] | None = None, *
     """The association's review queue, newest first, a page at a time: `limit` rows and a
     `next_cursor` (null on the last page) to pass back as `cursor`, as for `GET /members`."""
     query = query or {}
-    assoc = access.managed_association(principal)
+    assoc = records.managed_association(principal)
     limit = _review_limit(query.get("limit"))
     after = None
     cursor = decode_cursor(query.get("cursor"))
@@ -579,7 +580,7 @@ def list_reviews(principal: Principal, query: Mapping[str, str] | None = None, *
 
 
 def _review(principal: Principal, review_id: str, *, uploads: UploadRepository = DYNAMO) -> UploadModel:
-    assoc = access.managed_association(principal)
+    assoc = records.managed_association(principal)
     upload = uploads.get(review_id, consistent=True)
     if upload is None:
         raise NotFound("未找到该审核记录", code="REVIEW_NOT_FOUND")

@@ -18,7 +18,7 @@ import pytest
 ])
 def test_bulk_certificates_refuse_a_filter_of_the_wrong_shape(client, persona, body):
     staff = persona("association_staff", "110000")
-    r = client.http.post("/members/certificates/bulk", headers=staff.headers, body=json.dumps(body))
+    r = client.http.post("/jobs", headers=staff.headers, body=json.dumps({"kind": "bulk_certs", **body}))
     assert r.status_code == 400, r.body
     assert r.json_body["code"] in ("BAD_REQUEST", "INVALID_BODY", "INVALID_SELECTION", "INVALID_FILTER")
     assert any("\u4e00" <= ch <= "\u9fff" for ch in r.json_body["message"])

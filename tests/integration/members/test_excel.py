@@ -17,6 +17,7 @@ from chalicelib.members.models import AuditModel, CounterModel, MemberModel
 from chalicelib.members.schema import FIELDS
 from chalicelib.principal import Principal
 from devstack.fake import person
+from tests.integration.export_job import export_xlsx
 
 XLSX = excel.XLSX
 
@@ -278,14 +279,13 @@ def test_an_edit_between_check_and_commit_is_not_overwritten(aws, make_member):
     assert MemberModel.get(m.member_no).profile["employer"] == "同时修改的单位"
 
 
-def test_round_trip_template_import_export(http, staff, make_member):
+def test_round_trip_template_import_export(http, aws, staff, make_member):
     make_member("310000")
     rows = fake_rows(6, seed=3)
     data = fill(template_bytes(http, staff), rows)
     assert upload(http, staff, data, mode="commit").status == 200
-    r = http.get("/members/export", staff, accept=XLSX)
-    assert r.status == 200 and r.headers["Content-Type"] == XLSX
-    wb = load_workbook(io.BytesIO(r.raw))
+    workbook = export_xlsx(http.client, aws, staff)
+    wb = load_workbook(io.BytesIO(workbook))
     ws = wb.worksheets[0]
     assert "内部资料" in ws.title and wb.properties.subject == "内部资料"
     header = [c.value for c in ws[1]]
@@ -300,25 +300,25 @@ def test_round_trip_template_import_export(http, staff, make_member):
     notes = " ".join(str(c.value) for row in wb[excel.HELP_SHEET].iter_rows() for c in row if c.value)
     assert "内部资料" in notes and "bj_staff" in notes
     # the export imports back as "nothing to change"
-    again = upload(http, staff, r.raw)
+    again = upload(http, staff, workbook)
     assert again.body["ok"] and again.body["unchanged"] == 6 and again.body["create"] == 0
     assert "会员证书编号" in again.body["ignored_columns"] and "所属协会" in again.body["ignored_columns"]
 
 
-def test_export_uses_the_list_filters(http, staff, make_member):
+def test_export_uses_the_list_filters(http, aws, staff, make_member):
     a = make_member("110000", complete=False)
     make_member("110000")
-    r = http.get("/members/export", staff, accept=XLSX, complete="false")
-    ws = load_workbook(io.BytesIO(r.raw)).worksheets[0]
+    ws = load_workbook(io.BytesIO(export_xlsx(http.client, aws, staff, {"complete": "false"}))).worksheets[0]
     assert [row[0].value for row in ws.iter_rows(min_row=2)] == [a.member_no]
-    assert http.get("/members/export", staff, accept=XLSX, status="bogus").status == 400
+    r = http.post("/jobs", staff, {"kind": "export", "filter": {"status": "bogus"}})
+    assert r.status == 400 and r.body["code"] == "INVALID_FILTER"
 
 
 def test_staff_only(http, persona, make_member):
     m = make_member("110000")
     me = persona("member", member_no=m.member_no)
     assert http.get("/members/import-template", me, accept=XLSX).status == 403
-    assert http.get("/members/export", me, accept=XLSX).status == 403
+    assert http.post("/jobs", me, {"kind": "export"}).status == 403
     assert http.post("/members/imports", me, b"x").status == 403
 
 
@@ -342,7 +342,7 @@ def _text_cells(template: bytes, rows: list[dict[str, object]]) -> bytes:
     return buf.getvalue()
 
 
-def test_member_cannot_store_a_formula_and_export_cells_are_inert_text(http, staff, persona, make_member):
+def test_member_cannot_store_a_formula_and_export_cells_are_inert_text(http, aws, staff, persona, make_member):
     m = make_member("110000")
     me = persona("member", member_no=m.member_no)
     r = http.patch("/me", me, {"version": 1, "changes": {"employer": HYPERLINK}})
@@ -355,9 +355,8 @@ def test_member_cannot_store_a_formula_and_export_cells_are_inert_text(http, sta
         profile = stored.profile.as_dict() if hasattr(stored.profile, "as_dict") else dict(stored.profile)
         stored.profile = {**profile, key: value}
         stored.save()
-    r = http.get("/members/export", staff, accept=XLSX)
-    assert r.status == 200
-    ws = load_workbook(io.BytesIO(r.raw)).worksheets[0]
+    exported = export_xlsx(http.client, aws, staff)
+    ws = load_workbook(io.BytesIO(exported)).worksheets[0]
     header = [c.value for c in ws[1]]
     row = {h: c for h, c in zip(header, ws[2])}
     cells = [c for c in ws[2]]
@@ -369,7 +368,7 @@ def test_member_cannot_store_a_formula_and_export_cells_are_inert_text(http, sta
     # The export comes back through import with its escapes undone: the stored formula in
     # 工作单位 is unchanged (an import validates what it changes), while the tab-led address
     # is trimmed on import, so it is a change, and refused like any new formula text.
-    back = upload(http, staff, r.raw)
+    back = upload(http, staff, exported)
     assert [(e["column"], "公式" in e["message"]) for e in back.body["errors"]] == [("通讯地址", True)]
 
 

@@ -40,8 +40,8 @@ def test_routes_still_reach_their_services():
              "from chalicelib.auth import routes as a\nfrom chalicelib.cert import routes as c\n"
              "from chalicelib.members import routes as m\nfrom chalicelib.photo import routes as p\n"
              "from chalicelib.meta import routes as meta\n"
-             "assert a.service.login and a.captcha.create and c.service.issue and c.bulk_jobs.step\n"
-             "assert c.access.get_self and m.service.list_members and m.imports and m.applications.submit\n"
+             "assert a.service.login and a.captcha.create and c.service.issue\n"
+             "assert c.records.own and m.service.list_members and m.imports and m.applications.submit\n"
              "assert p.service.prepare and p.direct_upload.upload and meta.spec.SPEC and meta.client_text\n"
              "from chalicelib.members.excel import XLSX\nassert m.XLSX == XLSX\n"
              "from chalicelib.photo.direct_upload import CONTENT_TYPES\nassert p.DIRECT_UPLOAD_TYPES == CONTENT_TYPES\n")
