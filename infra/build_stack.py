@@ -36,10 +36,11 @@ STACK_CN = INFRA / "stack-cn.json"
 
 # Logical ids that `chalice package` generates; the overlay may refine them, resources.yaml
 # must not define them.
-CHALICE_IDS = frozenset({"APIHandler", "PhotoCheck", "TokenAuthorizer", "JobWorker", "RestAPI",
+CHALICE_IDS = frozenset({"APIHandler", "PhotoCheck", "TokenAuthorizer", "JobWorker", "JobDeadLetters", "RestAPI",
                          "ApiHandlerLogGroup", "PhotoCheckLogGroup", "TokenAuthorizerLogGroup", "JobWorkerLogGroup",
+                         "JobDeadLettersLogGroup",
                          "ApiHandlerRole", "PhotoCheckRole", "TokenAuthorizerRole", "JobWorkerRole",
-                         "ManagedLayer"})
+                         "JobDeadLettersRole", "ManagedLayer"})
 SECTIONS = ("Parameters", "Globals", "Conditions", "Rules", "Resources", "Outputs")
 
 

@@ -35,7 +35,7 @@ DNS_SUFFIX = {"aws": "amazonaws.com", "aws-cn": "amazonaws.com.cn"}
 
 # function -> policy file suffix ("" = the stage's default file, used by the API function)
 ROLE_FILES = {"api_handler": "", "photo_check": "-photo-check", "token_authorizer": "-authorizer",
-              "job_worker": "-job-worker"}
+              "job_worker": "-job-worker", "job_dead_letters": "-job-dead-letters"}
 # Rendered only for a stage that configures this function: the photo auto-fix in a function of
 # its own, so that only it (and not the API) carries the face layer. It gets the image in its
 # payload and returns the fitted one, so its role reaches no data; the API may invoke it.
@@ -224,6 +224,21 @@ def job_worker_policy(p: Profile) -> list[Statement]:
     return allows + [_own_account_only(allows)]
 
 
+def job_dead_letters_policy(p: Profile) -> list[Statement]:
+    """A job message that failed every delivery: read the jobs dead-letter queue, fail the job."""
+    s = p.stage
+    allows: list[Statement] = [
+        _logs(p, f"cpa-ecert-{s}-job_dead_letters"),
+        _tracing(),
+        {"Sid": "JobsDeadLetterQueue", "Effect": "Allow",
+         "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+         "Resource": p.arn("sqs", f"cpa-ecert-{s}-jobs-dlq")},
+        {"Sid": "JobState", "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+         "Resource": p.table("ephemeral")},
+    ]
+    return allows + [_own_account_only(allows)]
+
+
 def authorizer_policy(p: Profile) -> list[Statement]:
     s = p.stage
     allows: list[Statement] = [
@@ -238,7 +253,7 @@ def authorizer_policy(p: Profile) -> list[Statement]:
 
 
 RENDERERS = {"api_handler": api_policy, "photo_check": photo_check_policy, "token_authorizer": authorizer_policy,
-             "job_worker": job_worker_policy,
+             "job_worker": job_worker_policy, "job_dead_letters": job_dead_letters_policy,
              PREPARE_FUNCTION: photo_prepare_policy}
 
 
