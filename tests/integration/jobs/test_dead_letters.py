@@ -16,10 +16,9 @@ def _start(client, who, **body):
 
 def _dead_letter(aws, body: str) -> None:
     """Deliver `body` as Lambda would from the jobs dead-letter queue."""
+    import app as app_module
     from chalicelib import aws as clients
     from chalicelib.config import jobs_dead_letter_queue_name
-
-    import app as app_module
 
     sqs = clients.client("sqs", aws.settings.region)
     url = sqs.get_queue_url(QueueName=jobs_dead_letter_queue_name({"JOBS_QUEUE": aws.settings.jobs_queue}))["QueueUrl"]
