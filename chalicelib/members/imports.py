@@ -15,16 +15,13 @@ import job (chalicelib/jobs/import_kind.py), which applies the rows:
   (`GET /members/imports/{upload_id}`).
 There is no synchronous commit: a commit of tens of thousands of rows does not fit one request.
 
-Writes, and why this way:
-- New members, their accounts and one audit entry each go out in BatchWriteItem requests (25 a
-  request, a few in parallel, unprocessed items retried with backoff; `chalicelib.batch`).
-  Batch writes carry no condition, so `version` is set to 1 by hand; nobody else can be writing
-  these items, their numbers were allocated for this import a moment ago (one counter update
-  for the whole batch: `numbers.allocate(association, count)`).
-- Updates of existing members are per-item conditional saves under the version read during the
-  check (PynamoDB's VersionAttribute), in a thread pool: a staff edit made in between is never
-  overwritten; such a row is reported as a conflict and the import can simply be run again
-  (it is idempotent: matched rows update, nothing is duplicated).
+Writes (made by the import job, chalicelib/jobs/import_kind.py, with the helpers below):
+- New members, their accounts and one audit entry each go out in BatchWriteItem requests
+  (`chalicelib.batch`). Batch writes carry no condition, so `version` is set to 1 by hand; the
+  member numbers were allocated for the import (one counter update a chunk).
+- Updates of existing members are conditional saves under the version just read (PynamoDB's
+  VersionAttribute): a staff edit made in between is never overwritten; such a row is reported
+  as a conflict and can simply be imported again (matched rows update, nothing is duplicated).
 - Accounts of imported members get no usable password (an argon2id hash costs ~0.1 s on purpose,
   i.e. minutes for thousands of rows, and a sheet of plaintext passwords in staff mailboxes is a
   liability). The member sets one through "忘记密码" with the e-mail on file, or the association
@@ -44,17 +41,14 @@ import re
 import secrets
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from chalicelib import batch
-from chalicelib.auth import service as accounts
-from chalicelib.db import condition_failed, utcnow_iso
+from chalicelib.db import condition_failed
 from chalicelib.errors import NotFound, PayloadTooLarge, ValidationFailed
-from chalicelib.members import access, audit, claims, excel, numbers
+from chalicelib.members import access, audit, excel
 from chalicelib.members.models import AuditModel, MemberModel
 from chalicelib.members.schema import FIELDS_BY_KEY
 from chalicelib.members.service import id_key_of
@@ -72,7 +66,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 JOB_MAX_ROWS = 60_000
 MAX_REPORTED_ERRORS = 2000
 QUERY_MATCH_LIMIT = 100
-UPDATE_WORKERS = 8
 # Not an argon2 hash: verify_password() rejects it, so the account cannot be signed in to until
 # a password is set (reset by e-mail, or an initial password issued by staff).
 NO_PASSWORD = "!unset:import"
@@ -140,12 +133,14 @@ def too_large(max_bytes: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"文件超过 {max_bytes // (1024 * 1024)} MB,请分成多个文件导入", code="IMPORT_TOO_LARGE")
 
 
-def plan(association: str, data: bytes, *, max_rows: int = JOB_MAX_ROWS, max_bytes: int = MAX_BYTES) -> Plan:
-    """The dry run: parse, validate each row, match on ID type + number; writes nothing."""
+def plan(association: str, data: bytes, *, max_rows: int | None = None, max_bytes: int | None = None) -> Plan:
+    """The dry run: parse, validate each row, match on ID type + number; writes nothing.
+    Limits: `JOB_MAX_ROWS` rows and `MAX_BYTES` (a request body) unless given."""
+    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
     if len(data) > max_bytes:
         raise too_large(max_bytes)
     try:
-        sheet = excel.parse(data, max_rows=max_rows)
+        sheet = excel.parse(data, max_rows=JOB_MAX_ROWS if max_rows is None else max_rows)
     except excel.WorkbookError as exc:
         if exc.code == "IMPORT_TOO_LARGE":
             raise PayloadTooLarge(exc.message, code=exc.code) from None
@@ -251,61 +246,6 @@ def _apply_update(principal: Principal, item: RowPlan, now: str) -> tuple[RowPla
         raise
     item.diff = audit.diff(old, item.values)
     return item, True
-
-
-def _claim_all(creates: list[RowPlan], member_nos: list[str]) -> list[bool]:
-    """Claim each new row's ID number before the batch write (which cannot be conditional): a
-    row whose ID number another member claimed since the check is not written."""
-    def one(pair: tuple[RowPlan, str]) -> bool:
-        claim = claims.claim_for(pair[0].values, pair[1])
-        return claim is None or claims.claim_alone(claim)
-
-    with ThreadPoolExecutor(max_workers=UPDATE_WORKERS) as pool:
-        return list(pool.map(one, zip(creates, member_nos)))
-
-
-def commit(principal: Principal, association: str, result: Plan) -> dict[str, Any]:
-    now = utcnow_iso()
-    conflicts: list[dict[str, Any]] = []
-    audits: list[AuditModel] = []
-    if result.updates:
-        with ThreadPoolExecutor(max_workers=UPDATE_WORKERS) as pool:
-            done = list(pool.map(lambda item: _apply_update(principal, item, now), result.updates))
-        for item, ok in done:
-            assert item.member is not None
-            if ok:
-                audits.append(_audit_item(item.member.member_no, principal, now, item.diff,
-                                          {"row": item.row, "kind": "update"}))
-            else:
-                conflicts.append({"row": item.row, "member_no": item.member.member_no,
-                                  "message": "该会员信息在检查后已被他人修改,本行未导入,请重新导入"})
-    updated = len(result.updates) - len(conflicts)
-    new_members: list[dict[str, Any]] = []
-    items: list[Any] = []
-    if result.creates:
-        allocated = numbers.allocate(association, len(result.creates))
-        claimed = _claim_all(result.creates, allocated)
-        for item, member_no, won in zip(result.creates, allocated, claimed):
-            values = item.values
-            if not won:
-                conflicts.append({"row": item.row, "member_no": "",
-                                  "message": "该证件号码在检查后已被登记为会员,本行未导入"})
-                continue
-            items.append(MemberModel(member_no, association=association, name=values["name"], profile=values,
-                                     id_key=id_key_of(values), complete=is_complete(values), status="active",
-                                     photo_status="none", failed_attempts=0,
-                                     created_at=now, updated_at=now, version=1))
-            items.append(accounts.member_account(member_no, association, values["name"], NO_PASSWORD, now))
-            # The created record itself holds the initial values; the entry says where they came from.
-            items.append(_audit_item(member_no, principal, now, [], {"row": item.row, "kind": "create"}))
-            new_members.append({"row": item.row, "member_no": member_no, "name": values["name"]})
-    items.extend(audits)
-    if items:
-        batch.batch_put(items)
-    log.info("import committed association=%s created=%d updated=%d conflicts=%d",
-             association, len(new_members), updated, len(conflicts))
-    return {"new_members": new_members, "conflicts": conflicts,
-            "created": len(new_members), "updated": updated}
 
 
 def run(principal: Principal, data: bytes, mode: str, files: Any = None) -> dict[str, Any]:
