@@ -214,7 +214,8 @@ def chunk(d: Any, job: Any, principal: Principal, members: list[str]) -> Outcome
     if items:
         batch.batch_put(items)
     failed.sort()
-    return Outcome({"created": created, "updated": updated, "failed": failed}, len(entries), len(failed))
+    return Outcome({"first": first, "created": created, "updated": updated, "failed": failed}, len(entries),
+                   len(failed))
 
 
 def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
@@ -231,13 +232,17 @@ def assemble(d: Any, job: Any, outputs: Iterator[dict[str, Any]], stamp: str) ->
 
     created: list[list[Any]] = []
     failed: list[list[Any]] = []
+    inputs: list[str] = []
     for out in outputs:
         created.extend(out["created"])
         failed.extend(out["failed"])
+        if "first" in out:
+            inputs.append(_rows_key(job.job_id, str(out["first"])))
     key = f"jobs/{job.job_id}/new-members.csv"
     d.job_files.upload(key, io.BytesIO(_csv(["行号", "会员证书编号", "姓名"], created)), "text/csv")
     report_key = None
     if failed:
         report_key = f"jobs/{job.job_id}/failures.csv"
         d.job_files.upload(report_key, io.BytesIO(_csv(["行号", "原因"], failed)), "text/csv")
+    d.job_files.delete(inputs)  # the chunks' rows; the worker deletes the chunk outputs
     return Result(key, f"导入新建会员_{job.association}_{stamp}.csv", report_key)
