@@ -94,6 +94,7 @@ export function showData() {
       let job = await api.post("/jobs", { kind: "import_check", upload_id: post.upload_id });
       jobs.refresh();
       job = await followJob(job, (_, __, text) => checking.label(text), () => !report.isConnected);
+      jobs.refresh();
       if (!report.isConnected || (file.files && file.files[0]) !== f) return; // left the page, or chose another file
       if (job.status !== "done") {
         clear(report, alertBox("error", "校验失败", h("p", {}, job.message || "校验未完成,请重新校验")));
