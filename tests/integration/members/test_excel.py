@@ -13,9 +13,8 @@ from openpyxl import Workbook, load_workbook
 from chalicelib.auth.models import AccountModel
 from chalicelib.auth.passwords import verify_password
 from chalicelib.members import excel, imports
-from chalicelib.members.models import AuditModel, CounterModel, MemberModel
+from chalicelib.members.models import AuditModel, MemberModel
 from chalicelib.members.schema import FIELDS
-from chalicelib.principal import Principal
 from devstack.fake import person
 
 XLSX = excel.XLSX
