@@ -14,6 +14,8 @@ by its `upload_id`.
   the chunk message carries only the row numbers.
 - chunk: applies its rows. Unlike the synchronous commit, rows with problems do not stop the
   others; they are the job's failure report (row number and reason, never a name).
+- An update applies only to the member as the check saw it (its version): a staff edit made
+  between the check and the chunk makes the row a conflict in the report, never overwritten.
 - Redelivery is a no-op for rows already applied: an update re-applied changes nothing (the
   member already holds the values); a new row's member number is recorded (`JobRowsModel`)
   before its ID number is claimed with that number, so a re-run finds the claim its own and the
@@ -42,7 +44,7 @@ if TYPE_CHECKING:  # kinds registers this module, so it is imported where used
 
 IMPORT_CHUNK = 300
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
-CONFLICT = "该会员信息在处理时已被他人修改,本行未导入,请重新导入"
+CONFLICT = "该会员信息在检查后已被他人修改,本行未导入,请重新导入"
 CLAIMED = "该证件号码在检查后已被登记为会员,本行未导入"
 
 
@@ -103,7 +105,9 @@ def plan(d: Any, job: Any, principal: Principal) -> list[list[str]]:
         elif n in creates:
             entries.append({"row": n, "op": "create", "values": creates[n].values})
         elif n in updates and updates[n].member is not None:
-            entries.append({"row": n, "op": "update", "member_no": updates[n].member.member_no,  # type: ignore[union-attr]
+            member = updates[n].member
+            entries.append({"row": n, "op": "update", "member_no": member.member_no,  # type: ignore[union-attr]
+                            "version": int(member.version or 0),  # type: ignore[union-attr]
                             "values": updates[n].changes})
         else:
             entries.append({"row": n, "op": "same"})
@@ -149,6 +153,8 @@ def _update(principal: Principal, job: Any, entry: dict[str, Any], now: str) -> 
     changes = {k: v for k, v in entry["values"].items() if current.get(k, "") != v}
     if not changes:
         return None, None  # already applied (a redelivered chunk) or nothing to change
+    if "version" in entry and int(member.version or 0) != int(entry["version"]):
+        return CONFLICT, None  # edited since the check: the file's values are not applied over it
     problems = validate(changes, current)
     if problems:
         return ";".join(p.message for p in problems), None

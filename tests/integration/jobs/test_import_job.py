@@ -135,3 +135,20 @@ def test_an_upload_of_another_association_is_not_found(client, aws, persona, wor
     assert body["status"] == "failed" and "重新检查" in body["message"]
     assert client.http.post("/jobs", headers=sh.headers,
                             body=json.dumps({"kind": "import", "upload_id": "../x"})).status_code == 400
+
+
+def test_a_staff_edit_between_the_check_and_the_chunk_is_not_overwritten(client, aws, persona, worker,
+                                                                          make_member):
+    bj = persona("association_staff", "110000")
+    data, existing, _ = _file(client, bj, make_member)  # the file sets existing's qq to 778899
+    job = _start(client, bj, _dry_run(client, bj, data)["upload_id"])
+    worker.drain(only=lambda m: bool(m.get("plan")))  # checked: existing is to be updated
+    fresh = MemberModel.get(existing.member_no)
+    fresh.profile = {**fresh.profile.as_dict(), "qq": "112233"}
+    fresh.save()  # staff edit after the check
+    worker.drain()
+    body = client.http.get(f"/jobs/{job['job_id']}", headers=bj.headers).json_body
+    assert body["status"] == "done" and body["failed"] == 3, body
+    failures = {int(r[0]): r[1] for r in _csv(client, bj, job["job_id"], "report")}
+    assert failures[9] == import_kind.CONFLICT  # row 9 is existing's
+    assert MemberModel.get(existing.member_no).profile["qq"] == "112233"
