@@ -69,3 +69,13 @@ def job_worker(event):  # type: ignore[no-untyped-def]
     from chalicelib.jobs.worker import handle_event
 
     handle_event(deps(), event)
+
+
+@app.on_sqs_message(queue=config.jobs_dead_letter_queue_name(), batch_size=1, name="job_dead_letters")
+def job_dead_letters(event):  # type: ignore[no-untyped-def]
+    """A job message that failed every delivery: its job fails (chalicelib/jobs/worker.py)."""
+    from chalicelib.bootstrap import deps
+    from chalicelib.jobs.worker import handle_dead_letters
+
+    deps()  # binds the tables
+    handle_dead_letters(event)

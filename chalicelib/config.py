@@ -291,6 +291,11 @@ def jobs_queue_name(env: Mapping[str, str] | None = None) -> str:
     return env.get("JOBS_QUEUE", "").strip() or DEFAULT_JOBS_QUEUE
 
 
+def jobs_dead_letter_queue_name(env: Mapping[str, str] | None = None) -> str:
+    """The jobs queue's dead-letter queue (named after it, as infra/ and the dev stack create it)."""
+    return f"{jobs_queue_name(env)}-dlq"
+
+
 def cors_origin(env: Mapping[str, str] | None = None) -> str:
     """The static site's origin (scheme://host[:port]) from SITE_URL, or "*" when unset."""
     env = os.environ if env is None else env

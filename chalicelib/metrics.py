@@ -27,6 +27,7 @@ CERTIFICATES_ISSUED = "CertificatesIssued"
 LOGIN_FAILURES = "LoginFailures"
 JOBS_STARTED = "JobsStarted"
 JOBS_FINISHED = "JobsFinished"
+JOBS_FAILED = "JobsFailed"  # a job message dead-lettered: the job is failed
 AUTHORIZER_TOKEN_INVALID = "AuthorizerTokenInvalid"
 AUTHORIZER_CHECK_FAILED = "AuthorizerCheckFailed"
 

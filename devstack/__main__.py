@@ -312,7 +312,10 @@ def main() -> int:
                QueuePump(aws.client("sqs", d.settings.region), queues["queue_url"], app_module.photo_check, stop),
                # Lambda runs chunks in parallel invocations; locally a few pumps do the same.
                *(QueuePump(aws.client("sqs", d.settings.region), queues["jobs_queue_url"], app_module.job_worker,
-                           stop, name=f"jobs-pump-{i}") for i in range(JOB_PUMPS))]
+                           stop, name=f"jobs-pump-{i}") for i in range(JOB_PUMPS)),
+               # a job message that failed every delivery fails its job, as in the cloud
+               QueuePump(aws.client("sqs", d.settings.region), queues["jobs_dlq_url"], app_module.job_dead_letters,
+                         stop, name="jobs-dead-letter-pump")]
     import contextlib
     import io
 

@@ -36,10 +36,11 @@ STACK_CN = INFRA / "stack-cn.json"
 
 # Logical ids that `chalice package` generates; the overlay may refine them, resources.yaml
 # must not define them.
-CHALICE_IDS = frozenset({"APIHandler", "PhotoCheck", "PhotoPrepare", "TokenAuthorizer", "JobWorker", "RestAPI",
-                         "ApiHandlerLogGroup", "PhotoCheckLogGroup", "PhotoPrepareLogGroup", "TokenAuthorizerLogGroup",
-                         "JobWorkerLogGroup", "ApiHandlerRole", "PhotoCheckRole", "PhotoPrepareRole",
-                         "TokenAuthorizerRole", "JobWorkerRole", "ManagedLayer"})
+CHALICE_IDS = frozenset({"APIHandler", "PhotoCheck", "PhotoPrepare", "TokenAuthorizer", "JobWorker", "JobDeadLetters",
+                         "RestAPI", "ApiHandlerLogGroup", "PhotoCheckLogGroup", "PhotoPrepareLogGroup",
+                         "TokenAuthorizerLogGroup", "JobWorkerLogGroup", "JobDeadLettersLogGroup",
+                         "ApiHandlerRole", "PhotoCheckRole", "PhotoPrepareRole", "TokenAuthorizerRole",
+                         "JobWorkerRole", "JobDeadLettersRole", "ManagedLayer"})
 SECTIONS = ("Parameters", "Globals", "Conditions", "Rules", "Resources", "Outputs")
 
 

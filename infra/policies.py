@@ -35,7 +35,7 @@ DNS_SUFFIX = {"aws": "amazonaws.com", "aws-cn": "amazonaws.com.cn"}
 
 # function -> policy file suffix ("" = the stage's default file, used by the API function)
 ROLE_FILES = {"api_handler": "", "photo_check": "-photo-check", "token_authorizer": "-authorizer",
-              "job_worker": "-job-worker"}
+              "job_worker": "-job-worker", "job_dead_letters": "-job-dead-letters"}
 # Rendered for each stage that configures this function (all of them today): the photo auto-fix
 # in a function of its own, so that only it (and not the API) carries the face layer. The image
 # is too large for Lambda's 6 MB payload, so the API stages it under prepare/ in the photo bucket
@@ -246,6 +246,21 @@ def job_worker_policy(p: Profile) -> list[Statement]:
     return allows + [_own_account_only(allows)]
 
 
+def job_dead_letters_policy(p: Profile) -> list[Statement]:
+    """A job message that failed every delivery: read the jobs dead-letter queue, fail the job."""
+    s = p.stage
+    allows: list[Statement] = [
+        _logs(p, f"cpa-ecert-{s}-job_dead_letters"),
+        _tracing(),
+        {"Sid": "JobsDeadLetterQueue", "Effect": "Allow",
+         "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+         "Resource": p.arn("sqs", f"cpa-ecert-{s}-jobs-dlq")},
+        {"Sid": "JobState", "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+         "Resource": p.table("ephemeral")},
+    ]
+    return allows + [_own_account_only(allows)]
+
+
 def authorizer_policy(p: Profile) -> list[Statement]:
     s = p.stage
     allows: list[Statement] = [
@@ -260,7 +275,7 @@ def authorizer_policy(p: Profile) -> list[Statement]:
 
 
 RENDERERS = {"api_handler": api_policy, "photo_check": photo_check_policy, "token_authorizer": authorizer_policy,
-             "job_worker": job_worker_policy,
+             "job_worker": job_worker_policy, "job_dead_letters": job_dead_letters_policy,
              PREPARE_FUNCTION: photo_prepare_policy}
 
 

@@ -1,12 +1,21 @@
-"""The import commit as a job: the rows of a checked upload applied a chunk at a time.
+"""The import as jobs: the dry run of an uploaded file, and the rows of a checked file applied a
+chunk at a time.
 
-The dry run (`POST /members/imports`) stores the uploaded file under `jobs/imports/<association>/`
-and returns its `upload_id`; `POST /jobs {"kind": "import", "upload_id": ...}` starts this job.
+A file is stored under `jobs/imports/<association>/` by the small-file dry run
+(`POST /members/imports`) or by a presigned upload (`POST /members/imports/uploads`), and named
+by its `upload_id`.
+- `import_check` (`POST /jobs {"kind": "import_check", "upload_id": ...}`): the dry run of a
+  presigned upload, which for 60,000 rows takes longer than an API request may run. It does its
+  one piece of work while planning (no chunks; a file that cannot be read fails the job with
+  the reason) and its result is the report (`GET /members/imports/{upload_id}`).
+- `import` (`POST /jobs {"kind": "import", "upload_id": ...}`), as follows.
 - plan: reads the file once, runs the same check as the dry run and writes each chunk's rows
   (what to do with each: create, update, nothing, or why not) to `jobs/<id>/rows-<first>.json`;
   the chunk message carries only the row numbers.
 - chunk: applies its rows. Unlike the synchronous commit, rows with problems do not stop the
   others; they are the job's failure report (row number and reason, never a name).
+- An update applies only to the member as the check saw it (its version): a staff edit made
+  between the check and the chunk makes the row a conflict in the report, never overwritten.
 - Redelivery is a no-op for rows already applied: an update re-applied changes nothing (the
   member already holds the values); a new row's member number is recorded (`JobRowsModel`)
   before its ID number is claimed with that number, so a re-run finds the claim its own and the
@@ -44,6 +53,26 @@ def params(body: Mapping[str, Any]) -> dict[str, Any]:
     return {"upload_id": upload_id}
 
 
+def check_plan(d: Any, job: Any, principal: Principal) -> list[list[str]]:
+    """The dry run itself; nothing is left to split into chunks."""
+    from chalicelib.members import imports
+
+    imports.check_upload(d, job.association, json.loads(job.params)["upload_id"])
+    return []
+
+
+def check_chunk(d: Any, job: Any, principal: Principal, members: list[str]) -> Outcome:
+    raise RuntimeError("an import check has no chunks")
+
+
+def check_assemble(d: Any, job: Any, outputs: Iterator[dict[str, Any]], stamp: str) -> Result:
+    from chalicelib.jobs.kinds import Result
+    from chalicelib.members import imports
+
+    upload_id = json.loads(job.params)["upload_id"]
+    return Result(imports.report_key(job.association, upload_id), f"导入校验结果_{job.association}_{stamp}.json")
+
+
 def _rows_key(job_id: str, first: str) -> str:
     return f"jobs/{job_id}/rows-{first}.json"
 
@@ -62,7 +91,7 @@ def plan(d: Any, job: Any, principal: Principal) -> list[list[str]]:
     data = d.job_files.get_bytes(imports.upload_key(job.association, upload_id))
     if data is None:
         raise ValidationFailed("未找到上传的文件(可能已过期),请重新检查文件", code="IMPORT_UPLOAD_GONE")
-    checked = imports.plan(job.association, data, max_rows=imports.JOB_MAX_ROWS)
+    checked = imports.plan(job.association, data, max_rows=imports.JOB_MAX_ROWS, max_bytes=imports.UPLOAD_MAX_BYTES)
     reasons = _reasons(checked.errors)
     creates = {p.row: p for p in checked.creates}
     updates = {p.row: p for p in checked.updates}
@@ -74,7 +103,9 @@ def plan(d: Any, job: Any, principal: Principal) -> list[list[str]]:
         elif n in creates:
             entries.append({"row": n, "op": "create", "values": creates[n].values})
         elif n in updates and updates[n].member is not None:
-            entries.append({"row": n, "op": "update", "member_no": updates[n].member.member_no,  # type: ignore[union-attr]
+            member = updates[n].member
+            entries.append({"row": n, "op": "update", "member_no": member.member_no,  # type: ignore[union-attr]
+                            "version": int(member.version or 0),  # type: ignore[union-attr]
                             "values": updates[n].changes})
         else:
             entries.append({"row": n, "op": "same"})
@@ -136,7 +167,8 @@ def chunk(d: Any, job: Any, principal: Principal, members: list[str]) -> Outcome
     if items:
         batch.batch_put(items)
     failed.sort()
-    return Outcome({"created": created, "updated": updated, "failed": failed}, len(entries), len(failed))
+    return Outcome({"first": first, "created": created, "updated": updated, "failed": failed}, len(entries),
+                   len(failed))
 
 
 def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
@@ -153,13 +185,17 @@ def assemble(d: Any, job: Any, outputs: Iterator[dict[str, Any]], stamp: str) ->
 
     created: list[list[Any]] = []
     failed: list[list[Any]] = []
+    inputs: list[str] = []
     for out in outputs:
         created.extend(out["created"])
         failed.extend(out["failed"])
+        if "first" in out:
+            inputs.append(_rows_key(job.job_id, str(out["first"])))
     key = f"jobs/{job.job_id}/new-members.csv"
     d.job_files.upload(key, io.BytesIO(_csv(["行号", "会员证书编号", "姓名"], created)), "text/csv")
     report_key = None
     if failed:
         report_key = f"jobs/{job.job_id}/failures.csv"
         d.job_files.upload(report_key, io.BytesIO(_csv(["行号", "原因"], failed)), "text/csv")
+    d.job_files.delete(inputs)  # the chunks' rows; the worker deletes the chunk outputs
     return Result(key, f"导入新建会员_{job.association}_{stamp}.csv", report_key)

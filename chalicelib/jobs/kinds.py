@@ -6,7 +6,8 @@
   a chunk issues each certificate (rendered and signed once, then the S3 cache) and stores where
   it is, or why the member cannot have one; the result is the ZIP (ZIP64 when it needs to be)
   with its report, plus the failures as a CSV report of their own.
-- import: the rows of a checked upload, 300 a chunk (chalicelib/jobs/import_kind.py).
+- import: the rows of a checked upload, 300 a chunk; import_check: the dry run of an uploaded
+  file, done while planning (chalicelib/jobs/import_kind.py).
 Chunk outputs hold only members of the job's association, so reports never name anyone else.
 """
 
@@ -224,6 +225,8 @@ def _register_import() -> None:
 
     KINDS["import"] = Kind("导入会员信息", import_kind.params, import_kind.plan, import_kind.chunk,
                            import_kind.assemble)
+    KINDS["import_check"] = Kind("校验导入文件", import_kind.params, import_kind.check_plan,
+                                 import_kind.check_chunk, import_kind.check_assemble)
 
 
 _register_import()

@@ -39,7 +39,15 @@ def view(job: JobModel, now: float | None = None) -> dict[str, Any]:
             "status": job.status, "total": total, "done": done, "failed": int(job.failed),
             "chunks": int(job.chunks), "chunks_done": int(job.chunks_done), "rate_per_s": rate, "eta_s": eta,
             "created_at": job.created_at, "finished_at": job.finished_at, "message": job.message,
-            "has_result": bool(job.result_key), "has_report": bool(job.report_key)}
+            "has_result": bool(job.result_key), "has_report": bool(job.report_key),
+            "upload_id": _upload_id(job)}
+
+
+def _upload_id(job: JobModel) -> str | None:
+    """The file an import job works on, so the page can show its check report."""
+    if not job.kind.startswith("import"):
+        return None
+    return str(json.loads(job.params or "{}").get("upload_id") or "") or None
 
 
 def start(d: Any, principal: Principal, body: Mapping[str, Any]) -> dict[str, Any]:

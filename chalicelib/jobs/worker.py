@@ -9,7 +9,9 @@ after the visibility timeout), so every step is idempotent:
 - assemble: the chunk that sees every chunk counted claims the job (running -> assembling,
   one winner) and writes the result under a fixed key; a redelivered message of a job left in
   "assembling" by a crash assembles again.
-An exception propagates, so the message is retried and ends in the dead-letter queue.
+An exception propagates, so the message is retried and ends in the dead-letter queue, whose
+handler (`dead_letter`) fails the job at once and frees the association's lock for its kind:
+without it the job would show as running until the lock aged out hours later.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import logging
 from datetime import datetime
 from typing import Any, Iterator
 
+from chalicelib import metrics
 from chalicelib.db import utcnow_iso
 from chalicelib.errors import AppError
 from chalicelib.jobs import repository as repo
@@ -29,6 +32,7 @@ from chalicelib.principal import Principal
 
 log = logging.getLogger(__name__)
 BEIJING_STAMP = "%Y%m%d-%H%M"
+DEAD_LETTER_MESSAGE = "部分数据多次处理失败,任务已停止,请重新发起任务"
 
 
 def handle_event(d: Any, event: Any) -> None:
@@ -102,3 +106,28 @@ def _maybe_assemble(d: Any, job: JobModel) -> None:
                 report_key=result.report_key)
     d.job_files.delete([JobFiles.chunk_key(job.job_id, n) for n in range(int(job.chunks))])
     log.info("job done id=%s total=%d failed=%d", job.job_id, int(job.total), int(job.failed))
+
+
+def handle_dead_letters(event: Any) -> None:
+    for record in event:
+        try:
+            message = json.loads(record.body)
+        except ValueError:
+            log.warning("unreadable message in the jobs dead-letter queue dropped")
+            continue
+        dead_letter(message if isinstance(message, dict) else {})
+
+
+def dead_letter(message: dict[str, Any]) -> None:
+    """A job message failed every delivery: fail its job (if it still runs) and free the lock."""
+    job = repo.get(str(message.get("job", "")))
+    if job is None:
+        log.warning("dead-lettered job message for an unknown job dropped")
+        return
+    step = "plan" if message.get("plan") else f"chunk {message.get('chunk')}"
+    if not repo.claim(job, "failed", repo.ACTIVE):
+        log.info("dead-lettered %s of a finished job id=%s status=%s", step, job.job_id, job.status)
+        return
+    repo.finish(job, "failed", finished_at=utcnow_iso(), message=DEAD_LETTER_MESSAGE)
+    metrics.count(metrics.JOBS_FAILED)
+    log.warning("job failed: its %s reached the dead-letter queue id=%s kind=%s", step, job.job_id, job.kind)

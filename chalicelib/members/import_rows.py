@@ -18,7 +18,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.principal import Principal
 
-CONFLICT = "该会员信息在处理时已被他人修改,本行未导入,请重新导入"
+CONFLICT = "该会员信息在检查后已被他人修改,本行未导入,请重新导入"
 CLAIMED = "该证件号码在检查后已被登记为会员,本行未导入"
 
 
@@ -39,6 +39,8 @@ def update_row(principal: Principal, association: str, job_id: str, entry: dict[
     changes = {k: v for k, v in entry["values"].items() if current.get(k, "") != v}
     if not changes:
         return None, None  # already applied (a redelivered chunk) or nothing to change
+    if "version" in entry and int(member.version or 0) != int(entry["version"]):
+        return CONFLICT, None  # edited since the check: the file's values are not applied over it
     problems = validate(changes, current)
     if problems:
         return ";".join(p.message for p in problems), None

@@ -1,20 +1,27 @@
-"""Excel import (导入模板): a dry run that reports every problem, then an all-or-nothing commit.
+"""Excel import (导入模板): a dry run that reports every problem, then the import job.
 
 Rows are matched on ID type + number: a member of the staff's association is updated with the
 row's non-empty cells, an unknown ID creates a member with a generated number, an ID that belongs
-to another association is an error. A commit re-runs the whole check and writes nothing if any
-row has a problem.
+to another association is an error.
 
-Writes, and why this way:
-- New members, their accounts and one audit entry each go out in BatchWriteItem requests (25 a
-  request, a few in parallel, unprocessed items retried with backoff; `chalicelib.batch`).
-  Batch writes carry no condition, so `version` is set to 1 by hand; nobody else can be writing
-  these items, their numbers were allocated for this import a moment ago (one counter update
-  for the whole batch: `numbers.allocate(association, count)`).
-- Updates of existing members are per-item conditional saves under the version read during the
-  check (PynamoDB's VersionAttribute), in a thread pool: a staff edit made in between is never
-  overwritten; such a row is reported as a conflict and the import can simply be run again
-  (it is idempotent: matched rows update, nothing is duplicated).
+Two ways in, both keeping the file under `jobs/imports/<association>/<upload_id>.xlsx` for the
+import job (chalicelib/jobs/import_kind.py), which applies the rows:
+- a small file (up to `MAX_BYTES`, under the gateway's 6 MB request limit) is sent as the body
+  of `POST /members/imports?mode=dry_run`, checked at once and stored;
+- any file up to `UPLOAD_MAX_BYTES` goes straight to S3 with a presigned POST
+  (`POST /members/imports/uploads`; the largest association's 60,000 rows are 10-13 MB) and is
+  checked by an `import_check` job: the check of 60,000 rows takes longer than one API
+  request may run (29 s), so it runs in the job worker and leaves its report beside the file
+  (`GET /members/imports/{upload_id}`).
+There is no synchronous commit: a commit of tens of thousands of rows does not fit one request.
+
+Writes (made by the import job, chalicelib/jobs/import_kind.py, with the helpers below):
+- New members, their accounts and one audit entry each go out in BatchWriteItem requests
+  (`chalicelib.batch`). Batch writes carry no condition, so `version` is set to 1 by hand; the
+  member numbers were allocated for the import (one counter update a chunk).
+- Updates of existing members are conditional saves under the version just read (PynamoDB's
+  VersionAttribute): a staff edit made in between is never overwritten; such a row is reported
+  as a conflict and can simply be imported again (matched rows update, nothing is duplicated).
 - Accounts of imported members get no usable password (an argon2id hash costs ~0.1 s on purpose,
   i.e. minutes for thousands of rows, and a sheet of plaintext passwords in staff mailboxes is a
   liability). The member sets one through "忘记密码" with the e-mail on file, or the association
@@ -28,21 +35,20 @@ Matching IDs: up to `QUERY_MATCH_LIMIT` rows are looked up one query each on the
 from __future__ import annotations
 
 import io
+import json
 import logging
+import re
 import secrets
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from chalicelib import batch
-from chalicelib.auth import service as accounts
-from chalicelib.db import condition_failed, utcnow_iso
-from chalicelib.errors import AppError, PayloadTooLarge, ValidationFailed
-from chalicelib.members import access, audit, claims, excel, numbers
+from chalicelib.db import condition_failed
+from chalicelib.errors import NotFound, PayloadTooLarge, ValidationFailed
+from chalicelib.members import access, audit, excel
 from chalicelib.members.models import AuditModel, MemberModel
 from chalicelib.members.schema import FIELDS_BY_KEY
 from chalicelib.members.service import id_key_of
@@ -51,17 +57,19 @@ from chalicelib.principal import Principal
 
 log = logging.getLogger(__name__)
 
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = 5 * 1024 * 1024  # a file sent as the request body (the gateway takes 6 MB)
+# A presigned upload: the S3 policy's content-length-range, and checked again when read.
+UPLOAD_MAX_BYTES = 30 * 1024 * 1024
+UPLOAD_SECONDS = 900
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_ROWS = 20_000  # the synchronous commit, bounded by one request's 29 s
 # The dry run and the import job (chalicelib.jobs.import_kind): the largest association's size.
 JOB_MAX_ROWS = 60_000
 MAX_REPORTED_ERRORS = 2000
 QUERY_MATCH_LIMIT = 100
-UPDATE_WORKERS = 8
 # Not an argon2 hash: verify_password() rejects it, so the account cannot be signed in to until
 # a password is set (reset by e-mail, or an initial password issued by staff).
 NO_PASSWORD = "!unset:import"
+UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 @dataclass
@@ -111,17 +119,28 @@ def _resolve(keys: list[str]) -> dict[str, list[str]]:
 
 
 def upload_key(association: str, upload_id: str) -> str:
-    """Where a dry run keeps its file for the import job (per association: another one's id
+    """Where an import file is kept for the import job (per association: another one's id
     names no file)."""
     return f"jobs/imports/{association}/{upload_id}.xlsx"
 
 
-def plan(association: str, data: bytes, *, max_rows: int = MAX_ROWS) -> Plan:
-    """The dry run: parse, validate each row, match on ID type + number; writes nothing."""
-    if len(data) > MAX_BYTES:
-        raise PayloadTooLarge(f"文件超过 {MAX_BYTES // (1024 * 1024)} MB,请分成多个文件导入", code="IMPORT_TOO_LARGE")
+def report_key(association: str, upload_id: str) -> str:
+    """Where the `import_check` job leaves the dry run's report of that file."""
+    return f"jobs/imports/{association}/{upload_id}.check.json"
+
+
+def too_large(max_bytes: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"文件超过 {max_bytes // (1024 * 1024)} MB,请分成多个文件导入", code="IMPORT_TOO_LARGE")
+
+
+def plan(association: str, data: bytes, *, max_rows: int | None = None, max_bytes: int | None = None) -> Plan:
+    """The dry run: parse, validate each row, match on ID type + number; writes nothing.
+    Limits: `JOB_MAX_ROWS` rows and `MAX_BYTES` (a request body) unless given."""
+    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
+    if len(data) > max_bytes:
+        raise too_large(max_bytes)
     try:
-        sheet = excel.parse(data, max_rows=max_rows)
+        sheet = excel.parse(data, max_rows=JOB_MAX_ROWS if max_rows is None else max_rows)
     except excel.WorkbookError as exc:
         if exc.code == "IMPORT_TOO_LARGE":
             raise PayloadTooLarge(exc.message, code=exc.code) from None
@@ -229,85 +248,56 @@ def _apply_update(principal: Principal, item: RowPlan, now: str) -> tuple[RowPla
     return item, True
 
 
-def _claim_all(creates: list[RowPlan], member_nos: list[str]) -> list[bool]:
-    """Claim each new row's ID number before the batch write (which cannot be conditional): a
-    row whose ID number another member claimed since the check is not written."""
-    def one(pair: tuple[RowPlan, str]) -> bool:
-        claim = claims.claim_for(pair[0].values, pair[1])
-        return claim is None or claims.claim_alone(claim)
-
-    with ThreadPoolExecutor(max_workers=UPDATE_WORKERS) as pool:
-        return list(pool.map(one, zip(creates, member_nos)))
-
-
-def commit(principal: Principal, association: str, result: Plan) -> dict[str, Any]:
-    now = utcnow_iso()
-    conflicts: list[dict[str, Any]] = []
-    audits: list[AuditModel] = []
-    if result.updates:
-        with ThreadPoolExecutor(max_workers=UPDATE_WORKERS) as pool:
-            done = list(pool.map(lambda item: _apply_update(principal, item, now), result.updates))
-        for item, ok in done:
-            assert item.member is not None
-            if ok:
-                audits.append(_audit_item(item.member.member_no, principal, now, item.diff,
-                                          {"row": item.row, "kind": "update"}))
-            else:
-                conflicts.append({"row": item.row, "member_no": item.member.member_no,
-                                  "message": "该会员信息在检查后已被他人修改,本行未导入,请重新导入"})
-    updated = len(result.updates) - len(conflicts)
-    new_members: list[dict[str, Any]] = []
-    items: list[Any] = []
-    if result.creates:
-        allocated = numbers.allocate(association, len(result.creates))
-        claimed = _claim_all(result.creates, allocated)
-        for item, member_no, won in zip(result.creates, allocated, claimed):
-            values = item.values
-            if not won:
-                conflicts.append({"row": item.row, "member_no": "",
-                                  "message": "该证件号码在检查后已被登记为会员,本行未导入"})
-                continue
-            items.append(MemberModel(member_no, association=association, name=values["name"], profile=values,
-                                     id_key=id_key_of(values), complete=is_complete(values), status="active",
-                                     photo_status="none", failed_attempts=0,
-                                     created_at=now, updated_at=now, version=1))
-            items.append(accounts.member_account(member_no, association, values["name"], NO_PASSWORD, now))
-            # The created record itself holds the initial values; the entry says where they came from.
-            items.append(_audit_item(member_no, principal, now, [], {"row": item.row, "kind": "create"}))
-            new_members.append({"row": item.row, "member_no": member_no, "name": values["name"]})
-    items.extend(audits)
-    if items:
-        batch.batch_put(items)
-    log.info("import committed association=%s created=%d updated=%d conflicts=%d",
-             association, len(new_members), updated, len(conflicts))
-    return {"new_members": new_members, "conflicts": conflicts,
-            "created": len(new_members), "updated": updated}
-
-
 def run(principal: Principal, data: bytes, mode: str, files: Any = None) -> dict[str, Any]:
-    """POST /members/imports: `dry_run` reports (and keeps the file for an import job, whose id
-    it returns as `upload_id`); `commit` writes only if the report is clean."""
+    """POST /members/imports?mode=dry_run: the report of a small file, which is kept for an
+    import job (its id is returned as `upload_id`)."""
     association = access.managed_association(principal)
-    if mode not in ("dry_run", "commit"):
-        raise ValidationFailed("mode 应为 dry_run 或 commit", code="INVALID_MODE")
+    if mode == "commit":
+        raise ValidationFailed("导入已改为后台任务:请先校验文件,再以返回的 upload_id 发起导入任务",
+                               code="IMPORT_COMMIT_IS_A_JOB")
+    if mode != "dry_run":
+        raise ValidationFailed("mode 应为 dry_run", code="INVALID_MODE")
     started = time.monotonic()
-    result = plan(association, data, max_rows=JOB_MAX_ROWS if mode == "dry_run" else MAX_ROWS)
+    result = plan(association, data)
     report = {"mode": mode, "ok": not result.errors, "committed": False, **result.report()}
-    if mode == "dry_run" and files is not None:
+    if files is not None:
         upload_id = uuid.uuid4().hex
         files.upload(upload_key(association, upload_id), io.BytesIO(data), XLSX_TYPE)
         report["upload_id"] = upload_id
-    if mode == "commit":
-        if result.errors:
-            raise ImportRefused(report)
-        report.update(commit(principal, association, result), committed=True)
     report["elapsed_ms"] = int((time.monotonic() - started) * 1000)
     return report
 
 
-class ImportRefused(AppError):
-    status, code = 422, "IMPORT_INVALID"
-    message = "文件中有错误,未导入任何数据;请按提示修改后重新检查"
+def start_upload(d: Any, principal: Principal) -> dict[str, Any]:
+    """POST /members/imports/uploads: a presigned POST for one xlsx of up to `UPLOAD_MAX_BYTES`
+    at a key under the staff's own association, which an `import_check` job then checks."""
+    association = access.managed_association(principal)
+    upload_id = uuid.uuid4().hex
+    post = d.photos.presigned_post(upload_key(association, upload_id), min_bytes=1, max_bytes=UPLOAD_MAX_BYTES,
+                                   content_type=XLSX_TYPE, expires_in=UPLOAD_SECONDS)
+    log.info("import upload started association=%s", association)
+    return {"upload_id": upload_id, "url": post["url"], "fields": post["fields"], "max_bytes": UPLOAD_MAX_BYTES}
 
-    def __init__(self, report: dict[str, Any]) -> None:
-        super().__init__(**report)
+
+def check_upload(d: Any, association: str, upload_id: str) -> dict[str, Any]:
+    """The dry run of an uploaded file (run by the `import_check` job); its report is stored
+    beside the file and returned."""
+    started = time.monotonic()
+    data = d.job_files.get_bytes(upload_key(association, upload_id))
+    if data is None:
+        raise ValidationFailed("未找到上传的文件(可能未上传完成或已过期),请重新选择文件", code="IMPORT_UPLOAD_GONE")
+    result = plan(association, data, max_bytes=UPLOAD_MAX_BYTES)
+    report = {"mode": "dry_run", "ok": not result.errors, "committed": False, **result.report(),
+              "upload_id": upload_id, "elapsed_ms": int((time.monotonic() - started) * 1000)}
+    d.job_files.put_json(report_key(association, upload_id), report)
+    return report
+
+
+def checked_report(d: Any, principal: Principal, upload_id: str) -> dict[str, Any]:
+    """GET /members/imports/{upload_id}: the stored dry-run report of the staff's own upload."""
+    association = access.managed_association(principal)
+    data = d.job_files.get_bytes(report_key(association, upload_id)) if UPLOAD_ID.match(upload_id) else None
+    if data is None:
+        raise NotFound("未找到该文件的校验结果,请重新校验", code="IMPORT_NOT_CHECKED")
+    report: dict[str, Any] = json.loads(data)
+    return report

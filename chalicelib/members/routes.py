@@ -98,9 +98,21 @@ def import_template(req: Request) -> Response:
 
 
 @api.route("/members/imports", methods=["POST"], roles=STAFF, content_types=[XLSX, "application/octet-stream"],
-           query={"mode": {"enum": ["dry_run", "commit"]}}, response=OBJECT)
+           query={"mode": {"enum": ["dry_run"]}}, response=OBJECT)
 def import_members(req: Request) -> dict[str, Any]:
     return imports.run(req.principal, req.raw_body(), req.query.get("mode") or "dry_run", deps().job_files)
+
+
+@api.route("/members/imports/uploads", methods=["POST"], roles=STAFF,
+           response=obj({"upload_id": TEXT, "url": TEXT, "fields": OBJECT, "max_bytes": {"type": "integer"}},
+                        ("upload_id", "url", "fields", "max_bytes")))
+def start_import_upload(req: Request) -> dict[str, Any]:
+    return imports.start_upload(deps(), req.principal)
+
+
+@api.route("/members/imports/{upload_id}", roles=STAFF, response=OBJECT)
+def import_check_report(req: Request, upload_id: str) -> dict[str, Any]:
+    return imports.checked_report(deps(), req.principal, upload_id)
 
 
 # -- member self-service ----------------------------------------------------------------------------

@@ -104,9 +104,10 @@ export function firstProblem(checks) {
 
 /**
  * Send the presigned POST (fields first, file last, as S3 requires). XHR instead of fetch for
- * upload progress. Resolves on 2xx; rejects with an ApiError otherwise.
+ * upload progress. Resolves on 2xx; rejects with an ApiError otherwise (`messages`: {tooBig,
+ * failed, network} for a file that is not a photo).
  */
-export function postPresigned(presigned, blob, filename, onProgress) {
+export function postPresigned(presigned, blob, filename, onProgress, messages = {}) {
   return new Promise((resolve, reject) => {
     const form = new FormData();
     for (const [k, v] of Object.entries(presigned.fields || {})) form.append(k, v);
@@ -119,10 +120,11 @@ export function postPresigned(presigned, blob, filename, onProgress) {
       else {
         const tooBig = /EntityTooLarge|EntityTooSmall/.test(xhr.responseText || "");
         reject(new ApiError(xhr.status, { code: "UPLOAD_FAILED",
-          message: tooBig ? t("upload_size") : t("upload_failed") }));
+          message: tooBig ? (messages.tooBig || t("upload_size")) : (messages.failed || t("upload_failed")) }));
       }
     };
-    xhr.onerror = () => reject(new ApiError(0, { code: "NETWORK_ERROR", message: "照片上传失败,请检查网络后重试" }));
+    xhr.onerror = () => reject(new ApiError(0, { code: "NETWORK_ERROR",
+      message: messages.network || "照片上传失败,请检查网络后重试" }));
     xhr.send(form);
   });
 }

@@ -99,7 +99,7 @@ def test_sam_transform_succeeds_offline_with_one_api_stage(template):
     stage = next(r for r in res.values() if r["Type"] == "AWS::ApiGateway::Stage")["Properties"]
     assert stage["TracingEnabled"] is True
     functions = [r["Properties"] for r in res.values() if r["Type"] == "AWS::Lambda::Function"]
-    assert len(functions) == 5  # api_handler, token_authorizer, photo_check, photo_prepare, job_worker
+    assert len(functions) == 6  # api_handler, token_authorizer, photo_check, photo_prepare, job_worker, job_dead_letters
     for fn in functions:
         assert fn["TracingConfig"] == {"Mode": "Active"}
         assert fn["LoggingConfig"]["LogFormat"] == "JSON"

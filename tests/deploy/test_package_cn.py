@@ -76,7 +76,7 @@ def test_no_standard_partition_arn_anywhere(packaged):
 
 def test_no_rekognition_or_ses_in_any_role(template):
     policies = role_policies(template)
-    assert len(policies) == 5  # api_handler, token_authorizer, photo_check, photo_prepare, job_worker
+    assert len(policies) == 6  # api_handler, token_authorizer, photo_check, photo_prepare, job_worker, job_dead_letters
     actions = {a for p in policies for st in p["Statement"] for a in st["Action"]}
     assert not [a for a in actions if a.split(":")[0] in ("rekognition", "ses", "sesv2")]
 

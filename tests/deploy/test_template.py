@@ -131,9 +131,24 @@ def test_photo_bucket_is_private_versioned_and_expires_what_it_should(resources)
     for kept in ("photos/", "reference/", "seals/"):
         assert "ExpirationInDays" not in rules[kept], f"current {kept} objects must never expire"
         assert rules[kept]["NoncurrentVersionExpiration"] == {"NoncurrentDays": {"Ref": "PhotoVersionRetentionDays"}}
+    # job files (chunk outputs, results, import files) go once no job lists them: jobs and their
+    # items live a week (chalicelib/jobs/repository.py TTL)
+    from chalicelib.jobs.repository import TTL
+
+    assert rules["jobs/"]["ExpirationInDays"] == TTL.days == 7
+    assert rules["jobs/"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+    assert rules[None]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}  # every prefix
+    assert all(r["Status"] == "Enabled" for r in rules.values())
     # the upload policy allows POST from the site's origin only
     cors = props["CorsConfiguration"]["CorsRules"][0]
     assert "POST" in cors["AllowedMethods"] and "*" not in json.dumps(cors["AllowedOrigins"])
+
+
+@pytest.mark.parametrize("stack", ["stack.json", "stack-cn.json"])
+def test_both_merged_stacks_keep_the_photo_bucket_lifecycle(resources, stack):
+    merged = json.loads((ROOT / "infra" / stack).read_text())
+    assert (merged["Resources"]["PhotoBucket"]["Properties"]["LifecycleConfiguration"]
+            == resources["Resources"]["PhotoBucket"]["Properties"]["LifecycleConfiguration"])
 
 
 def test_uploads_notify_the_photo_queue_which_has_a_dead_letter_queue(resources, chalice_config):
@@ -277,6 +292,9 @@ def test_every_failure_path_has_an_alarm_in_both_ways_of_deploying(resources, ch
         near = _alarm(resources, "AWS/Lambda", "Duration", {"Fn::Sub": name})
         for stage in STAGES:  # 80 % of the configured timeout, in milliseconds
             assert near["Threshold"] == 800 * function_setting(chalice_config, stage, fn, "lambda_timeout"), fn
+    # a job failed by its dead-lettered message (the handler empties that queue, so no queue alarm)
+    dead = next(a for a in _alarms(resources) if a["MetricName"] == "JobsFailed")
+    assert dead["Namespace"] == {"Fn::Sub": "cpa-ecert-${Stage}"} and dead["Threshold"] == 0
     # "could not check" is a metric the authorizer publishes (EMF) in the stage's namespace
     failed = next(a for a in _alarms(resources) if a["MetricName"] == "AuthorizerCheckFailed")
     assert failed["Namespace"] == {"Fn::Sub": "cpa-ecert-${Stage}"}
@@ -292,3 +310,20 @@ def test_the_overlay_adds_tracing_json_logs_and_no_extra_api_stage(overlay):
     assert globals_["Function"]["LoggingConfig"]["LogFormat"] == "JSON"
     assert globals_["Api"]["OpenApiVersion"] == "3.0.1"
     assert overlay["Resources"]["RestAPI"]["Properties"]["TracingEnabled"] is True
+
+
+def test_the_jobs_dead_letter_queue_feeds_its_handler(resources, overlay, chalice_config):
+    """A job message that failed every delivery fails its job (chalicelib/jobs/worker.py)."""
+    from chalicelib import config
+
+    res = resources["Resources"]
+    assert res["JobsQueue"]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["JobsDeadLetterQueue", "Arn"]}
+    fn = overlay["Resources"]["JobDeadLetters"]["Properties"]
+    assert fn["Events"]["JobDeadLettersSqsEventSource"]["Properties"]["Queue"] == {
+        "Fn::Sub": "${JobsDeadLetterQueue.Arn}"}
+    for stage in STAGES:
+        env = function_env(chalice_config, stage, "job_dead_letters")
+        dlq = res["JobsDeadLetterQueue"]["Properties"]["QueueName"]["Fn::Sub"].replace("${Stage}", stage)
+        assert config.jobs_dead_letter_queue_name(env) == dlq  # what `chalice deploy` subscribes
+        assert policy_file(chalice_config, stage, "job_dead_letters") == f"policy-{stage}-job-dead-letters.json"

@@ -1,11 +1,21 @@
 /**
- * Import and export: the Excel template, a dry run with its report, then the commit.
+ * Import and export: the Excel template, the check of a file (a dry run) with its report, then the import.
+ *
+ * The file goes straight to S3 with a presigned POST (with upload progress; up to the size the
+ * server names, far above the API's 6 MB request limit) and is checked by an "import_check" job,
+ * because a file of tens of thousands of rows takes longer to check than one API request may
+ * run. The import itself is a job on the checked file. Both run on without this page; the jobs
+ * panel shows them, and a finished check can be opened from there after a reload.
  */
-import { messageFor } from "../api.js";
+import { ApiError, messageFor } from "../api.js";
+import { postPresigned } from "../photo.js";
 import { $, alertBox, busy, clear, filePicker, h, progress, saveBlob, setMessage, showView } from "../ui.js";
-import { jobsPanel, startJob } from "./jobs.js";
+import { followJob, jobsPanel, startJob } from "./jobs.js";
 import { exportDone } from "./list.js";
 import { api, isExpired, pageHead, toast, XLSX } from "./state.js";
+
+const MB = 1024 * 1024;
+const megabytes = (bytes) => `${(bytes / MB).toFixed(1)} MB`;
 
 export function showData() {
   const view = $('[data-view="data"]');
@@ -18,12 +28,26 @@ export function showData() {
   const template = h("button", { type: "button", class: "btn", id: "import-template" }, "下载导入模板");
   const exportBtn = h("button", { type: "button", class: "btn", id: "export-all" }, "导出全部会员(Excel)");
 
-  clear(view, ...pageHead("导入与导出"), jobsPanel(),
+  let uploadId = null; // the checked file's stored copy: what the import job imports
+  const showCheck = async (id) => {
+    try {
+      const res = await api.get(`/members/imports/${encodeURIComponent(id)}`);
+      const { ok } = renderImportReport(report, res);
+      uploadId = res.upload_id || id;
+      commit.disabled = !ok;
+      report.scrollIntoView({ block: "nearest" });
+    } catch (err) {
+      if (!isExpired(err)) clear(report, alertBox("error", "校验结果加载失败", h("p", {}, messageFor(err))));
+    }
+  };
+  const jobs = jobsPanel({ import_check: { label: "查看校验结果", open: (job) => showCheck(job.upload_id) } });
+
+  clear(view, ...pageHead("导入与导出"), jobs,
     h("section", { class: "card", "aria-labelledby": "imp-title" },
       h("h2", { id: "imp-title", class: "card-title" }, "批量导入会员"),
       h("ol", { class: "steps" },
         h("li", {}, "下载导入模板,按模板填写会员信息(一行一名会员,带 * 的列为必填)。 ", template),
-        h("li", {}, "选择填好的 Excel 文件,点击“校验数据”,系统逐行检查并列出问题(不会写入数据)。"),
+        h("li", {}, "选择填好的 Excel 文件,点击“校验数据”:文件上传后由系统逐行检查并列出问题(不会写入数据;数万行的文件约需一两分钟,关闭页面不影响,可在“后台任务”中查看校验结果)。"),
         h("li", {}, "全部无误后点击“确认导入”,系统为每名会员生成会员证书编号。")),
       h("div", { class: "field" }, h("span", { class: "label" }, "Excel 文件(.xlsx)"), picker.node, fileErr),
       h("div", { class: "actions" }, check, commit), report),
@@ -47,33 +71,46 @@ export function showData() {
     showData(); // the jobs panel shows the new job
   });
 
-  let checkedFile = null;
-  let uploadId = null; // the dry run's stored copy of checkedFile
-  file.addEventListener("change", () => { commit.disabled = true; checkedFile = null; clear(report); fileErr.hidden = true; });
-  const send = async (mode) => {
+  file.addEventListener("change", () => { commit.disabled = true; uploadId = null; clear(report); fileErr.hidden = true; });
+  const chosen = () => {
     const f = file.files && file.files[0];
-    if (!f) { fileErr.textContent = "请选择 Excel 文件"; fileErr.hidden = false; file.focus(); return null; }
-    if (!/\.xlsx$/i.test(f.name)) { fileErr.textContent = "请选择 .xlsx 格式的 Excel 文件"; fileErr.hidden = false; file.focus(); return null; }
-    return api.request("POST", "/members/imports", { query: { mode }, body: f, contentType: XLSX });
+    const problem = !f ? "请选择 Excel 文件" : (!/\.xlsx$/i.test(f.name) ? "请选择 .xlsx 格式的 Excel 文件" : "");
+    if (problem) { fileErr.textContent = problem; fileErr.hidden = false; file.focus(); return null; }
+    return f;
   };
   check.addEventListener("click", () => busy(check, "正在校验…", async () => {
-    const p = progress("正在逐行校验…");
-    clear(report, p.node);
+    const f = chosen();
+    if (!f) return;
+    const up = progress("正在上传文件…");
+    clear(report, up.node);
     try {
-      const res = await send("dry_run");
-      if (!res) { clear(report); return; }
-      const { ok } = renderImportReport(report, res, "dry_run");
-      checkedFile = file.files[0];
-      uploadId = res.upload_id || null;
-      commit.disabled = !ok || !uploadId;
+      const post = await api.post("/members/imports/uploads", {});
+      const tooBig = `文件超过 ${Math.floor(post.max_bytes / MB)} MB,请分成多个文件导入`;
+      if (f.size > post.max_bytes) { clear(report, alertBox("error", "校验失败", h("p", {}, tooBig))); return; }
+      await postPresigned(post, f, f.name, (x) => up.set(x, `正在上传文件 ${megabytes(x * f.size)} / ${megabytes(f.size)}`),
+        { tooBig, failed: "文件上传失败,请重新选择文件后再试", network: "文件上传失败,请检查网络后重试" });
+      const checking = progress("正在逐行校验文件…");
+      clear(report, checking.node);
+      let job = await api.post("/jobs", { kind: "import_check", upload_id: post.upload_id });
+      jobs.refresh();
+      job = await followJob(job, (_, __, text) => checking.label(text), () => !report.isConnected);
+      jobs.refresh();
+      if (!report.isConnected || (file.files && file.files[0]) !== f) return; // left the page, or chose another file
+      if (job.status !== "done") {
+        clear(report, alertBox("error", "校验失败", h("p", {}, job.message || "校验未完成,请重新校验")));
+        return;
+      }
+      await showCheck(post.upload_id);
     } catch (err) {
-      if (!isExpired(err)) clear(report, alertBox("error", "校验失败", h("p", {}, messageFor(err)), importErrors(err.body)));
+      if (isExpired(err)) return;
+      const running = err instanceof ApiError && err.code === "JOB_RUNNING";
+      clear(report, alertBox(running ? "warning" : "error", running ? "已有文件正在校验" : "校验失败",
+        h("p", {}, messageFor(err)), importErrors(err.body)));
     }
   }));
-  // The commit is a server-side job (it runs on without this page); the file checked by the
-  // dry run is the one the job imports (`upload_id`).
+  // The import is a server-side job (it runs on without this page) on the file the check read.
   commit.addEventListener("click", async () => {
-    if (!checkedFile || checkedFile !== file.files[0] || !uploadId) { setMessage(report, "warning", "请先校验数据"); return; }
+    if (!uploadId) { setMessage(report, "warning", "请先校验数据"); return; }
     commit.disabled = true;
     const id = uploadId;
     uploadId = null;
@@ -83,38 +120,20 @@ export function showData() {
 }
 
 /**
- * The import report: {ok, rows, create, update, unchanged, error_count, error_rows,
- * errors:[{row, column, cell, key, message}], ignored_columns}; after a commit also
- * {created, updated, new_members:[{row, member_no, name}], conflicts:[{row, member_no, message}]}.
+ * The check report: {ok, rows, create, update, unchanged, error_count, error_rows,
+ * errors:[{row, column, cell, key, message}], ignored_columns}.
  */
-export function renderImportReport(container, res, mode) {
+export function renderImportReport(container, res) {
   const errors = res.errors || [];
   const empty = res.rows === 0;
   const ok = res.ok !== false && !errors.length && !empty;
   const counts = `共 ${res.rows ?? 0} 行:新增 ${res.create ?? 0} 名,更新 ${res.update ?? 0} 名,无变化 ${res.unchanged ?? 0} 名`;
   const parts = [];
-  if (mode === "commit" && res.committed) {
-    const conflicts = res.conflicts || [];
-    parts.push(alertBox(conflicts.length ? "warning" : "success", "导入完成",
-      h("p", {}, `新增会员 ${res.created ?? 0} 名,更新 ${res.updated ?? 0} 名。`,
-        conflicts.length ? `${conflicts.length} 行因信息已被他人修改未导入。` : ""),
-      h("p", { class: "small" }, "新增会员暂无登录密码:请在会员详情中为其生成初始密码,或由会员通过“忘记密码”自助设置。")));
-    if ((res.new_members || []).length) {
-      parts.push(h("table", { class: "data-table import-table" }, h("caption", {}, "新增会员"),
-        h("thead", {}, h("tr", {}, ["行号", "姓名", "会员证书编号"].map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, res.new_members.map((m) => h("tr", {}, h("td", {}, String(m.row)), h("td", {}, m.name || ""),
-          h("td", { class: "mono" }, h("a", { href: `#/members/${encodeURIComponent(m.member_no)}` }, m.member_no)))))));
-    }
-    if (conflicts.length) {
-      parts.push(h("ul", {}, conflicts.map((c) => h("li", {}, `第 ${c.row} 行(${c.member_no}):${c.message}`))));
-    }
-  } else {
-    parts.push(empty ? alertBox("warning", "文件中没有会员数据", h("p", {}, "请在模板的会员信息表中逐行填写会员信息后再校验。"))
-      : alertBox(ok ? "success" : "warning", ok ? "校验通过" : "校验发现问题",
-      h("p", {}, counts, "。"),
-      ok ? h("p", {}, "未写入任何数据。确认无误后请点击“确认导入”。")
-        : h("p", {}, `有问题 ${res.error_rows ?? ""} 行(${res.error_count ?? errors.length} 处)。请修改 Excel 文件后重新选择并校验。`)));
-  }
+  parts.push(empty ? alertBox("warning", "文件中没有会员数据", h("p", {}, "请在模板的会员信息表中逐行填写会员信息后再校验。"))
+    : alertBox(ok ? "success" : "warning", ok ? "校验通过" : "校验发现问题",
+    h("p", {}, counts, "。"),
+    ok ? h("p", {}, "未写入任何数据。确认无误后请点击“确认导入”。")
+      : h("p", {}, `有问题 ${res.error_rows ?? ""} 行(${res.error_count ?? errors.length} 处)。请修改 Excel 文件后重新选择并校验。`)));
   if ((res.ignored_columns || []).length) {
     parts.push(alertBox("info", null, `以下列不在模板中,已忽略:${res.ignored_columns.join("、")}`));
   }

@@ -1,5 +1,5 @@
 /**
- * Server-side jobs (export, bulk certificates): started by one request, run by queue workers,
+ * Server-side jobs (export, import, the check of an import file, bulk certificates): started by one request, run by queue workers,
  * watched here by polling GET /jobs/{id}. Closing the dialog or the tab does not stop a job; the
  * jobs panel (导入与导出) lists the latest jobs with their progress, results and failure reports.
  */
@@ -23,6 +23,7 @@ function duration(seconds) {
 
 /** "1,200 / 60,000 · 每秒 350 条 · 预计还需 2 分 48 秒" */
 export function progressText(job) {
+  if (job.kind === "import_check") return isActive(job) ? "正在逐行校验文件…" : (job.status === "done" ? "校验完成" : "");
   if (job.status === "planning") return "正在准备…";
   if (job.status === "assembling") return `正在生成文件(${job.total} 条)…`;
   const parts = [`${job.done.toLocaleString()} / ${job.total.toLocaleString()}`];
@@ -56,14 +57,15 @@ async function cancelJob(job) {
   }
 }
 
-function jobRow(job, refresh) {
+function jobRow(job, refresh, opener) {
   const bar = progress(progressText(job));
   bar.set(fraction(job), progressText(job));
   const actions = h("div", { class: "actions" });
   if (isActive(job)) {
     actions.append(h("button", { type: "button", class: "btn btn-small", onclick: async () => { await cancelJob(job); refresh(); } }, "取消任务"));
   }
-  if (job.has_result) actions.append(h("button", { type: "button", class: "btn btn-small btn-primary", onclick: () => openResult(job) }, "下载结果"));
+  if (job.has_result && opener) actions.append(h("button", { type: "button", class: "btn btn-small btn-primary", onclick: () => opener.open(job) }, opener.label));
+  else if (job.has_result) actions.append(h("button", { type: "button", class: "btn btn-small btn-primary", onclick: () => openResult(job) }, "下载结果"));
   if (job.has_report) actions.append(h("button", { type: "button", class: "btn btn-small", onclick: () => openResult(job, "report") }, "下载未成功名单"));
   return h("li", { class: "job-row", "data-job": job.job_id },
     h("div", { class: "job-head" }, h("strong", {}, job.label), " ",
@@ -72,12 +74,15 @@ function jobRow(job, refresh) {
     bar.node, job.message ? h("p", { class: "muted small" }, job.message) : null, actions);
 }
 
-/** The jobs panel: the association's latest jobs, refreshed while any of them runs. */
-export function jobsPanel() {
+/**
+ * The jobs panel: the association's latest jobs, refreshed while any of them runs. openers:
+ * {kind: {label, open(job)}} shows a finished job of that kind on the page instead of downloading it.
+ */
+export function jobsPanel(openers = {}) {
   const list = h("ul", { class: "job-list", "aria-live": "polite" });
   const node = h("section", { class: "card", "aria-labelledby": "jobs-title", id: "jobs-panel" },
     h("h2", { id: "jobs-title", class: "card-title" }, "后台任务"),
-    h("p", { class: "muted" }, "导出和批量下载会员证在服务器上进行,关闭页面不影响任务;完成后可在此下载结果(链接 10 分钟内有效,过期可再次点击下载)。"),
+    h("p", { class: "muted" }, "导入、导出和批量下载会员证在服务器上进行,关闭页面不影响任务;完成后可在此下载结果(链接 10 分钟内有效,过期可再次点击下载)。"),
     list);
   let timer = null;
   const refresh = async () => {
@@ -85,14 +90,25 @@ export function jobsPanel() {
     if (!node.isConnected && timer !== null) return;
     try {
       const { items } = await api.get("/jobs");
-      clear(list, ...(items.length ? items.map((j) => jobRow(j, refresh)) : [h("li", { class: "muted" }, "暂无任务")]));
+      clear(list, ...(items.length ? items.map((j) => jobRow(j, refresh, openers[j.kind])) : [h("li", { class: "muted" }, "暂无任务")]));
       if (items.some(isActive)) timer = setTimeout(refresh, POLL_MS);
     } catch (err) {
       if (!isExpired(err)) clear(list, h("li", {}, alertBox("error", "任务列表加载失败", h("p", {}, messageFor(err)))));
     }
   };
   refresh();
+  node.refresh = refresh;
   return node;
+}
+
+/** Poll a job until it ends (or `stopped()` says the page no longer waits); onTick(job) on each poll. */
+export async function followJob(job, onTick, stopped = () => false) {
+  while (isActive(job) && !stopped()) {
+    if (onTick) onTick(job, fraction(job), progressText(job));
+    await sleep(POLL_MS);
+    job = await api.get(`/jobs/${encodeURIComponent(job.job_id)}`);
+  }
+  return job;
 }
 
 /**
@@ -112,11 +128,7 @@ export async function startJob(body, title, describeDone) {
     h("div", { class: "actions actions-end" }, h("button", { type: "button", class: "btn", onclick: close }, "关闭")));
   try {
     job = await api.post("/jobs", body);
-    while (isActive(job) && !closed) {
-      p.set(fraction(job), progressText(job));
-      await sleep(POLL_MS);
-      job = await api.get(`/jobs/${encodeURIComponent(job.job_id)}`);
-    }
+    job = await followJob(job, (_, f, text) => p.set(f, text), () => closed);
     if (closed) return;
     if (job.status !== "done") { finish(alertBox("warning", statusLabel(job.status) || "任务未完成", h("p", {}, job.message || ""))); return; }
     p.set(1, "已完成");

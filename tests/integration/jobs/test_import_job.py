@@ -82,6 +82,9 @@ def test_an_import_job_applies_every_row_and_reports_the_rest(client, aws, perso
     assert [int(r[0]) for r in failures] == [10, 11]
     assert "其他协会" in failures[0][1] and "手机" in failures[1][1]
     assert elsewhere.name not in json.dumps(failures, ensure_ascii=False)
+    # once the result is assembled only it and the report remain (chunk inputs and outputs go)
+    listed = aws.job_files._s3.list_objects_v2(Bucket=aws.job_files.bucket, Prefix=f"jobs/{job['job_id']}/")
+    assert sorted(o["Key"].rsplit("/", 1)[1] for o in listed.get("Contents", [])) == ["failures.csv", "new-members.csv"]
 
 
 def test_a_chunk_redelivered_after_success_creates_no_duplicate(client, aws, persona, worker, make_member,
@@ -113,13 +116,12 @@ def test_a_chunk_redelivered_after_success_creates_no_duplicate(client, aws, per
     assert _claims() == claims_before + 7
     created = _csv(client, bj, job["job_id"])
     assert len(created) == 7 and len({r[1] for r in created}) == 7
-    # every chunk delivered once more after the job is done: still no new member, claim or number
-    stored = job_worker.repo.get(job["job_id"])
+    # a chunk delivered once more after the job is done (its rows file is gone by then) is
+    # dropped: still no new member, claim or number
     first_chunk = next(m for m in worker.delivered if "chunk" in m)
-    again = real.chunk(aws, stored, job_worker._principal(stored), first_chunk["members"])
+    job_worker.handle_message(aws, first_chunk)
     assert len(_members("110000")) == before + 7 and _claims() == claims_before + 7
-    assert sorted(r[1] for r in again.output["created"]) == sorted(r[1] for r in created if
-                                                                  str(r[0]) in first_chunk["members"])
+    assert client.http.get(f"/jobs/{job['job_id']}", headers=bj.headers).json_body["done"] == 10
 
 
 def test_an_upload_of_another_association_is_not_found(client, aws, persona, worker, make_member):
@@ -133,3 +135,20 @@ def test_an_upload_of_another_association_is_not_found(client, aws, persona, wor
     assert body["status"] == "failed" and "重新检查" in body["message"]
     assert client.http.post("/jobs", headers=sh.headers,
                             body=json.dumps({"kind": "import", "upload_id": "../x"})).status_code == 400
+
+
+def test_a_staff_edit_between_the_check_and_the_chunk_is_not_overwritten(client, aws, persona, worker,
+                                                                          make_member):
+    bj = persona("association_staff", "110000")
+    data, existing, _ = _file(client, bj, make_member)  # the file sets existing's qq to 778899
+    job = _start(client, bj, _dry_run(client, bj, data)["upload_id"])
+    worker.drain(only=lambda m: bool(m.get("plan")))  # checked: existing is to be updated
+    fresh = MemberModel.get(existing.member_no)
+    fresh.profile = {**fresh.profile.as_dict(), "qq": "112233"}
+    fresh.save()  # staff edit after the check
+    worker.drain()
+    body = client.http.get(f"/jobs/{job['job_id']}", headers=bj.headers).json_body
+    assert body["status"] == "done" and body["failed"] == 3, body
+    failures = {int(r[0]): r[1] for r in _csv(client, bj, job["job_id"], "report")}
+    assert failures[9] == import_kind.CONFLICT  # row 9 is existing's
+    assert MemberModel.get(existing.member_no).profile["qq"] == "112233"

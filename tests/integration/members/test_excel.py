@@ -1,5 +1,5 @@
-"""Excel: the import template, the dry run's report by row and column, the all-or-nothing
-commit (batched creates, conditional updates), limits, and the export (round trip)."""
+"""Excel: the import template, the dry run's report by row and column, the import job on the
+checked file (batched creates, conditional updates), limits, and the export (round trip)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ from openpyxl import Workbook, load_workbook
 from chalicelib.auth.models import AccountModel
 from chalicelib.auth.passwords import verify_password
 from chalicelib.members import excel, imports
-from chalicelib.members.models import AuditModel, CounterModel, MemberModel
+from chalicelib.members.models import AuditModel, MemberModel
 from chalicelib.members.schema import FIELDS
-from chalicelib.principal import Principal
 from devstack.fake import person
 from tests.integration.export_job import export_xlsx
 
@@ -54,6 +53,26 @@ def fake_rows(n: int, seed: int = 1, association: str = "110000") -> list[dict[s
 
 def upload(http, staff, data: bytes, mode: str = "dry_run"):
     return http.post("/members/imports", staff, data, mode=mode)
+
+
+def import_by_job(http, staff, data: bytes) -> dict:
+    """The import as the page runs it: the dry run keeps the file, an import job applies it.
+    Returns the finished job with `created`: the new members' [row, member_no, name]."""
+    import csv
+
+    from chalicelib import bootstrap
+    from tests.integration.jobs.conftest import Worker, fetch
+
+    dry = upload(http, staff, data)
+    assert dry.status == 200 and dry.body["upload_id"], dry.body
+    started = http.post("/jobs", staff, {"kind": "import", "upload_id": dry.body["upload_id"]})
+    assert started.status == 202, started.body
+    Worker(bootstrap.deps()).drain()
+    job = http.get(f"/jobs/{started.body['job_id']}", staff).body
+    assert job["status"] == "done", job
+    link = http.get(f"/jobs/{job['job_id']}/result", staff).body
+    job["created"] = list(csv.reader(io.StringIO(fetch(link["url"]).decode("utf-8-sig"))))[1:]
+    return job
 
 
 def test_template_has_chinese_headers_dropdowns_text_format_and_instructions(http, staff):
@@ -136,19 +155,7 @@ def test_every_problem_of_a_row_is_reported_at_once(http, staff):
     assert "居民身份证号码无效" in found[(5, "证件号码")] and (5, "出生日期") in found
 
 
-def test_a_commit_with_any_error_writes_nothing(http, staff):
-    rows = fake_rows(5)
-    rows[3]["email"] = "broken"
-    data = fill(template_bytes(http, staff), rows)
-    r = upload(http, staff, data, mode="commit")
-    assert r.status == 422 and r.body["code"] == "IMPORT_INVALID"
-    assert r.body["errors"][0]["row"] == 5 and r.body["errors"][0]["column"] == "电子邮箱"
-    assert list(MemberModel.scan(MemberModel.association.exists())) == [] and list(AuditModel.scan()) == []
-    assert [a for a in AccountModel.scan() if a.user_type == "member"] == []
-    assert list(CounterModel.scan()) == []  # not even a member number was taken
-
-
-def test_commit_creates_updates_and_leaves_unchanged_rows_alone(http, staff, make_member):
+def test_the_import_creates_updates_and_leaves_unchanged_rows_alone(http, staff, make_member):
     existing = make_member("110000")
     same = make_member("110000")
     rows = fake_rows(4)
@@ -159,13 +166,12 @@ def test_commit_creates_updates_and_leaves_unchanged_rows_alone(http, staff, mak
     dry = upload(http, staff, data)
     assert dry.body["ok"] and (dry.body["create"], dry.body["update"], dry.body["unchanged"]) == (4, 1, 1)
     assert len(list(MemberModel.scan(MemberModel.association.exists()))) == 2  # the dry run wrote nothing
-    r = upload(http, staff, data, mode="commit")
-    assert r.status == 200, r.body
-    assert r.body["committed"] and r.body["created"] == 4 and r.body["updated"] == 1 and r.body["conflicts"] == []
-    new = r.body["new_members"]
-    assert [n["row"] for n in new] == [2, 3, 4, 5]
-    assert [n["name"] for n in new] == [row["name"] for row in rows]
-    numbers = [n["member_no"] for n in new]
+    job = import_by_job(http, staff, data)
+    assert (job["total"], job["done"], job["failed"]) == (6, 6, 0)
+    new = job["created"]
+    assert [int(n[0]) for n in new] == [2, 3, 4, 5]
+    assert [n[2] for n in new] == [row["name"] for row in rows]
+    numbers = [n[1] for n in new]
     assert numbers == sorted(numbers) and all(n.startswith("110000") for n in numbers)
     for n, row in zip(numbers, rows):
         m = MemberModel.get(n)
@@ -185,8 +191,10 @@ def test_commit_creates_updates_and_leaves_unchanged_rows_alone(http, staff, mak
     # listed like any other member, and the import is idempotent
     listed = {x["member_no"] for x in http.get("/members", staff, limit=200).body["items"]}
     assert set(numbers) <= listed
-    again = upload(http, staff, data, mode="commit")
-    assert (again.body["created"], again.body["updated"], again.body["unchanged"]) == (0, 0, 6)
+    again = import_by_job(http, staff, data)
+    assert (again["created"], again["failed"]) == ([], 0)
+    assert len(list(MemberModel.scan(MemberModel.association.exists()))) == 6
+    assert MemberModel.get(existing.member_no).version == 2
 
 
 def test_real_excel_dates_and_numbers_are_read(http, staff):
@@ -196,9 +204,7 @@ def test_real_excel_dates_and_numbers_are_read(http, staff):
     row["mobile"] = int(row["mobile"])
     row["postal_code"] = 100000.0
     data = fill(template_bytes(http, staff), [row])
-    r = upload(http, staff, data, mode="commit")
-    assert r.status == 200, r.body
-    m = MemberModel.get(r.body["new_members"][0]["member_no"])
+    m = MemberModel.get(import_by_job(http, staff, data)["created"][0][1])
     assert m.profile["approval_date"] == "2015-06-30" and m.profile["postal_code"] == "100000"
     assert m.profile["mobile"] == str(row["mobile"])
 
@@ -261,29 +267,11 @@ def test_large_files_match_ids_with_one_read_of_the_index(http, staff, make_memb
     assert [e["row"] for e in r.body["errors"]] == [7] and "其他协会" in r.body["errors"][0]["message"]
 
 
-def test_an_edit_between_check_and_commit_is_not_overwritten(aws, make_member):
-    m = make_member("110000")
-    staff = Principal("bj_staff", "association_staff", "110000")
-    wb = Workbook()
-    wb.active.append(["姓名", "证件类型", "证件号码", "工作单位"])
-    wb.active.append([m.name, m.profile["id_type"], m.profile["id_number"], "导入的单位"])
-    buf = io.BytesIO()
-    wb.save(buf)
-    result = imports.plan("110000", buf.getvalue())
-    assert len(result.updates) == 1
-    fresh = MemberModel.get(m.member_no)
-    fresh.profile = {**fresh.profile.as_dict(), "employer": "同时修改的单位"}
-    fresh.save()
-    out = imports.commit(staff, "110000", result)
-    assert out["updated"] == 0 and out["conflicts"][0]["member_no"] == m.member_no
-    assert MemberModel.get(m.member_no).profile["employer"] == "同时修改的单位"
-
-
 def test_round_trip_template_import_export(http, aws, staff, make_member):
     make_member("310000")
     rows = fake_rows(6, seed=3)
     data = fill(template_bytes(http, staff), rows)
-    assert upload(http, staff, data, mode="commit").status == 200
+    assert len(import_by_job(http, staff, data)["created"]) == 6
     workbook = export_xlsx(http.client, aws, staff)
     wb = load_workbook(io.BytesIO(workbook))
     ws = wb.worksheets[0]

@@ -112,7 +112,13 @@ def test_approving_an_application_loses_to_an_entry_that_claimed_the_number(aws,
     assert ApplicationModel.get("app1").status == "pending" and len(_holders(values)) == 1
 
 
-def test_an_import_row_loses_to_an_entry_between_check_and_commit(aws):
+def test_an_import_row_loses_to_an_entry_between_check_and_import(aws):
+    import json
+
+    from chalicelib.jobs import import_kind, repository
+    from chalicelib.jobs import service as jobs
+    from tests.integration.jobs.conftest import Worker
+
     values = _values(8)
     wb = Workbook()
     labels = {"name": "姓名", "id_type": "证件类型", "id_number": "证件号码", "gender": "性别", "birth_date": "出生日期"}
@@ -120,9 +126,15 @@ def test_an_import_row_loses_to_an_entry_between_check_and_commit(aws):
     wb.active.append([values[k] for k in labels])
     buf = io.BytesIO()
     wb.save(buf)
-    plan = imports.plan("110000", buf.getvalue())
-    assert len(plan.creates) == 1
-    entered = service.create_member(STAFF, values)["member_no"]  # after the check, before the commit
-    out = imports.commit(STAFF, "110000", plan)
-    assert out["created"] == 0 and out["conflicts"][0]["row"] == 2
+    checked = imports.run(STAFF, buf.getvalue(), "dry_run", aws.job_files)
+    assert checked["create"] == 1
+    job = jobs.start(aws, STAFF, {"kind": "import", "upload_id": checked["upload_id"]})
+    worker = Worker(aws)
+    worker.drain(only=lambda m: bool(m.get("plan")))  # the job's check: the row is to be created
+    entered = service.create_member(STAFF, values)["member_no"]  # after the check, before the chunk
+    worker.drain()
+    done = repository.get(job["job_id"])
+    assert done is not None and (done.status, int(done.failed)) == ("done", 1)
+    report = aws.job_files.get_bytes(done.report_key).decode("utf-8-sig")
+    assert import_kind.CLAIMED in report and json.dumps(values["name"], ensure_ascii=False)[1:-1] not in report
     assert [m.member_no for m in _holders(values)] == [entered]
