@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import zlib
 from collections import OrderedDict
 from io import BytesIO
 from types import SimpleNamespace
@@ -46,6 +47,8 @@ from fpdf import FPDF
 from fpdf.fonts import TTFFont
 from fpdf.image_datastructures import RasterImageInfo
 from fpdf.image_parsing import get_img_info
+from fpdf.output import CIDSystemInfo, PDFFont, PDFFontStream
+from fpdf.syntax import Name, PDFArray, PDFContentStream, PDFObject
 
 
 def register_font(pdf: FPDF, family: str, font: bytes) -> None:
@@ -95,6 +98,123 @@ class _Subsetter:
 
 fpdf.output.ftsubset = SimpleNamespace(
     Options=ftsubset.Options, Subsetter=_Subsetter)
+
+
+class _Deflated:
+    """zlib output by input, least recently used evicted (thread-safe): the display font and its
+    glyph map are the same on every certificate of a layout, so are compressed once."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[bytes, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, data: bytes) -> bytes:
+        with self._lock:
+            out = self._items.get(data)
+            if out is not None:
+                self._items.move_to_end(data)
+                return out
+        out = zlib.compress(data, level=PDFContentStream._COMPRESSION_LEVEL)
+        with self._lock:
+            self._items[data] = out
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return out
+
+
+_deflated = _Deflated(size=16)
+
+
+def _stream(cls: type[PDFContentStream], contents: bytes) -> PDFContentStream:
+    """`cls(contents, compress=True)` with the compression memoised (same object, same bytes)."""
+    stream = cls.__new__(cls)
+    PDFObject.__init__(stream)
+    stream._contents = _deflated(contents)
+    stream.filter = Name("FlateDecode")
+    stream.length = len(stream._contents)
+    return stream
+
+
+def _cid_to_gid_map(code_to_glyph: dict[int, int]) -> bytes:
+    """fpdf2's CIDToGIDMap contents (two bytes per 16-bit code), built as bytes, not 131,072 str."""
+    table = bytearray(256 * 256 * 2)
+    for code, glyph in code_to_glyph.items():
+        table[code * 2] = (glyph >> 8) & 0xFF
+        table[code * 2 + 1] = glyph & 0xFF
+    return bytes(table)
+
+
+def _add_cut_font(producer: Any, font: TTFFont) -> PDFFont:
+    """The PDF objects of a font marked as cut, exactly as fpdf2's `_add_fonts` writes a TrueType
+    font (same objects, order and bytes; `test_fpdf_compat` compares), minus its slow parts: the
+    CIDToGIDMap built as 131,072 one-character strings, and compressing unchanged streams again."""
+    fontname = f"MPDFAA+{font.name}"
+    code_to_glyph = {code: font.ttfont.getGlyphID(glyph.glyph_name)
+                     for glyph, code in font.subset.items() if glyph is not None}
+    composite = PDFFont(subtype="Type0", base_font=fontname, encoding="Identity-H")
+    producer._add_pdf_obj(composite, "fonts")
+    cid_font = PDFFont(subtype="CIDFontType2", base_font=fontname, d_w=font.desc.missing_width,
+                       w=fpdf.output._tt_font_widths(font))
+    producer._add_pdf_obj(cid_font, "fonts")
+    composite.descendant_fonts = PDFArray([cid_font])
+
+    bf_char = [f"<{code:04X}> <{''.join(f'{u:04X}' for u in glyph.unicode)}>\n"
+               for glyph, code in font.subset.items()
+               if glyph is not None and isinstance(glyph.unicode, tuple) and glyph.unicode]
+    if any(u > 0xFFFF for glyph, _ in font.subset.items() if glyph is not None
+           and isinstance(glyph.unicode, tuple) for u in glyph.unicode):
+        raise ValueError("cut fonts hold Basic Multilingual Plane characters only")
+    to_unicode = PDFContentStream((
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo\n"
+        "<</Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n>> def\n"
+        "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n"
+        "<0000> <FFFF>\nendcodespacerange\n"
+        f"{fpdf.output._build_cmap_blocks(bf_char, 'bfchar')}"
+        "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend"
+    ).encode("latin-1"))
+    producer._add_pdf_obj(to_unicode, "fonts")
+    composite.to_unicode = to_unicode
+
+    system_info = CIDSystemInfo()
+    producer._add_pdf_obj(system_info, "fonts")
+    cid_font.c_i_d_system_info = system_info
+    descriptor = font.desc
+    descriptor.font_name = Name(fontname)
+    producer._add_pdf_obj(descriptor, "fonts")
+    cid_font.font_descriptor = descriptor
+
+    glyph_map = _stream(PDFContentStream, _cid_to_gid_map(code_to_glyph))
+    producer._add_pdf_obj(glyph_map, "fonts")
+    cid_font.c_i_d_to_g_i_d_map = glyph_map
+
+    program: bytes = getattr(font.ttfont, _CUT)
+    font_file = _stream(PDFFontStream, program)
+    font_file.length1 = len(program)  # type: ignore[attr-defined]
+    producer._add_pdf_obj(font_file, "fonts")
+    descriptor.font_file2 = font_file  # type: ignore[attr-defined]
+
+    font.subset.pick.cache_clear()
+    font.subset.get_glyph.cache_clear()
+    font.close()
+    return composite
+
+
+_fpdf_add_fonts = fpdf.output.OutputProducer._add_fonts
+
+
+def _add_fonts(producer: Any, *args: Any, **kwargs: Any) -> dict[int, Any]:
+    """fpdf2's `_add_fonts`, with the fonts registered by `register_font` written by `_add_cut_font`."""
+    fonts = producer.fpdf.fonts
+    cut = {key: font for key, font in fonts.items()
+           if isinstance(font, TTFFont) and getattr(font.ttfont, _CUT, None) is not None
+           and not font.color_font and not font.is_cff}
+    if len(cut) != len(fonts) or producer.fpdf._compliance:  # other fonts, or PDF/A: fpdf2 does all
+        return _fpdf_add_fonts(producer, *args, **kwargs)
+    return {font.i: _add_cut_font(producer, font) for font in sorted(cut.values(), key=lambda f: f.i)}
+
+
+fpdf.output.OutputProducer._add_fonts = _add_fonts  # type: ignore[method-assign,assignment]
 
 
 def missing_glyphs(pdf: FPDF) -> list[str]:

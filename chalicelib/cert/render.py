@@ -30,9 +30,10 @@ import re
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
-from typing import Protocol
+from typing import Callable, Protocol
 
 from fpdf import FPDF
+from fpdf.graphics_state import GraphicsState
 
 from chalicelib.cert import wording
 from chalicelib.cert.fontpack import FontPack, GlyphMissing, body_font, display_font
@@ -227,7 +228,7 @@ def _render(data: CertificateData, photo: bytes, issued_on: date, *, qr_url: str
     fonts(pdf, texts.body, texts.display)
     pdf.add_page()
 
-    _draw_frame(pdf)
+    _replay(pdf, _draw_frame)
     _draw_headline(pdf)
     _draw_photo(pdf, photo)
     _draw_fields(pdf, texts)
@@ -272,6 +273,44 @@ def _fit_size(pdf: FPDF, family: str, text: str, size: float, max_width: float, 
 
 FRAME = 10.0  # outer frame inset from the paper edge
 INNER = 15.0  # inner rule inset
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """What a fixed drawing did to a page: its operators, and the graphics state before and after."""
+
+    before: GraphicsState
+    ops: bytes
+    after: GraphicsState
+
+
+_drawn: dict[Callable[[FPDF], None], _Drawn] = {}
+
+
+def _replay(pdf: FPDF, draw: Callable[[FPDF], None]) -> None:
+    """`draw(pdf)` for a drawing that is the same on every certificate (no text, no images: those
+    register fonts and resources): the first time it runs, later its operators are copied.
+
+    The frame and its rosette are ~400 path operations, built through fpdf2's per-call
+    machinery (rotations, ellipses) for each certificate; copying the bytes takes microseconds.
+    The graphics state is part of the record: fpdf2 skips a colour or width already in effect,
+    so the copy is made only from the state it was recorded in, and leaves the state it left.
+    """
+    contents = pdf.pages[pdf.page].contents
+    if not isinstance(contents, bytearray):  # a page already output: nothing to draw on
+        draw(pdf)
+        return
+    before = pdf._get_current_graphics_state()
+    seen = _drawn.get(draw)
+    if seen is not None and seen.before == before and not pdf._is_current_graphics_state_nested():
+        contents.extend(seen.ops)
+        pdf._pop_local_stack()
+        pdf._push_local_stack(seen.after.copy())
+        return
+    start = len(contents)
+    draw(pdf)
+    if not pdf._is_current_graphics_state_nested():
+        _drawn[draw] = _Drawn(before, bytes(contents[start:]), pdf._get_current_graphics_state())
 
 
 def _draw_frame(pdf: FPDF) -> None:

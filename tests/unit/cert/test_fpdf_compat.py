@@ -81,3 +81,33 @@ def test_in_memory_font_is_embedded_as_built_and_file_fonts_still_subset() -> No
             continue
     assert program in streams  # fpdf2 did not re-subset the font we cut
     assert len(_page("file", text)) < 60_000  # fontTools still cuts the 9 MB file font down
+
+
+def _certificates(photo: bytes) -> list[bytes]:
+    from chalicelib.cert.render import render_certificate
+    from tests.unit.cert.conftest import ISSUED, member, url_for
+
+    cases = [member(), member(name="欧阳玥祎", member_no="110000654321", approval_doc_no="京注协(2016)第12号"),
+             member(member_category="境外会员", association_name="中国注册会计师协会")]
+    return [render_certificate(data, photo, ISSUED, qr_url=url_for(data)) for data in cases]
+
+
+def test_cut_fonts_are_written_byte_for_byte_as_fpdf2_writes_them(photo: bytes,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import fpdf.output
+
+    from chalicelib.cert import fpdf_compat
+
+    ours = _certificates(photo)
+    monkeypatch.setattr(fpdf.output.OutputProducer, "_add_fonts", fpdf_compat._fpdf_add_fonts)
+    assert _certificates(photo) == ours
+
+
+def test_the_replayed_frame_is_the_frame_drawn(photo: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.cert import render
+
+    replayed = _certificates(photo)  # the frame recorded by earlier renders, copied here
+    assert render._drawn
+    monkeypatch.setattr(render, "_drawn", {})
+    monkeypatch.setattr(render, "_replay", lambda pdf, draw: draw(pdf))
+    assert _certificates(photo) == replayed
