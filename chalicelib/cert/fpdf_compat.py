@@ -32,6 +32,7 @@ behaviour, so an fpdf2 upgrade that changes them fails there first.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import threading
 import zlib
@@ -44,7 +45,7 @@ import fpdf.output
 from fontTools import subset as ftsubset
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
-from fpdf.fonts import TTFFont
+from fpdf.fonts import SubsetMap, TTFFont
 from fpdf.image_datastructures import RasterImageInfo
 from fpdf.image_parsing import get_img_info
 from fpdf.output import CIDSystemInfo, PDFFont, PDFFontStream
@@ -59,10 +60,53 @@ def register_font(pdf: FPDF, family: str, font: bytes) -> None:
     fontkey = family.lower()
     if fontkey in pdf.fonts:
         raise ValueError(f"font {family!r} already registered")
-    ttf = TTFFont(pdf, BytesIO(font), fontkey, "")  # type: ignore[arg-type]  # a stream, not a Path
-    ttf.ttfont.recalcBBoxes = False
-    _mark_cut(ttf.ttfont, font)
-    pdf.fonts[fontkey] = ttf
+    pdf.fonts[fontkey] = _parsed.font(pdf, fontkey, font)
+
+
+class _ParsedFonts:
+    """fpdf2's reading of a font program, kept per program and copied into each document.
+
+    `TTFFont.__init__` has fontTools parse the program (cmap, metrics, every glyph record to look
+    for .notdef), ~1.5 ms for our small fonts. The headline face's program is the same on every
+    certificate of a layout, so it is parsed once and each document gets a copy holding its own
+    per-document state (number, glyph subset, missing glyphs, font descriptor object); what is
+    shared (the parsed fontTools font, metrics and maps) is only read after construction, and
+    the embedded program is the bytes we built (see `_mark_cut`).
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[bytes, TTFFont] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def font(self, pdf: FPDF, fontkey: str, program: bytes) -> TTFFont:
+        with self._lock:
+            parsed = self._items.get(program)
+            if parsed is not None:
+                self._items.move_to_end(program)
+        if parsed is None:
+            parsed = TTFFont(pdf, BytesIO(program), fontkey, "")  # type: ignore[arg-type]  # a stream
+            parsed.ttfont.recalcBBoxes = False
+            _mark_cut(parsed.ttfont, program)
+            if parsed.color_font is not None or parsed.is_cff:
+                raise ValueError("in-memory fonts must be TrueType outlines without colour glyphs")
+            parsed.ttfont.close = lambda: None  # shared between documents: fpdf2 must not close it
+            with self._lock:
+                self._items[program] = parsed
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+        ttf = copy.copy(parsed)
+        ttf.i = len(pdf.fonts) + 1
+        ttf.fontkey = fontkey
+        ttf.biggest_size_pt = 0
+        ttf.missing_glyphs = []
+        ttf.desc = copy.copy(parsed.desc)
+        ttf.subset = SubsetMap(ttf)
+        return ttf
+
+
+# The two faces of each layout variant, and the body fonts of a few recent members.
+_parsed = _ParsedFonts(size=8)
 
 
 _CUT = "_ecert_cut_font"

@@ -111,3 +111,13 @@ def test_the_replayed_frame_is_the_frame_drawn(photo: bytes, monkeypatch: pytest
     monkeypatch.setattr(render, "_drawn", {})
     monkeypatch.setattr(render, "_replay", lambda pdf, draw: draw(pdf))
     assert _certificates(photo) == replayed
+
+
+def test_fonts_parsed_once_give_the_documents_fonts_parsed_each_time(photo: bytes,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.cert import fpdf_compat
+
+    _certificates(photo)
+    shared = _certificates(photo)  # every face parsed already: all copies
+    monkeypatch.setattr(fpdf_compat, "_parsed", fpdf_compat._ParsedFonts(size=0))  # parse every time
+    assert _certificates(photo) == shared
