@@ -42,6 +42,31 @@ def qr_rects(url: str) -> tuple[int, tuple[tuple[int, int, int, int], ...]]:
     matrix = qr_matrix(url)
     open_runs: dict[tuple[int, int], list[int]] = {}  # (column, width) -> [first row, last row]
     rects: list[tuple[int, int, int, int]] = []
+    for y, start, width in _dark_runs(matrix):
+        key = (start, width)
+        run = open_runs.get(key)
+        if run is not None and run[1] == y - 1:
+            run[1] = y
+        else:
+            if run is not None:
+                rects.append((run[0], start, width, run[1] - run[0] + 1))
+            open_runs[key] = [y, y]
+    rects += [(first, col, w, last - first + 1) for (col, w), (first, last) in open_runs.items()]
+    rects.sort()
+    return len(matrix), tuple(rects)
+
+
+def _dark_runs(matrix: tuple[bytearray, ...]) -> list[tuple[int, int, int]]:
+    """(row, first column, width) of every horizontal run of dark modules, row by row, left to right."""
+    if np is not None:  # ~10× faster than walking ~1,400 modules one by one
+        size = len(matrix)
+        edges = np.zeros((size, size + 2), dtype=np.int8)
+        edges[:, 1:-1] = np.frombuffer(b"".join(matrix), dtype=np.uint8).reshape(size, size) != 0
+        steps = np.diff(edges, axis=1)
+        rows, starts = np.nonzero(steps == 1)
+        _, ends = np.nonzero(steps == -1)  # row-major order: the n-th end closes the n-th start
+        return list(zip(rows.tolist(), starts.tolist(), (ends - starts).tolist()))
+    runs = []
     for y, row in enumerate(matrix):
         x, width = 0, len(row)
         while x < width:
@@ -51,17 +76,8 @@ def qr_rects(url: str) -> tuple[int, tuple[tuple[int, int, int, int], ...]]:
             start = x
             while x < width and row[x]:
                 x += 1
-            key = (start, x - start)
-            run = open_runs.get(key)
-            if run is not None and run[1] == y - 1:
-                run[1] = y
-            else:
-                if run is not None:
-                    rects.append((run[0], start, x - start, run[1] - run[0] + 1))
-                open_runs[key] = [y, y]
-    rects += [(first, col, w, last - first + 1) for (col, w), (first, last) in open_runs.items()]
-    rects.sort()
-    return len(matrix), tuple(rects)
+            runs.append((y, start, x - start))
+    return runs
 
 
 def qr_matrix(url: str) -> tuple[bytearray, ...]:
