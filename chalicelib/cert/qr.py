@@ -9,10 +9,13 @@ Speed: every certificate has its own URL, so nothing here can be cached across m
 chooses the data mask by building and scoring all eight candidates module by module in Python,
 which was the largest single cost of a render (~15 ms). `_best_mask` makes the same choice with
 the same penalty rules (ISO/IEC 18004 7.8.3, as segno scores them, including its N3 quirks) on
-numpy arrays; segno then encodes with that mask, so the symbol is exactly the one segno would
-have chosen (tests compare both over many URLs). numpy is not a runtime dependency of every
-function (it comes with the face layer where that is attached): without it, segno chooses. The rectangles go to the page as one block of
-the operators `FPDF.rect` writes, without its per-call overhead.
+numpy arrays. segno's codeword placement and masking walk the matrix module by module too: we
+take segno's own message (data and error correction bits, `_message`) and place it with one
+numpy scatter along the placement order, computed once per symbol size; the symbol is exactly
+the one segno makes (tests compare both over many URLs). numpy is not a runtime dependency of
+every function (it comes with the face layer where that is attached): without it, segno makes
+the symbol. Dark runs are found with numpy as well, and the rectangles go to the page as one
+block of the operators `FPDF.rect` writes, without its per-call overhead.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 
 import segno
 from fpdf import FPDF
+from segno import consts as _consts
 from segno import encoder as _enc
 
 try:
@@ -84,26 +88,44 @@ def qr_matrix(url: str) -> tuple[bytearray, ...]:
     """The QR symbol of `url` as segno makes it (`segno.make(url, error="m", micro=False)`)."""
     if np is None:
         return tuple(segno.make(url, error="m", micro=False).matrix)
-    probe = segno.make(url, error="m", micro=False, mask=0)
-    size = len(probe.matrix)
-    final = np.frombuffer(b"".join(probe.matrix), dtype=np.uint8).reshape(size, size).copy()
-    best = _best_mask(final)
-    if best == 0:
-        return tuple(probe.matrix)
-    # Swap mask 0 for the best one on the data modules, then write that mask's format bits:
-    # what segno does when asked for `mask=best`, without encoding the URL a second time.
-    data, _, patterns = _regions(size)
-    final[data] ^= (patterns[0] ^ patterns[best])[data]
+    version, error, bits = _message(url)
+    size = _enc.calc_matrix_size(version)
+    data, fixed, patterns, order = _regions(size)
+    # Codeword placement (ISO/IEC 18004 7.7.3) as one scatter along segno's placement order.
+    flat = fixed.ravel().copy()
+    flat[order[: len(bits)]] = np.frombuffer(bytes(bits), dtype=np.uint8)
+    unmasked = flat.reshape(size, size)
+    best = _best_mask(unmasked)
+    final = np.where(data, unmasked ^ patterns[best], unmasked)
     rows = tuple(bytearray(row.tobytes()) for row in final)
-    _enc.add_format_info(rows, probe._version, probe._error, best)
+    _enc.add_format_info(rows, version, error, best)
+    _enc.add_version_info(rows, version)
     return rows
 
 
+def _message(url: str) -> tuple[int, int, bytearray]:
+    """(version, error level, final message bits) of `url`, by segno's own steps up to codeword
+    placement (`segno.encoder.encode` / `_encode` for a QR code, error level M boosted)."""
+    segments = _enc.prepare_data(url, None, None)
+    error = _enc.normalize_errorlevel("m")
+    version = _enc.find_version(segments, error, eci=False, micro=False)
+    error = _enc.boost_error_level(version, error, segments, False)
+    buff = _enc.Buffer()
+    ver_range = _enc.version_range(version)
+    for segment in segments:
+        _enc.write_segment(buff, segment, None, ver_range, False)
+    capacity: int = _consts.SYMBOL_CAPACITY[version][error]  # type: ignore[index]
+    _enc.write_terminator(buff, capacity, None, len(buff))
+    _enc.write_padding_bits(buff, version, len(buff))
+    _enc.write_pad_codewords(buff, version, capacity, len(buff))
+    return version, error, _enc.make_final_message(version, error, buff).getbits()
+
+
 @lru_cache(maxsize=8)
-def _regions(size: int) -> tuple[Any, Any, tuple[Any, ...]]:
+def _regions(size: int) -> tuple[Any, Any, tuple[Any, ...], Any]:
     """For a symbol of `size` modules: where data is (the masked region), what the other modules
-    hold while segno scores the masks (finders, timing, reserved format/version areas: no format
-    bits yet), and the eight mask patterns."""
+    hold before masking (finders, timing, reserved format/version areas: no format bits yet),
+    the eight mask patterns, and the data modules' flat indices in codeword placement order."""
     before = _enc.make_matrix(size, size)
     _enc.add_finder_patterns(before, size, size)
     _enc.add_alignment_patterns(before, size, size)
@@ -113,14 +135,30 @@ def _regions(size: int) -> tuple[Any, Any, tuple[Any, ...]]:
     fixed = np.array([list(row) for row in before], dtype=np.uint8)
     i, j = np.indices((size, size))
     patterns = tuple(np.asarray(fn(i, j), dtype=bool) & data for fn in _enc.get_data_mask_functions(False))
-    return data, fixed, patterns
+    return data, fixed, patterns, np.array(_placement(before), dtype=np.intp)
 
 
-def _best_mask(final0: Any) -> int:
-    """The mask segno's `find_and_apply_best_mask` picks, from the symbol made with mask 0."""
-    size = final0.shape[0]
-    data, fixed, patterns = _regions(size)
-    unmasked = np.where(data, final0 ^ patterns[0], fixed)
+def _placement(matrix: Any) -> list[int]:
+    """Flat indices of the free modules in the order segno's `add_codewords` fills them: two-module
+    columns from the right, alternately upwards and downwards, skipping the timing column."""
+    size = len(matrix)
+    order = []
+    for right in range(size - 1, 0, -2):
+        if right <= 6:
+            right -= 1
+        for vertical in range(size):
+            for z in range(2):
+                j = right - z
+                upwards = ((right & 2) == 0) ^ (j < 6)
+                i = (size - 1 - vertical) if upwards else vertical
+                if matrix[i][j] == 0x2:
+                    order.append(i * size + j)
+    return order
+
+
+def _best_mask(unmasked: Any) -> int:
+    """The mask segno's `find_and_apply_best_mask` picks for the symbol before masking."""
+    _, _, patterns, _ = _regions(unmasked.shape[0])
     scores = [_penalty(unmasked ^ pattern) for pattern in patterns]
     return int(np.argmin(scores))  # the first of equal scores, as segno's strict comparison
 
