@@ -17,7 +17,16 @@ for our fonts, which hold exactly the glyphs the document prints already, that i
 of a certificate's rendering time spent to reproduce the same glyphs. Fonts registered here are
 marked as cut already: fpdf2's subsetting step leaves them alone and the font program it embeds
 is the one we built (same glyph order, so fpdf2's glyph-id mapping read from it stays right).
-Every other font (`FPDF.add_font`) goes through fontTools as before.
+Every other font (`FPDF.add_font`) goes through fontTools as before. fpdf2's writing of the
+font objects then builds a 128 KB glyph map as 131,072 one-character strings and compresses
+every stream again; for fonts made of cut fonts only, `_add_cut_font` writes the same objects
+(byte for byte) from bytes, and compresses an unchanged stream (the headline face) once.
+
+Parsing. Even a small font costs fpdf2 ~1.5 ms to read through fontTools. A program seen before
+(the headline face: the same on every certificate of a layout) is parsed once and copied into
+each document (`_ParsedFonts`); a new subset of a face already parsed (the body face, cut per
+member) is derived from that parse and the subset's own character map and widths
+(`register_subset`), which is everything fpdf2 reads from it that differs between subsets.
 
 Images. fpdf2 decodes, splits (colour / alpha) and deflates every image for every document;
 for an association's seal, the same PNG on every certificate, that is the largest single cost.
@@ -36,10 +45,10 @@ import copy
 import hashlib
 import threading
 import zlib
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from io import BytesIO
 from types import SimpleNamespace
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Sequence
 
 import fpdf.output
 from fontTools import subset as ftsubset
@@ -54,13 +63,54 @@ from fpdf.syntax import Name, PDFArray, PDFContentStream, PDFObject
 
 def register_font(pdf: FPDF, family: str, font: bytes) -> None:
     """Make the TrueType font `font` available to `pdf.set_font(family)` (regular style)."""
+    fontkey = _check_new_font(pdf, family)
+    pdf.fonts[fontkey] = _parsed.font(pdf, fontkey, font)
+
+
+def register_subset(pdf: FPDF, family: str, face: object, font: bytes,
+                    glyphs: Sequence[tuple[int, int, int]]) -> None:
+    """`register_font` for `font`, a subset of the font `face` (any hashable naming it) holding
+    exactly `glyphs`: (code point, glyph id, advance in font units) in code point order.
+
+    All subsets of one face share everything fpdf2 reads from a font but the character maps and
+    widths; those we have (`glyphs`), so after the first subset of a face fontTools need not
+    parse the others (`_ParsedFonts.derive`).
+    """
+    fontkey = _check_new_font(pdf, family)
+    pdf.fonts[fontkey] = _parsed.subset(pdf, fontkey, face, font, glyphs)
+
+
+def _check_new_font(pdf: FPDF, family: str) -> str:
     if pdf.text_shaping:
         # shaping goes through HarfBuzz, which loads the font from `ttffile` as a path
         raise ValueError("in-memory fonts do not support fpdf2 text shaping")
     fontkey = family.lower()
     if fontkey in pdf.fonts:
         raise ValueError(f"font {family!r} already registered")
-    pdf.fonts[fontkey] = _parsed.font(pdf, fontkey, font)
+    return fontkey
+
+
+class _CutProgram:
+    """What fpdf2 reads from a derived font's `ttfont` after construction: the glyph ids by name,
+    the program to embed (as for every cut font), and that it has no CFF outlines."""
+
+    recalcBBoxes = False
+
+    def __init__(self, program: bytes, glyph_order: list[str]) -> None:
+        setattr(self, _CUT, program)
+        self._ids = {name: gid for gid, name in enumerate(glyph_order)}
+
+    def getGlyphID(self, name: str) -> int:  # noqa: N802 - fontTools' name
+        return self._ids[name]
+
+    def save(self, file: BinaryIO, *args: Any, **kwargs: Any) -> None:
+        file.write(getattr(self, _CUT))
+
+    def close(self) -> None:
+        pass
+
+    def __contains__(self, tag: str) -> bool:
+        return False
 
 
 class _ParsedFonts:
@@ -77,6 +127,7 @@ class _ParsedFonts:
     def __init__(self, size: int) -> None:
         self._size = size
         self._items: OrderedDict[bytes, TTFFont] = OrderedDict()
+        self._faces: dict[object, TTFFont] = {}  # a parsed subset of each face, for `derive`
         self._lock = threading.Lock()
 
     def font(self, pdf: FPDF, fontkey: str, program: bytes) -> TTFFont:
@@ -95,6 +146,43 @@ class _ParsedFonts:
                 self._items[program] = parsed
                 while len(self._items) > self._size:
                     self._items.popitem(last=False)
+        return self._copy(pdf, fontkey, parsed)
+
+    def subset(self, pdf: FPDF, fontkey: str, face: object, program: bytes,
+               glyphs: Sequence[tuple[int, int, int]]) -> TTFFont:
+        """The font of `program`, a subset of `face` holding `glyphs` (see `register_subset`)."""
+        with self._lock:
+            known = program in self._items
+            model = self._faces.get(face)
+        gids = [gid for _, gid, _ in glyphs]
+        if known or model is None or len(set(gids)) != len(gids):
+            ttf = self.font(pdf, fontkey, program)  # two characters on one glyph: fontTools names it
+            with self._lock:
+                self._faces.setdefault(face, ttf)
+            return ttf
+        return self.derive(pdf, fontkey, model, program, glyphs)
+
+    @staticmethod
+    def derive(pdf: FPDF, fontkey: str, model: TTFFont, program: bytes,
+               glyphs: Sequence[tuple[int, int, int]]) -> TTFFont:
+        """What fpdf2 would read from `program`, from a parsed subset `model` of the same face:
+        the same face-wide fields (name, metrics, descriptor), the character maps and widths
+        from `glyphs`, the glyph names fontTools gives a font without glyph names (post format
+        3): the Adobe Glyph List name or uniXXXX of the glyph's character."""
+        names = {gid: TTFont._makeGlyphName(cp) for cp, gid, _ in glyphs}
+        ttf = _ParsedFonts._copy(pdf, fontkey, model)
+        ttf.cmap = {cp: names[gid] for cp, gid, _ in glyphs}
+        ttf.glyph_ids = {cp: gid for cp, gid, _ in glyphs}
+        ttf.cw = defaultdict(model.cw.default_factory)  # type: ignore[attr-defined]  # fpdf2 makes a defaultdict
+        for cp, _, advance in glyphs:
+            ttf.cw[cp] = round(model.scale * (0 if advance == 65535 else advance) + 0.001)  # as fpdf2 rounds
+        ttf.ttfont = _CutProgram(program, [".notdef"] + [names[gid] for gid in sorted(names)])
+        ttf.subset = SubsetMap(ttf)
+        return ttf
+
+    @staticmethod
+    def _copy(pdf: FPDF, fontkey: str, parsed: TTFFont) -> TTFFont:
+        """A per-document copy of `parsed`: shared parse, its own number, subset and descriptor."""
         ttf = copy.copy(parsed)
         ttf.i = len(pdf.fonts) + 1
         ttf.fontkey = fontkey

@@ -37,7 +37,7 @@ from fpdf.graphics_state import GraphicsState
 
 from chalicelib.cert import wording
 from chalicelib.cert.fontpack import FontPack, GlyphMissing, body_font, display_font
-from chalicelib.cert.fpdf_compat import missing_glyphs, preload_image, register_font
+from chalicelib.cert.fpdf_compat import missing_glyphs, preload_image, register_subset
 from chalicelib.cert.qr import draw_qr
 from chalicelib.cert.seal import SEAL_MM, sample_seal
 from chalicelib.errors import AppError
@@ -126,14 +126,15 @@ def subset_fonts(pdf: FPDF, body_text: str, display_text: str) -> None:
 
 
 @lru_cache(maxsize=32)  # repeat renders of one member; ~0.4 ms to rebuild otherwise
-def _subset_bytes(pack: FontPack, chars: frozenset[str]) -> bytes:
-    return pack.subset(chars)
+def _subset_bytes(pack: FontPack, chars: frozenset[str]) -> tuple[bytes, tuple[tuple[int, int, int], ...]]:
+    return pack.subset(chars), tuple(pack.subset_glyphs(chars))
 
 
 def _register_subset(pdf: FPDF, family: str, pack: FontPack, text: str) -> None:
     chars = frozenset(text)
     pack.check(text)
-    register_font(pdf, family, _subset_bytes(pack, chars))
+    program, glyphs = _subset_bytes(pack, chars)
+    register_subset(pdf, family, pack.path, program, glyphs)
 
 
 def render_certificate(

@@ -115,9 +115,32 @@ def test_the_replayed_frame_is_the_frame_drawn(photo: bytes, monkeypatch: pytest
 
 def test_fonts_parsed_once_give_the_documents_fonts_parsed_each_time(photo: bytes,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.cert import fpdf_compat
+    from chalicelib.cert import fpdf_compat, render
 
     _certificates(photo)
-    shared = _certificates(photo)  # every face parsed already: all copies
+    shared = _certificates(photo)  # every face parsed already: copies, and subsets derived
     monkeypatch.setattr(fpdf_compat, "_parsed", fpdf_compat._ParsedFonts(size=0))  # parse every time
+    monkeypatch.setattr(render, "register_subset",
+                        lambda pdf, family, face, font, glyphs: fpdf_compat.register_font(pdf, family, font))
     assert _certificates(photo) == shared
+
+
+@pytest.mark.parametrize("text", ["张喆 110000123456", "欧阳玥祎（Smith, J.）2024年3月1日", "a", "。，；"])
+def test_a_derived_subset_reads_as_fontTools_reads_it(text: str) -> None:
+    from fpdf.fonts import TTFFont
+
+    from chalicelib.cert.fpdf_compat import _ParsedFonts
+
+    pack = body_font()
+    model = TTFFont(FPDF(), BytesIO(pack.subset("中国注册会计师协会")), "m", "")  # type: ignore[arg-type]
+    program = pack.subset(text)
+    parsed = TTFFont(FPDF(), BytesIO(program), "body", "")  # type: ignore[arg-type]
+    derived = _ParsedFonts.derive(FPDF(), "body", model, program, pack.subset_glyphs(text))
+    assert derived.cmap == parsed.cmap and list(derived.cmap) == list(parsed.cmap)
+    assert derived.glyph_ids == parsed.glyph_ids
+    assert dict(derived.cw) == dict(parsed.cw) and derived.cw[0xFFFF] == parsed.cw[0xFFFF]
+    assert vars(derived.desc) == vars(parsed.desc)
+    for name in ("name", "scale", "up", "ut", "sp", "ss", "is_cff", "is_symbol", "color_font"):
+        assert getattr(derived, name) == getattr(parsed, name), name
+    for glyph_name in parsed.cmap.values():
+        assert derived.ttfont.getGlyphID(glyph_name) == parsed.ttfont.getGlyphID(glyph_name)
