@@ -157,60 +157,71 @@ def _placement(matrix: Any) -> list[int]:
 
 
 def _best_mask(unmasked: Any) -> int:
-    """The mask segno's `find_and_apply_best_mask` picks for the symbol before masking."""
-    _, _, patterns, _ = _regions(unmasked.shape[0])
-    scores = [_penalty(unmasked ^ pattern) for pattern in patterns]
+    """The mask segno's `find_and_apply_best_mask` picks for the symbol before masking: the eight
+    candidates are scored together, as one stack of matrices."""
+    size = unmasked.shape[0]
+    stack = unmasked[None] ^ _stacked(size)
+    columns = stack.transpose(0, 2, 1)
+    n1 = _runs_scores(stack) + _runs_scores(columns)
+    top = stack[:, :-1, :-1]
+    n2 = 3 * np.count_nonzero((top == stack[:, 1:, :-1]) & (top == stack[:, :-1, 1:]) & (top == stack[:, 1:, 1:]),
+                              axis=(1, 2))
+    n3 = _n3_scores(np.concatenate((stack, columns), axis=1))
+    scores = []
+    for mask in range(stack.shape[0]):
+        percent = float(int(stack[mask].sum())) / (size ** 2)
+        n4 = 10 * int(abs(percent * 100 - 50) / 5)
+        scores.append(int(n1[mask]) + int(n2[mask]) + n3[mask] + n4)
     return int(np.argmin(scores))  # the first of equal scores, as segno's strict comparison
 
 
-def _penalty(m: Any) -> int:
-    size = m.shape[0]
-    n1 = _runs_score(m) + _runs_score(m.T)
-    top = m[:-1, :-1]
-    n2 = 3 * int(np.count_nonzero((top == m[1:, :-1]) & (top == m[:-1, 1:]) & (top == m[1:, 1:])))
-    n3 = _n3(np.concatenate((m, m.T)))
-    percent = float(int(m.sum())) / (size ** 2)
-    n4 = 10 * int(abs(percent * 100 - 50) / 5)
-    return n1 + n2 + n3 + n4
+@lru_cache(maxsize=8)
+def _stacked(size: int) -> Any:
+    """The eight mask patterns of a `size` symbol as one (8, size, size) array of 0/1."""
+    return np.stack(_regions(size)[2]).astype(np.uint8)
 
 
-def _runs_score(m: Any) -> int:
-    """N1 along rows: each run of ≥ 5 equal modules scores its length − 2."""
-    size = m.shape[1]
-    change = np.ones((m.shape[0], size + 1), dtype=bool)
-    change[:, 1:-1] = m[:, 1:] != m[:, :-1]
+def _runs_scores(stack: Any) -> Any:
+    """N1 along the rows of each matrix: each run of ≥ 5 equal modules scores its length − 2."""
+    count, rows, size = stack.shape
+    lines = stack.reshape(count * rows, size)
+    change = np.ones((lines.shape[0], size + 1), dtype=bool)
+    change[:, 1:-1] = lines[:, 1:] != lines[:, :-1]
     starts = np.flatnonzero(change.ravel())
     runs = np.diff(starts)
-    runs = runs[(starts[:-1] % (size + 1)) != size]  # drop the gaps between rows
-    long = runs[runs >= 5]
-    return int(long.sum() - 2 * long.size)
+    inside = (starts[:-1] % (size + 1)) != size  # drop the gaps between rows
+    runs, line = runs[inside], starts[:-1][inside] // (size + 1)
+    score = np.where(runs >= 5, runs - 2, 0)
+    return np.bincount(line, weights=score, minlength=count * rows).reshape(count, rows).sum(axis=1).astype(np.int64)
 
 
 _N3 = 0b1011101  # dark light dark dark dark light dark, as a 7-bit number
 
 
-def _n3(lines: Any) -> int:
-    """N3 over rows (and columns, stacked below them), exactly as segno counts it: 40 per
-    1:1:3:1:1 pattern at an edge or with four light modules on one side; after a counted pattern
-    the search resumes behind it, after an uncounted one at its fourth module."""
-    size = lines.shape[1]
-    codes = np.zeros((lines.shape[0], size - 6), dtype=np.int16)
+def _n3_scores(stack: Any) -> list[int]:
+    """N3 over the rows (and columns, stacked below them) of each matrix, exactly as segno counts
+    it: 40 per 1:1:3:1:1 pattern at an edge or with four light modules on one side; after a
+    counted pattern the search resumes behind it, after an uncounted one at its fourth module."""
+    count, rows, size = stack.shape
+    codes = np.zeros((count, rows, size - 6), dtype=np.int16)
     for k in range(7):
-        codes |= lines[:, k:size - 6 + k].astype(np.int16) << (6 - k)
-    raw = lines.tobytes()
-    count, line, resume = 0, -1, 0
-    for r, idx in np.argwhere(codes == _N3).tolist():
-        if r != line:
-            line, resume = r, 0
+        codes |= stack[:, :, k:size - 6 + k].astype(np.int16) << (6 - k)
+    raw = stack.tobytes()
+    scores = [0] * count
+    line, resume = (-1, -1), 0
+    for mask, r, idx in np.argwhere(codes == _N3).tolist():
+        if (mask, r) != line:
+            line, resume = (mask, r), 0
         if idx < resume:
             continue
-        seq = raw[r * size:(r + 1) * size]
+        at = (mask * rows + r) * size
+        seq = raw[at:at + size]
         if idx in (0, size - 7) or not any(seq[max(idx - 4, 0):idx]) or not any(seq[idx + 7:idx + 11]):
-            count += 40
+            scores[mask] += 40
             resume = idx + 7
         else:
             resume = idx + 4
-    return count
+    return scores
 
 
 def draw_qr(pdf: FPDF, url: str, x: float, y: float, size: float,
