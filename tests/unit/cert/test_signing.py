@@ -99,3 +99,33 @@ def test_poppler_reports_the_signature_valid_over_the_whole_document(signed: byt
     report = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=True).stdout
     assert "Signature Validation: Signature is Valid." in report
     assert "Total document signed" in report
+
+
+def test_our_certificates_are_signed_without_pyhanko_rewriting_them(certificate: bytes, signed: bytes) -> None:
+    from datetime import datetime, timezone
+
+    from chalicelib.cert import incremental
+
+    assert incremental.prepare(certificate, field_name=SIGNATURE_FIELD, reason="r", location="",
+                               signed_at=datetime.now(timezone.utc), reserved=64) is not None
+    assert b"/Producer (pyHanko" not in signed  # pyHanko's writer would have updated the info
+
+
+def test_a_pdf_of_another_shape_is_signed_by_pyhanko_and_validates(pair: tuple[str, str]) -> None:
+    from datetime import datetime, timezone
+
+    from fpdf import FPDF
+
+    from chalicelib.cert import incremental
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(40, 10, "link", link="https://example.com")  # a page with annotations already
+    other = bytes(pdf.output())
+    assert incremental.prepare(other, field_name=SIGNATURE_FIELD, reason="r", location="",
+                               signed_at=datetime.now(timezone.utc), reserved=64) is None
+    signed_other = sign_pdf(other, *pair)
+    assert b"/Producer (pyHanko" in signed_other
+    _, status = _status(signed_other, pair[1])
+    assert status.intact and status.valid and status.trusted and status.docmdp_ok
