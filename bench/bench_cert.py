@@ -281,7 +281,7 @@ def _bulk_worker(worker: int, per_run: int, runs: int, key_pem: str, cert_pem: s
         _MotoCpu.install()
         for run in range(runs):
             chunk = numbers[warm + run * per_run: warm + (run + 1) * per_run]
-            start.wait()  # type: ignore[attr-defined]
+            start.wait(timeout=600)  # type: ignore[attr-defined]
             t0, c0, m0 = time.perf_counter(), time.process_time(), _MotoCpu.spent
             outcome = kinds.bulk_chunk(d, job, staff, chunk)
             wall, cpu, moto = time.perf_counter() - t0, time.process_time() - c0, _MotoCpu.spent - m0
@@ -309,10 +309,21 @@ def measure_bulk(workers: int = BULK_WORKERS, per_run: int = BULK_PER_RUN,
              for w in range(workers)]
     for proc in procs:
         proc.start()
+    import queue
+
     rounds: dict[int, list[tuple[float, float, float, int]]] = {}
-    for _ in range(workers * runs):
-        run, _worker, wall, cpu, moto, failed = results.get(timeout=600)
+    received = 0
+    while received < workers * runs:
+        try:
+            run, _worker, wall, cpu, moto, failed = results.get(timeout=5)
+        except queue.Empty:
+            if any(proc.exitcode not in (None, 0) for proc in procs):  # a worker died: stop waiting
+                for proc in procs:
+                    proc.kill()
+                raise RuntimeError("a bulk worker failed") from None
+            continue
         rounds.setdefault(run, []).append((wall, cpu, moto, failed))
+        received += 1
     for proc in procs:
         proc.join(timeout=60)
     if any(proc.exitcode != 0 for proc in procs):
