@@ -166,17 +166,12 @@ class FontPack:
 
     # -- per-document subsets ---------------------------------------------------------------
 
-    def subset(self, chars: Iterable[str]) -> bytes:
-        """A complete TrueType font holding .notdef and the glyphs of `chars`.
-
-        Raises `GlyphMissing` for characters the font lacks. The result depends only on the set
-        of characters, so documents with the same text get byte-identical fonts.
-        """
+    def _plan(self, chars: Iterable[str]) -> tuple[list[int], list[tuple[int, int]]]:
+        """(bundled glyph id per subset glyph id, (code point, subset glyph id) in code point order)."""
         wanted = sorted({ord(c) for c in chars} | {0x20})
         absent = [chr(cp) for cp in wanted if cp not in self.cmap]
         if absent:
             raise GlyphMissing(absent, font=self.path.name)
-
         glyph_ids = [0]  # new glyph id -> glyph id in the bundled font
         new_id: dict[int, int] = {}
         char_map: list[tuple[int, int]] = []
@@ -186,6 +181,21 @@ class FontPack:
                 new_id[old] = len(glyph_ids)
                 glyph_ids.append(old)
             char_map.append((cp, new_id[old]))
+        return glyph_ids, char_map
+
+    def subset_glyphs(self, chars: Iterable[str]) -> list[tuple[int, int, int]]:
+        """(code point, glyph id, advance in font units) of every character `subset(chars)` maps,
+        in code point order: what a PDF writer reads from that font's cmap and hmtx."""
+        glyph_ids, char_map = self._plan(chars)
+        return [(cp, gid, self._advances[glyph_ids[gid]]) for cp, gid in char_map]
+
+    def subset(self, chars: Iterable[str]) -> bytes:
+        """A complete TrueType font holding .notdef and the glyphs of `chars`.
+
+        Raises `GlyphMissing` for characters the font lacks. The result depends only on the set
+        of characters, so documents with the same text get byte-identical fonts.
+        """
+        glyph_ids, char_map = self._plan(chars)
 
         glyf = bytearray()
         loca = array("I", [0])

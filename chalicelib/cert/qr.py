@@ -9,10 +9,13 @@ Speed: every certificate has its own URL, so nothing here can be cached across m
 chooses the data mask by building and scoring all eight candidates module by module in Python,
 which was the largest single cost of a render (~15 ms). `_best_mask` makes the same choice with
 the same penalty rules (ISO/IEC 18004 7.8.3, as segno scores them, including its N3 quirks) on
-numpy arrays; segno then encodes with that mask, so the symbol is exactly the one segno would
-have chosen (tests compare both over many URLs). numpy is not a runtime dependency of every
-function (it comes with the face layer where that is attached): without it, segno chooses. The rectangles go to the page as one block of
-the operators `FPDF.rect` writes, without its per-call overhead.
+numpy arrays. segno's codeword placement and masking walk the matrix module by module too: we
+take segno's own message (data and error correction bits, `_message`) and place it with one
+numpy scatter along the placement order, computed once per symbol size; the symbol is exactly
+the one segno makes (tests compare both over many URLs). numpy is not a runtime dependency of
+every function (it comes with the face layer where that is attached): without it, segno makes
+the symbol. Dark runs are found with numpy as well, and the rectangles go to the page as one
+block of the operators `FPDF.rect` writes, without its per-call overhead.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 
 import segno
 from fpdf import FPDF
+from segno import consts as _consts
 from segno import encoder as _enc
 
 try:
@@ -42,6 +46,31 @@ def qr_rects(url: str) -> tuple[int, tuple[tuple[int, int, int, int], ...]]:
     matrix = qr_matrix(url)
     open_runs: dict[tuple[int, int], list[int]] = {}  # (column, width) -> [first row, last row]
     rects: list[tuple[int, int, int, int]] = []
+    for y, start, width in _dark_runs(matrix):
+        key = (start, width)
+        run = open_runs.get(key)
+        if run is not None and run[1] == y - 1:
+            run[1] = y
+        else:
+            if run is not None:
+                rects.append((run[0], start, width, run[1] - run[0] + 1))
+            open_runs[key] = [y, y]
+    rects += [(first, col, w, last - first + 1) for (col, w), (first, last) in open_runs.items()]
+    rects.sort()
+    return len(matrix), tuple(rects)
+
+
+def _dark_runs(matrix: tuple[bytearray, ...]) -> list[tuple[int, int, int]]:
+    """(row, first column, width) of every horizontal run of dark modules, row by row, left to right."""
+    if np is not None:  # ~10× faster than walking ~1,400 modules one by one
+        size = len(matrix)
+        edges = np.zeros((size, size + 2), dtype=np.int8)
+        edges[:, 1:-1] = np.frombuffer(b"".join(matrix), dtype=np.uint8).reshape(size, size) != 0
+        steps = np.diff(edges, axis=1)
+        rows, starts = np.nonzero(steps == 1)
+        _, ends = np.nonzero(steps == -1)  # row-major order: the n-th end closes the n-th start
+        return list(zip(rows.tolist(), starts.tolist(), (ends - starts).tolist()))
+    runs = []
     for y, row in enumerate(matrix):
         x, width = 0, len(row)
         while x < width:
@@ -51,43 +80,52 @@ def qr_rects(url: str) -> tuple[int, tuple[tuple[int, int, int, int], ...]]:
             start = x
             while x < width and row[x]:
                 x += 1
-            key = (start, x - start)
-            run = open_runs.get(key)
-            if run is not None and run[1] == y - 1:
-                run[1] = y
-            else:
-                if run is not None:
-                    rects.append((run[0], start, x - start, run[1] - run[0] + 1))
-                open_runs[key] = [y, y]
-    rects += [(first, col, w, last - first + 1) for (col, w), (first, last) in open_runs.items()]
-    rects.sort()
-    return len(matrix), tuple(rects)
+            runs.append((y, start, x - start))
+    return runs
 
 
 def qr_matrix(url: str) -> tuple[bytearray, ...]:
     """The QR symbol of `url` as segno makes it (`segno.make(url, error="m", micro=False)`)."""
     if np is None:
         return tuple(segno.make(url, error="m", micro=False).matrix)
-    probe = segno.make(url, error="m", micro=False, mask=0)
-    size = len(probe.matrix)
-    final = np.frombuffer(b"".join(probe.matrix), dtype=np.uint8).reshape(size, size).copy()
-    best = _best_mask(final)
-    if best == 0:
-        return tuple(probe.matrix)
-    # Swap mask 0 for the best one on the data modules, then write that mask's format bits:
-    # what segno does when asked for `mask=best`, without encoding the URL a second time.
-    data, _, patterns = _regions(size)
-    final[data] ^= (patterns[0] ^ patterns[best])[data]
+    version, error, bits = _message(url)
+    size = _enc.calc_matrix_size(version)
+    data, fixed, patterns, order = _regions(size)
+    # Codeword placement (ISO/IEC 18004 7.7.3) as one scatter along segno's placement order.
+    flat = fixed.ravel().copy()
+    flat[order[: len(bits)]] = np.frombuffer(bytes(bits), dtype=np.uint8)
+    unmasked = flat.reshape(size, size)
+    best = _best_mask(unmasked)
+    final = np.where(data, unmasked ^ patterns[best], unmasked)
     rows = tuple(bytearray(row.tobytes()) for row in final)
-    _enc.add_format_info(rows, probe._version, probe._error, best)
+    _enc.add_format_info(rows, version, error, best)
+    _enc.add_version_info(rows, version)
     return rows
 
 
+def _message(url: str) -> tuple[int, int, bytearray]:
+    """(version, error level, final message bits) of `url`, by segno's own steps up to codeword
+    placement (`segno.encoder.encode` / `_encode` for a QR code, error level M boosted)."""
+    segments = _enc.prepare_data(url, None, None)
+    error = _enc.normalize_errorlevel("m")
+    version = _enc.find_version(segments, error, eci=False, micro=False)
+    error = _enc.boost_error_level(version, error, segments, False)
+    buff = _enc.Buffer()
+    ver_range = _enc.version_range(version)
+    for segment in segments:
+        _enc.write_segment(buff, segment, None, ver_range, False)
+    capacity: int = _consts.SYMBOL_CAPACITY[version][error]  # type: ignore[index]
+    _enc.write_terminator(buff, capacity, None, len(buff))
+    _enc.write_padding_bits(buff, version, len(buff))
+    _enc.write_pad_codewords(buff, version, capacity, len(buff))
+    return version, error, _enc.make_final_message(version, error, buff).getbits()
+
+
 @lru_cache(maxsize=8)
-def _regions(size: int) -> tuple[Any, Any, tuple[Any, ...]]:
+def _regions(size: int) -> tuple[Any, Any, tuple[Any, ...], Any]:
     """For a symbol of `size` modules: where data is (the masked region), what the other modules
-    hold while segno scores the masks (finders, timing, reserved format/version areas: no format
-    bits yet), and the eight mask patterns."""
+    hold before masking (finders, timing, reserved format/version areas: no format bits yet),
+    the eight mask patterns, and the data modules' flat indices in codeword placement order."""
     before = _enc.make_matrix(size, size)
     _enc.add_finder_patterns(before, size, size)
     _enc.add_alignment_patterns(before, size, size)
@@ -97,66 +135,93 @@ def _regions(size: int) -> tuple[Any, Any, tuple[Any, ...]]:
     fixed = np.array([list(row) for row in before], dtype=np.uint8)
     i, j = np.indices((size, size))
     patterns = tuple(np.asarray(fn(i, j), dtype=bool) & data for fn in _enc.get_data_mask_functions(False))
-    return data, fixed, patterns
+    return data, fixed, patterns, np.array(_placement(before), dtype=np.intp)
 
 
-def _best_mask(final0: Any) -> int:
-    """The mask segno's `find_and_apply_best_mask` picks, from the symbol made with mask 0."""
-    size = final0.shape[0]
-    data, fixed, patterns = _regions(size)
-    unmasked = np.where(data, final0 ^ patterns[0], fixed)
-    scores = [_penalty(unmasked ^ pattern) for pattern in patterns]
+def _placement(matrix: Any) -> list[int]:
+    """Flat indices of the free modules in the order segno's `add_codewords` fills them: two-module
+    columns from the right, alternately upwards and downwards, skipping the timing column."""
+    size = len(matrix)
+    order = []
+    for right in range(size - 1, 0, -2):
+        if right <= 6:
+            right -= 1
+        for vertical in range(size):
+            for z in range(2):
+                j = right - z
+                upwards = ((right & 2) == 0) ^ (j < 6)
+                i = (size - 1 - vertical) if upwards else vertical
+                if matrix[i][j] == 0x2:
+                    order.append(i * size + j)
+    return order
+
+
+def _best_mask(unmasked: Any) -> int:
+    """The mask segno's `find_and_apply_best_mask` picks for the symbol before masking: the eight
+    candidates are scored together, as one stack of matrices."""
+    size = unmasked.shape[0]
+    stack = unmasked[None] ^ _stacked(size)
+    columns = stack.transpose(0, 2, 1)
+    n1 = _runs_scores(stack) + _runs_scores(columns)
+    top = stack[:, :-1, :-1]
+    n2 = 3 * np.count_nonzero((top == stack[:, 1:, :-1]) & (top == stack[:, :-1, 1:]) & (top == stack[:, 1:, 1:]),
+                              axis=(1, 2))
+    n3 = _n3_scores(np.concatenate((stack, columns), axis=1))
+    scores = []
+    for mask in range(stack.shape[0]):
+        percent = float(int(stack[mask].sum())) / (size ** 2)
+        n4 = 10 * int(abs(percent * 100 - 50) / 5)
+        scores.append(int(n1[mask]) + int(n2[mask]) + n3[mask] + n4)
     return int(np.argmin(scores))  # the first of equal scores, as segno's strict comparison
 
 
-def _penalty(m: Any) -> int:
-    size = m.shape[0]
-    n1 = _runs_score(m) + _runs_score(m.T)
-    top = m[:-1, :-1]
-    n2 = 3 * int(np.count_nonzero((top == m[1:, :-1]) & (top == m[:-1, 1:]) & (top == m[1:, 1:])))
-    n3 = _n3(np.concatenate((m, m.T)))
-    percent = float(int(m.sum())) / (size ** 2)
-    n4 = 10 * int(abs(percent * 100 - 50) / 5)
-    return n1 + n2 + n3 + n4
+@lru_cache(maxsize=8)
+def _stacked(size: int) -> Any:
+    """The eight mask patterns of a `size` symbol as one (8, size, size) array of 0/1."""
+    return np.stack(_regions(size)[2]).astype(np.uint8)
 
 
-def _runs_score(m: Any) -> int:
-    """N1 along rows: each run of ≥ 5 equal modules scores its length − 2."""
-    size = m.shape[1]
-    change = np.ones((m.shape[0], size + 1), dtype=bool)
-    change[:, 1:-1] = m[:, 1:] != m[:, :-1]
+def _runs_scores(stack: Any) -> Any:
+    """N1 along the rows of each matrix: each run of ≥ 5 equal modules scores its length − 2."""
+    count, rows, size = stack.shape
+    lines = stack.reshape(count * rows, size)
+    change = np.ones((lines.shape[0], size + 1), dtype=bool)
+    change[:, 1:-1] = lines[:, 1:] != lines[:, :-1]
     starts = np.flatnonzero(change.ravel())
     runs = np.diff(starts)
-    runs = runs[(starts[:-1] % (size + 1)) != size]  # drop the gaps between rows
-    long = runs[runs >= 5]
-    return int(long.sum() - 2 * long.size)
+    inside = (starts[:-1] % (size + 1)) != size  # drop the gaps between rows
+    runs, line = runs[inside], starts[:-1][inside] // (size + 1)
+    score = np.where(runs >= 5, runs - 2, 0)
+    return np.bincount(line, weights=score, minlength=count * rows).reshape(count, rows).sum(axis=1).astype(np.int64)
 
 
 _N3 = 0b1011101  # dark light dark dark dark light dark, as a 7-bit number
 
 
-def _n3(lines: Any) -> int:
-    """N3 over rows (and columns, stacked below them), exactly as segno counts it: 40 per
-    1:1:3:1:1 pattern at an edge or with four light modules on one side; after a counted pattern
-    the search resumes behind it, after an uncounted one at its fourth module."""
-    size = lines.shape[1]
-    codes = np.zeros((lines.shape[0], size - 6), dtype=np.int16)
+def _n3_scores(stack: Any) -> list[int]:
+    """N3 over the rows (and columns, stacked below them) of each matrix, exactly as segno counts
+    it: 40 per 1:1:3:1:1 pattern at an edge or with four light modules on one side; after a
+    counted pattern the search resumes behind it, after an uncounted one at its fourth module."""
+    count, rows, size = stack.shape
+    codes = np.zeros((count, rows, size - 6), dtype=np.int16)
     for k in range(7):
-        codes |= lines[:, k:size - 6 + k].astype(np.int16) << (6 - k)
-    raw = lines.tobytes()
-    count, line, resume = 0, -1, 0
-    for r, idx in np.argwhere(codes == _N3).tolist():
-        if r != line:
-            line, resume = r, 0
+        codes |= stack[:, :, k:size - 6 + k].astype(np.int16) << (6 - k)
+    raw = stack.tobytes()
+    scores = [0] * count
+    line, resume = (-1, -1), 0
+    for mask, r, idx in np.argwhere(codes == _N3).tolist():
+        if (mask, r) != line:
+            line, resume = (mask, r), 0
         if idx < resume:
             continue
-        seq = raw[r * size:(r + 1) * size]
+        at = (mask * rows + r) * size
+        seq = raw[at:at + size]
         if idx in (0, size - 7) or not any(seq[max(idx - 4, 0):idx]) or not any(seq[idx + 7:idx + 11]):
-            count += 40
+            scores[mask] += 40
             resume = idx + 7
         else:
             resume = idx + 4
-    return count
+    return scores
 
 
 def draw_qr(pdf: FPDF, url: str, x: float, y: float, size: float,

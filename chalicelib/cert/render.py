@@ -30,13 +30,14 @@ import re
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
-from typing import Protocol
+from typing import Callable, Protocol
 
 from fpdf import FPDF
+from fpdf.graphics_state import GraphicsState
 
 from chalicelib.cert import wording
 from chalicelib.cert.fontpack import FontPack, GlyphMissing, body_font, display_font
-from chalicelib.cert.fpdf_compat import missing_glyphs, preload_image, register_font
+from chalicelib.cert.fpdf_compat import missing_glyphs, preload_image, register_subset
 from chalicelib.cert.qr import draw_qr
 from chalicelib.cert.seal import SEAL_MM, sample_seal
 from chalicelib.errors import AppError
@@ -125,14 +126,15 @@ def subset_fonts(pdf: FPDF, body_text: str, display_text: str) -> None:
 
 
 @lru_cache(maxsize=32)  # repeat renders of one member; ~0.4 ms to rebuild otherwise
-def _subset_bytes(pack: FontPack, chars: frozenset[str]) -> bytes:
-    return pack.subset(chars)
+def _subset_bytes(pack: FontPack, chars: frozenset[str]) -> tuple[bytes, tuple[tuple[int, int, int], ...]]:
+    return pack.subset(chars), tuple(pack.subset_glyphs(chars))
 
 
 def _register_subset(pdf: FPDF, family: str, pack: FontPack, text: str) -> None:
     chars = frozenset(text)
     pack.check(text)
-    register_font(pdf, family, _subset_bytes(pack, chars))
+    program, glyphs = _subset_bytes(pack, chars)
+    register_subset(pdf, family, pack.path, program, glyphs)
 
 
 def render_certificate(
@@ -227,7 +229,7 @@ def _render(data: CertificateData, photo: bytes, issued_on: date, *, qr_url: str
     fonts(pdf, texts.body, texts.display)
     pdf.add_page()
 
-    _draw_frame(pdf)
+    _replay(pdf, _draw_frame)
     _draw_headline(pdf)
     _draw_photo(pdf, photo)
     _draw_fields(pdf, texts)
@@ -272,6 +274,44 @@ def _fit_size(pdf: FPDF, family: str, text: str, size: float, max_width: float, 
 
 FRAME = 10.0  # outer frame inset from the paper edge
 INNER = 15.0  # inner rule inset
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """What a fixed drawing did to a page: its operators, and the graphics state before and after."""
+
+    before: GraphicsState
+    ops: bytes
+    after: GraphicsState
+
+
+_drawn: dict[Callable[[FPDF], None], _Drawn] = {}
+
+
+def _replay(pdf: FPDF, draw: Callable[[FPDF], None]) -> None:
+    """`draw(pdf)` for a drawing that is the same on every certificate (no text, no images: those
+    register fonts and resources): the first time it runs, later its operators are copied.
+
+    The frame and its rosette are ~400 path operations, built through fpdf2's per-call
+    machinery (rotations, ellipses) for each certificate; copying the bytes takes microseconds.
+    The graphics state is part of the record: fpdf2 skips a colour or width already in effect,
+    so the copy is made only from the state it was recorded in, and leaves the state it left.
+    """
+    contents = pdf.pages[pdf.page].contents
+    if not isinstance(contents, bytearray):  # a page already output: nothing to draw on
+        draw(pdf)
+        return
+    before = pdf._get_current_graphics_state()
+    seen = _drawn.get(draw)
+    if seen is not None and seen.before == before and not pdf._is_current_graphics_state_nested():
+        contents.extend(seen.ops)
+        pdf._pop_local_stack()
+        pdf._push_local_stack(seen.after.copy())
+        return
+    start = len(contents)
+    draw(pdf)
+    if not pdf._is_current_graphics_state_nested():
+        _drawn[draw] = _Drawn(before, bytes(contents[start:]), pdf._get_current_graphics_state())
 
 
 def _draw_frame(pdf: FPDF) -> None:

@@ -81,3 +81,66 @@ def test_in_memory_font_is_embedded_as_built_and_file_fonts_still_subset() -> No
             continue
     assert program in streams  # fpdf2 did not re-subset the font we cut
     assert len(_page("file", text)) < 60_000  # fontTools still cuts the 9 MB file font down
+
+
+def _certificates(photo: bytes) -> list[bytes]:
+    from chalicelib.cert.render import render_certificate
+    from tests.unit.cert.conftest import ISSUED, member, url_for
+
+    cases = [member(), member(name="欧阳玥祎", member_no="110000654321", approval_doc_no="京注协(2016)第12号"),
+             member(member_category="境外会员", association_name="中国注册会计师协会")]
+    return [render_certificate(data, photo, ISSUED, qr_url=url_for(data)) for data in cases]
+
+
+def test_cut_fonts_are_written_byte_for_byte_as_fpdf2_writes_them(photo: bytes,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import fpdf.output
+
+    from chalicelib.cert import fpdf_compat
+
+    ours = _certificates(photo)
+    monkeypatch.setattr(fpdf.output.OutputProducer, "_add_fonts", fpdf_compat._fpdf_add_fonts)
+    assert _certificates(photo) == ours
+
+
+def test_the_replayed_frame_is_the_frame_drawn(photo: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.cert import render
+
+    replayed = _certificates(photo)  # the frame recorded by earlier renders, copied here
+    assert render._drawn
+    monkeypatch.setattr(render, "_drawn", {})
+    monkeypatch.setattr(render, "_replay", lambda pdf, draw: draw(pdf))
+    assert _certificates(photo) == replayed
+
+
+def test_fonts_parsed_once_give_the_documents_fonts_parsed_each_time(photo: bytes,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.cert import fpdf_compat, render
+
+    _certificates(photo)
+    shared = _certificates(photo)  # every face parsed already: copies, and subsets derived
+    monkeypatch.setattr(fpdf_compat, "_parsed", fpdf_compat._ParsedFonts(size=0))  # parse every time
+    monkeypatch.setattr(render, "register_subset",
+                        lambda pdf, family, face, font, glyphs: fpdf_compat.register_font(pdf, family, font))
+    assert _certificates(photo) == shared
+
+
+@pytest.mark.parametrize("text", ["张喆 110000123456", "欧阳玥祎（Smith, J.）2024年3月1日", "a", "。，；"])
+def test_a_derived_subset_reads_as_fontTools_reads_it(text: str) -> None:
+    from fpdf.fonts import TTFFont
+
+    from chalicelib.cert.fpdf_compat import _ParsedFonts
+
+    pack = body_font()
+    model = TTFFont(FPDF(), BytesIO(pack.subset("中国注册会计师协会")), "m", "")  # type: ignore[arg-type]
+    program = pack.subset(text)
+    parsed = TTFFont(FPDF(), BytesIO(program), "body", "")  # type: ignore[arg-type]
+    derived = _ParsedFonts.derive(FPDF(), "body", model, program, pack.subset_glyphs(text))
+    assert derived.cmap == parsed.cmap and list(derived.cmap) == list(parsed.cmap)
+    assert derived.glyph_ids == parsed.glyph_ids
+    assert dict(derived.cw) == dict(parsed.cw) and derived.cw[0xFFFF] == parsed.cw[0xFFFF]
+    assert vars(derived.desc) == vars(parsed.desc)
+    for name in ("name", "scale", "up", "ut", "sp", "ss", "is_cff", "is_symbol", "color_font"):
+        assert getattr(derived, name) == getattr(parsed, name), name
+    for glyph_name in parsed.cmap.values():
+        assert derived.ttfont.getGlyphID(glyph_name) == parsed.ttfont.getGlyphID(glyph_name)

@@ -52,3 +52,14 @@ def test_without_numpy_segno_chooses(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(qr, "np", None)
     for url in _urls(5):
         assert qr.qr_matrix(url) == tuple(segno.make(url, error="m", micro=False).matrix)
+
+
+def test_dark_runs_with_numpy_are_the_runs_walked_module_by_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    import chalicelib.cert.qr as qr
+
+    matrices = [qr.qr_matrix(url) for url in _urls(40)]
+    fast = [qr._dark_runs(m) for m in matrices]
+    monkeypatch.setattr(qr, "np", None)
+    assert [qr._dark_runs(m) for m in matrices] == fast
+    covered = {(y, x) for y, start, width in fast[0] for x in range(start, start + width)}
+    assert covered == {(y, x) for y, row in enumerate(matrices[0]) for x, v in enumerate(row) if v}
