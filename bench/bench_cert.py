@@ -264,7 +264,6 @@ def _bulk_worker(worker: int, per_run: int, runs: int, key_pem: str, cert_pem: s
     from chalicelib.cert.seal import sample_seal
     from chalicelib.jobs import kinds
     from chalicelib.principal import Principal
-    from chalicelib.storage import PhotoStore
     from devstack.provision import provision
 
     with mock_aws():
@@ -272,7 +271,7 @@ def _bulk_worker(worker: int, per_run: int, runs: int, key_pem: str, cert_pem: s
         d = bootstrap.deps()
         provision(d.settings)
         # an uploaded seal, read from the store for every certificate as in production
-        d.photos.put(f"{PhotoStore.SEAL_PREFIX}{BULK_ASSOCIATION}.png", sample_seal("北京注册会计师协会"))
+        d.certificates.put_seal(BULK_ASSOCIATION, sample_seal("北京注册会计师协会"))
         warm = 5
         numbers = _seed_bulk_members(d, worker, warm + per_run * runs)
         job = SimpleNamespace(association=BULK_ASSOCIATION)
