@@ -16,6 +16,7 @@ from urllib.parse import quote
 from chalicelib.auth.models import AccountModel, EphemeralModel
 from chalicelib.auth.repository import AccountExists
 from chalicelib.cert.repository import check_cache_id, pdf_key
+from chalicelib.db import utcnow_iso
 from chalicelib.members.models import MemberModel
 from chalicelib.members.store import StaleWrite
 from chalicelib.photo.models import UploadModel
@@ -44,6 +45,16 @@ class FakeMemberRepository:
         member.version = (stored_version or 0) + 1
         self._items[member.member_no] = member.serialize()
         self.saves += 1
+
+    def set_attributes(self, member_no: str, values: Mapping[str, str]) -> None:
+        member = self.get(member_no)
+        if member is None:
+            raise MemberModel.DoesNotExist()
+        for name, value in values.items():
+            setattr(member, name, value)
+        member.updated_at = utcnow_iso()
+        member.version = int(member.version or 0) + 1
+        self._items[member_no] = member.serialize()
 
 
 class RacingMemberRepository(FakeMemberRepository):

@@ -210,12 +210,13 @@ def reference_photo_set(member_no: str, key: str) -> None:
 
 def certificate_issued(member_no: str, issued_on: str, content_hash: str, *,
                        repo: MemberRepository = DYNAMO) -> None:
-    """A certificate of this content was issued on this date (a later change of content re-issues)."""
+    """A certificate of this content was issued on this date (a later change of content re-issues).
 
-    def mutate(m: MemberModel) -> None:
-        m.cert_content_hash, m.cert_issued_on = content_hash, issued_on
-
-    _change(member_no, mutate, repo)
+    One conditional write of the two fields, with no read first: what an issue printed does not
+    depend on the record as it is now, so a change someone saved meanwhile is kept, the member's
+    version moves on as for any change, and a member that no longer exists is not created
+    (`MemberModel.DoesNotExist`)."""
+    repo.set_attributes(member_no, {"cert_content_hash": content_hash, "cert_issued_on": issued_on})
 
 
 # -- for long jobs (export, bulk certificates) ----------------------------------------------------

@@ -2,15 +2,18 @@
 
 - `update_member_record(member_no, mutate)`: read-modify-write under the member's version, retried
   when someone saved first (the named changes in `records` for the photo and certificate rooms).
+- `MemberRepository.set_attributes`: one conditional UpdateItem for a change that depends on
+  nothing else in the record (no read first, nothing to retry).
 - `transaction()`: a TransactWrite on the models' own endpoint (PynamoDB needs a connection).
 """
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from typing import Callable, Mapping, Protocol
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.constants import NONE
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.db import condition_failed, utcnow_iso
@@ -36,6 +39,13 @@ class MemberRepository(Protocol):
         Raises `StaleWrite` if the stored version is not the one that was read."""
         ...
 
+    def set_attributes(self, member_no: str, values: Mapping[str, str]) -> None:
+        """Set these top-level attributes and `updated_at` in one write, without reading first,
+        whatever version is stored; the version still goes up by one, so a save by someone who
+        read the member before is refused as for any change. Raises `MemberModel.DoesNotExist`
+        (and writes nothing) if there is no such member."""
+        ...
+
 
 class DynamoMemberRepository:
     """The members table through PynamoDB (its VersionAttribute gives the condition)."""
@@ -52,6 +62,20 @@ class DynamoMemberRepository:
         except PutError as exc:
             if condition_failed(exc):
                 raise StaleWrite(member.member_no) from None
+            raise
+
+    def set_attributes(self, member_no: str, values: Mapping[str, str]) -> None:
+        attributes = MemberModel.get_attributes()
+        actions = [attributes[name].set(value) for name, value in values.items()]
+        actions += [MemberModel.updated_at.set(utcnow_iso()), MemberModel.version.add(1)]
+        # The table connection rather than `Model.update`: that one always asks for the whole
+        # updated item back (ALL_NEW) and parses it, twice the work of the write itself here.
+        try:
+            MemberModel._get_connection().update_item(member_no, actions=actions, return_values=NONE,
+                                                      condition=MemberModel.member_no.exists())
+        except UpdateError as exc:
+            if condition_failed(exc):  # no such member: an update must not create one
+                raise MemberModel.DoesNotExist() from None
             raise
 
 

@@ -2,7 +2,9 @@
 
 What the rules rely on: a missing member reads as None; a new record saves once (version 1);
 a save under the version that was read succeeds and moves the version on; a save under an older
-version is refused (optimistic locking), and the stored record is then unchanged.
+version is refused (optimistic locking), and the stored record is then unchanged; setting
+attributes writes them without a read, whatever the version, moves the version on (so a save
+under the version read before is refused) and never creates a member.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pytest
 
 from chalicelib.members.models import MemberModel
 from chalicelib.members.store import DynamoMemberRepository, StaleWrite
+from chalicelib.members import records
 from tests.fakes import FakeMemberRepository
 
 NO = "110000000001"
@@ -67,3 +70,33 @@ def test_a_stale_save_is_refused_and_changes_nothing(repo: Any) -> None:
         repo.save(second)
     stored = repo.get(NO, consistent=True)
     assert stored.photo_status == "accepted" and stored.version == 2
+
+
+def test_setting_attributes_keeps_the_rest_and_moves_the_version_on(repo: Any) -> None:
+    repo.save(_new())
+    before = repo.get(NO, consistent=True)
+    before.name = "张三丰"
+    repo.save(before)  # version 2, saved after the setter's caller read the member
+    stale = repo.get(NO, consistent=True)
+    repo.set_attributes(NO, {"cert_issued_on": "2026-11-30", "cert_content_hash": "hash-1"})
+    stored = repo.get(NO, consistent=True)
+    assert (stored.cert_issued_on, stored.cert_content_hash, stored.name) == ("2026-11-30", "hash-1", "张三丰")
+    assert stored.version == 3 and stored.updated_at >= stale.updated_at
+    assert stored.fields()["name"] == "张三"  # the profile is not touched
+    stale.photo_status = "accepted"
+    with pytest.raises(StaleWrite):  # whoever read version 2 must read again
+        repo.save(stale)
+
+
+def test_setting_attributes_of_a_missing_member_creates_nothing(repo: Any) -> None:
+    with pytest.raises(MemberModel.DoesNotExist):
+        repo.set_attributes(NO, {"cert_issued_on": "2026-11-30", "cert_content_hash": "hash-1"})
+    assert repo.get(NO, consistent=True) is None
+
+
+def test_a_certificate_issue_is_recorded_through_the_repository(repo: Any) -> None:
+    repo.save(_new())
+    records.certificate_issued(NO, "2026-11-30", "hash-1", repo=repo)
+    records.certificate_issued(NO, "2026-12-01", "hash-2", repo=repo)
+    stored = repo.get(NO, consistent=True)
+    assert (stored.cert_issued_on, stored.cert_content_hash, stored.version) == ("2026-12-01", "hash-2", 3)

@@ -51,17 +51,29 @@ def test_an_accepted_photo_resets_the_attempts() -> None:
 
 def test_a_change_is_retried_when_someone_saved_first() -> None:
     repo = _repo(RacingMemberRepository(races=2))
-    records.certificate_issued(NO, "2026-11-30", "hash-1", repo=repo)
+    records.face_consent_given(NO, "2026-11-30T10:00:00.000Z", "v1", repo=repo)
     member = repo.get(NO)
-    assert member.cert_issued_on == "2026-11-30" and member.cert_content_hash == "hash-1"
+    assert member.face_consent.at == "2026-11-30T10:00:00.000Z" and member.face_consent.text_version == "v1"
     assert member.name == "张三··"  # both concurrent saves kept, none lost
 
 
 def test_a_member_that_keeps_changing_gives_a_version_conflict() -> None:
     repo = _repo(RacingMemberRepository(races=99))
     with pytest.raises(Conflict) as err:
-        records.certificate_issued(NO, "2026-11-30", "hash-1", repo=repo)
+        records.face_consent_given(NO, "2026-11-30T10:00:00.000Z", "v1", repo=repo)
     assert err.value.code == "VERSION_CONFLICT"
+
+
+def test_a_certificate_issue_keeps_a_change_saved_after_the_member_was_read() -> None:
+    repo = _repo()
+    read = repo.get(NO)  # what the issuing request read
+    other = repo.get(NO)
+    other.name = "张三丰"
+    repo.save(other)  # someone saves in between
+    records.certificate_issued(read.member_no, "2026-11-30", "hash-1", repo=repo)
+    member = repo.get(NO)
+    assert (member.cert_issued_on, member.cert_content_hash, member.name) == ("2026-11-30", "hash-1", "张三丰")
+    assert member.version == other.version + 1
 
 
 def test_one_uploads_result_is_applied_once_and_remembers_the_count_before_it() -> None:
