@@ -15,7 +15,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote
 
 from chalicelib import metrics
@@ -100,14 +100,57 @@ def _data(member: Member) -> Any:
     return CertificateData(**values)
 
 
-def _seal(d: Deps, association: str) -> tuple[bytes | None, str]:
+@dataclass(frozen=True)
+class Seal:
+    """The seal a certificate prints: the uploaded PNG, or None for the built-in sample seal
+    (where the settings allow it); `seal_id` stands for it in the content hash, so a newly
+    uploaded seal is new content and the next download is a new issue."""
+
+    png: bytes | None
+    seal_id: str
+
+
+def read_seal(d: Deps, association: str) -> Seal:
+    """The association's current seal, read from the store (SEAL_MISSING where none is uploaded
+    and the sample seal is not allowed)."""
     seal = d.certificates.get_seal(association)
     if seal is None:
         if not d.settings.allow_sample_seal:
             log.error("no seal uploaded for association %s: certificate refused", association)
             raise SealMissing()
-        return None, "sample"
-    return seal, hashlib.sha256(seal).hexdigest()
+        return Seal(None, "sample")
+    return Seal(seal, hashlib.sha256(seal).hexdigest())
+
+
+class ChunkSeals:
+    """The seals of one batch of certificates (a bulk job's chunk): each association's seal is
+    read from the store once, on its first certificate, instead of once per certificate.
+
+    Why per batch and not a per-process cache: a Lambda container lives for hours, so a cache
+    kept for a fixed time would print a replaced seal on every certificate of that time, in each
+    warm container, and a cache checked against the stored object's ETag still costs one request
+    per certificate. A chunk is a few seconds of work (up to a few hundred certificates): a seal
+    uploaded while a job runs is used from its next chunk on, and a single download always reads
+    the seal as it is now. A missing seal is remembered for the batch like a present one (each
+    member of the batch gets SEAL_MISSING); a store failure is not, so the next certificate asks
+    again.
+    """
+
+    def __init__(self, d: Deps) -> None:
+        self._d = d
+        self._seen: dict[str, Seal | SealMissing] = {}
+
+    def __call__(self, association: str) -> Seal:
+        seen = self._seen.get(association)
+        if seen is None:
+            try:
+                seen = read_seal(self._d, association)
+            except SealMissing as missing:
+                seen = missing
+            self._seen[association] = seen
+        if isinstance(seen, SealMissing):
+            raise SealMissing()
+        return seen
 
 
 def _content_hash(data: Any, photo: bytes, seal_id: str) -> str:
@@ -135,36 +178,47 @@ def _sign(d: Deps, pdf: bytes) -> bytes:
     return sign_pdf(pdf, key_pem, cert_pem)
 
 
-def issue(d: Deps, member: Member, *, for_staff: bool) -> Certificate:
-    """The member's current certificate, rendered and signed once per distinct content."""
+def issue(d: Deps, member: Member, *, for_staff: bool,
+          seals: Callable[[str], Seal] | None = None) -> Certificate:
+    """The member's current certificate, rendered and signed once per distinct content.
+    `seals` gives the association's seal (default: read it now; a batch passes `ChunkSeals`)."""
     check_gates(member, for_staff=for_staff)
     try:
         photo = current_photo(d, member)
     except PhotoMissing:
         raise Conflict(MSG_PHOTO_MISSING, code="PHOTO_MISSING") from None
     data = _data(member)
-    seal, seal_id = _seal(d, member.association)
-    content = _content_hash(data, photo, seal_id)
+    seal = (seals or (lambda association: read_seal(d, association)))(member.association)
+    content = _content_hash(data, photo, seal.seal_id)
     if member.cert_content_hash == content and member.cert_issued_on:
         issued_on = date.fromisoformat(member.cert_issued_on)
+        cache_id = _cache_id(content, issued_on)
+        pdf = d.certificates.get_pdf(cache_id)
     else:
+        # A new issue: its cache id (content and today's date) can name a stored PDF only if
+        # this very content was issued earlier today and replaced since, so the cache is not
+        # asked; that rare case renders and stores the same certificate again.
         issued_on = today()
         records.certificate_issued(member.member_no, issued_on.isoformat(), content)
         metrics.count(metrics.CERTIFICATES_ISSUED)
-    cache_id = hashlib.sha256(f"{content}|{issued_on}".encode()).hexdigest()
-    pdf = d.certificates.get_pdf(cache_id)
+        cache_id, pdf = _cache_id(content, issued_on), None
     if pdf is None:
         code = sign_code(d.settings.verify_key, member.member_no, issued_on)
-        pdf = _render(data, photo, issued_on, seal=seal,
-                                 qr_url=verification_url(d.settings.site_url, member.member_no, code))
+        pdf = _render(data, photo, issued_on, seal=seal.png,
+                      qr_url=verification_url(d.settings.site_url, member.member_no, code))
         pdf = _sign(d, pdf)
         d.certificates.put_pdf(cache_id, pdf)
     return Certificate(pdf=pdf, cache_id=cache_id, filename=f"{member.member_no}.pdf",
                        display_filename=f"{data.name}_非执业会员证书_{member.member_no}.pdf", issued_on=issued_on)
 
 
-def download(d: Deps, principal: Principal, member: Member) -> Certificate:
-    cert = issue(d, member, for_staff=principal.role != MEMBER)
+def _cache_id(content: str, issued_on: date) -> str:
+    return hashlib.sha256(f"{content}|{issued_on}".encode()).hexdigest()
+
+
+def download(d: Deps, principal: Principal, member: Member, *,
+             seals: Callable[[str], Seal] | None = None) -> Certificate:
+    cert = issue(d, member, for_staff=principal.role != MEMBER, seals=seals)
     audit.record(member.member_no, principal, "certificate",
                  detail={"event": "下载会员证", "issued_on": cert.issued_on.isoformat()})
     return cert

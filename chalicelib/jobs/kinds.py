@@ -128,6 +128,7 @@ def bulk_chunk(d: Any, job: Any, principal: Principal, members: list[str]) -> Ou
     from chalicelib.members import records
 
     found = records.in_association(job.association, members)
+    seals = service.ChunkSeals(d)  # the seal read once for the chunk, not once a certificate
     ok: list[list[str]] = []
     failed: list[list[str]] = []
     for member_no in members:
@@ -136,7 +137,7 @@ def bulk_chunk(d: Any, job: Any, principal: Principal, members: list[str]) -> Ou
             failed.append([member_no, "", "未找到该会员"])
             continue
         try:
-            cert = service.download(d, principal, member)
+            cert = service.download(d, principal, member, seals=seals)
             ok.append([member_no, cert.cache_id, member.name or ""])
         except AppError as err:
             failed.append([member_no, member.name or "", err.message])

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.members import records
 from chalicelib.members.models import MemberModel
 from chalicelib.members.store import DynamoMemberRepository, StaleWrite
-from chalicelib.members import records
 from tests.fakes import FakeMemberRepository
 
 NO = "110000000001"
