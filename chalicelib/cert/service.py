@@ -217,11 +217,35 @@ def _cache_id(content: str, issued_on: date) -> str:
 
 
 def download(d: Deps, principal: Principal, member: Member, *,
-             seals: Callable[[str], Seal] | None = None) -> Certificate:
+             seals: Callable[[str], Seal] | None = None, audit_log: audit.Pending | None = None) -> Certificate:
+    """The certificate, with its download audited (now, or noted in `audit_log` for later)."""
     cert = issue(d, member, for_staff=principal.role != MEMBER, seals=seals)
-    audit.record(member.member_no, principal, "certificate",
-                 detail={"event": "下载会员证", "issued_on": cert.issued_on.isoformat()})
+    detail = {"event": "下载会员证", "issued_on": cert.issued_on.isoformat()}
+    if audit_log is not None:
+        audit_log.record(member.member_no, principal, "certificate", detail=detail)
+    else:
+        audit.record(member.member_no, principal, "certificate", detail=detail)
     return cert
+
+
+class CertificateBatch:
+    """What the certificates of one batch (a bulk job's chunk) share: the seal, read once
+    (`ChunkSeals`), and the download audit entries, written together when the batch ends, also
+    when it ends with an error (the certificates issued until then keep their entries)."""
+
+    def __init__(self, d: Deps) -> None:
+        self._d = d
+        self._seals = ChunkSeals(d)
+        self._audit = audit.Pending()
+
+    def download(self, principal: Principal, member: Member) -> Certificate:
+        return download(self._d, principal, member, seals=self._seals, audit_log=self._audit)
+
+    def __enter__(self) -> CertificateBatch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._audit.write()
 
 
 def content_disposition(cert: Certificate) -> str:

@@ -2,6 +2,8 @@
 
 Every writer goes through `record`, which masks sensitive values (ID numbers) before they are
 stored, and can be made idempotent with an `event_key` (a redelivered event writes nothing new).
+Batch work that records one entry per member (a bulk certificate chunk) notes them in a
+`Pending` and writes them together, 25 a request.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any, Iterable, Mapping
 
 from pynamodb.exceptions import PutError
 
+from chalicelib import batch
 from chalicelib.db import condition_failed, utcnow_iso
 from chalicelib.members.models import AuditModel
 from chalicelib.members.schema import FIELDS_BY_KEY
@@ -37,18 +40,23 @@ def diff(old: Mapping[str, Any], new: Mapping[str, Any], keys: Iterable[str] | N
     return out
 
 
-def record(member_no: str, actor: Principal | str, action: str, *,
-           changes: list[dict[str, str]] | None = None, detail: Mapping[str, Any] | None = None,
-           event_key: str | None = None, actor_role: str = "system") -> bool:
-    """Append one entry; with `event_key`, at most one entry per key (returns False if it existed)."""
+def _entry(member_no: str, actor: Principal | str, action: str, changes: list[dict[str, str]] | None,
+           detail: Mapping[str, Any] | None, event_key: str | None, actor_role: str) -> AuditModel:
     at = utcnow_iso()
     if isinstance(actor, Principal):
         actor_name, actor_role = actor.actor, actor.role
     else:
         actor_name = actor
     sk = f"event#{event_key}" if event_key else f"{at}#{secrets.token_hex(4)}"
-    entry = AuditModel(member_no, sk, at=at, actor=actor_name, actor_role=actor_role, action=action,
-                       changes=changes or [], detail=dict(detail or {}), event_key=event_key)
+    return AuditModel(member_no, sk, at=at, actor=actor_name, actor_role=actor_role, action=action,
+                      changes=changes or [], detail=dict(detail or {}), event_key=event_key)
+
+
+def record(member_no: str, actor: Principal | str, action: str, *,
+           changes: list[dict[str, str]] | None = None, detail: Mapping[str, Any] | None = None,
+           event_key: str | None = None, actor_role: str = "system") -> bool:
+    """Append one entry; with `event_key`, at most one entry per key (returns False if it existed)."""
+    entry = _entry(member_no, actor, action, changes, detail, event_key, actor_role)
     try:
         entry.save(condition=AuditModel.sk.does_not_exist() if event_key else None)
     except PutError as exc:
@@ -56,6 +64,27 @@ def record(member_no: str, actor: Principal | str, action: str, *,
             return False
         raise
     return True
+
+
+class Pending:
+    """Entries noted one by one (each with the time it was noted) and written together by
+    `write`: BatchWriteItem, 25 entries a request instead of one request each. Only entries
+    without an event key (a batch write has no condition). Entries not yet written when the
+    process dies are lost with the work that noted them: batch work is redone on redelivery,
+    and notes them again then."""
+
+    def __init__(self) -> None:
+        self._entries: list[AuditModel] = []
+
+    def record(self, member_no: str, actor: Principal | str, action: str, *,
+               changes: list[dict[str, str]] | None = None, detail: Mapping[str, Any] | None = None,
+               actor_role: str = "system") -> None:
+        self._entries.append(_entry(member_no, actor, action, changes, detail, None, actor_role))
+
+    def write(self) -> None:
+        entries, self._entries = self._entries, []
+        if entries:
+            batch.batch_put(entries)
 
 
 def history(member_no: str, limit: int = 200) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
-"""The seal in a bulk job: each chunk reads the association's seal once, not once a
+"""One chunk of a bulk certificate job: it reads the association's seal once, not once a
 certificate, so a seal uploaded while a job runs is printed from the next chunk on; a missing
-seal fails each member of the chunk with the seal message, after the member's own gates."""
+seal fails each member of the chunk with the seal message, after the member's own gates; each
+download is audited, the entries written together, also when the chunk stops on an error."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from typing import Any
 import pytest
 
 from chalicelib.bootstrap import deps
+from chalicelib.cert import service
 from chalicelib.cert.seal import sample_seal
 from chalicelib.cert.service import SealMissing
 from chalicelib.jobs import kinds
+from chalicelib.members import audit
 from chalicelib.members.models import MemberModel
 from chalicelib.principal import Principal
 
@@ -82,3 +85,24 @@ def test_without_a_seal_each_member_fails_with_the_seal_message_after_its_own_ga
     assert reasons[one.member_no] == reasons[two.member_no] == SealMissing.message
     assert seal_reads == ["110000"]
     assert _issued(one) == (None, None)  # nothing issued without a seal
+
+
+def test_each_download_is_audited_also_when_the_chunk_stops_on_an_error(aws, with_photo, monkeypatch):
+    members = [with_photo() for _ in range(3)]
+    aws.certificates.put_seal("110000", sample_seal("北京注册会计师协会"))
+    sign, signed = service._sign, []
+
+    def sign_twice(d: Any, pdf: bytes) -> bytes:
+        if len(signed) == 2:
+            raise RuntimeError("the signer failed")  # not an AppError: the chunk fails
+        signed.append(pdf)
+        return sign(d, pdf)
+
+    monkeypatch.setattr(service, "_sign", sign_twice)
+    with pytest.raises(RuntimeError):
+        _chunk(aws, members)
+    entries = [audit.history(m.member_no) for m in members]
+    assert [len(e) for e in entries] == [1, 1, 0]
+    for entry, member in zip(entries[:2], members):
+        assert entry[0]["action"] == "certificate" and entry[0]["actor"] == STAFF.actor
+        assert entry[0]["detail"] == {"event": "下载会员证", "issued_on": _issued(member)[1]}
