@@ -91,6 +91,18 @@ def test_repeat_download_renders_nothing_and_a_change_renders_afresh(client, per
     assert len(calls) == 2 and third != first and "李玥" in _pdf_text(third)
 
 
+def test_only_a_repeat_of_an_issue_asks_the_cache(client, aws, persona, with_photo, monkeypatch):
+    m = with_photo()
+    me = persona("member", "110000", member_no=m.member_no)
+    asked = []
+    real = aws.certificates.get_pdf
+    monkeypatch.setattr(aws.certificates, "get_pdf", lambda cache_id: asked.append(cache_id) or real(cache_id))
+    first = client.http.get("/me/certificate", headers={**me.headers, **PDF}).body
+    assert asked == []  # a new issue: nothing can be cached under it yet
+    second = client.http.get("/me/certificate", headers={**me.headers, **PDF}).body
+    assert len(asked) == 1 and second == first
+
+
 def test_link_mode_gives_a_short_lived_url(client, persona, with_photo):
     m = with_photo()
     me = persona("member", "110000", member_no=m.member_no)
