@@ -9,6 +9,7 @@ import json
 
 from chalicelib.jobs import import_kind, kinds
 from chalicelib.jobs import worker as job_worker
+from chalicelib.members import import_rows
 from chalicelib.members.models import IdClaimModel, MemberModel
 from tests.integration.jobs.conftest import fetch
 from tests.integration.members.test_excel import XLSX, fake_rows, fill
@@ -150,5 +151,5 @@ def test_a_staff_edit_between_the_check_and_the_chunk_is_not_overwritten(client,
     body = client.http.get(f"/jobs/{job['job_id']}", headers=bj.headers).json_body
     assert body["status"] == "done" and body["failed"] == 3, body
     failures = {int(r[0]): r[1] for r in _csv(client, bj, job["job_id"], "report")}
-    assert failures[9] == import_kind.CONFLICT  # row 9 is existing's
+    assert failures[9] == import_rows.CONFLICT  # row 9 is existing's
     assert MemberModel.get(existing.member_no).profile["qq"] == "112233"
