@@ -21,7 +21,6 @@ from datetime import date, datetime
 from typing import IO, Any, Iterable, Mapping
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -272,15 +271,69 @@ EXPORT_EXTRA = (("status", "会籍状态"), ("status_reason", "状态原因"), (
                 ("complete", "信息是否完整"), ("updated_at", "最后更新时间"))
 
 
-def _inert_cell(ws: Any, value: Any) -> Any:
-    """Text as a string cell (never a formula cell), formula-like text escaped with a quote."""
-    if not isinstance(value, str):
-        return value
-    # Characters an .xlsx (XML 1.0) cannot hold are dropped: data stored before they were refused
-    # on input must not make the whole export fail.
-    cell = WriteOnlyCell(ws, value=xlsx_text(ILLEGAL_CHARACTERS_RE.sub("", value)))
-    cell.data_type = "s"
-    return cell
+def _export_row(rec: Mapping[str, Any], fields: list[Field]) -> list[Any]:
+    row = [rec.get("member_no", "")]
+    for f in fields:
+        value = rec.get(f.key, "")
+        row.append(ASSOCIATION_NAMES.get(value, value) if f.key == "association" else value)
+    row += [MEMBER_STATUS_LABELS.get(rec.get("status", ""), rec.get("status", "")), rec.get("status_reason", ""),
+            PHOTO_STATUS_LABELS.get(rec.get("photo_status", ""), rec.get("photo_status", "")),
+            "是" if rec.get("complete") else "否", rec.get("updated_at", "")]
+    return row
+
+
+def _xml_text(value: str) -> str:
+    if "&" in value or "<" in value or ">" in value or "\r" in value:
+        value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    return value
+
+
+def _cell_xml(ref: str, value: Any) -> str:
+    """One cell as openpyxl's write-only mode writes it (strings inline, never formulas)."""
+    if isinstance(value, str):
+        text = xlsx_text(ILLEGAL_CHARACTERS_RE.sub("", value))
+        if not text:
+            return f'<c r="{ref}" t="inlineStr"/>'
+        space = ' xml:space="preserve"' if text != text.strip() else ""
+        return f'<c r="{ref}" t="inlineStr"><is><t{space}>{_xml_text(text)}</t></is></c>'
+    if value is None:
+        return f'<c r="{ref}"/>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}" t="n"><v>{value!r}</v></c>'
+    return _cell_xml(ref, str(value))
+
+
+def _export_skeleton(fields: list[Field], *, exported_by: str, association: str, filters: str,
+                     exported_at: str, count: int) -> bytes:
+    """The workbook without its data rows (openpyxl: header, properties, frozen header, 说明)."""
+    wb = Workbook(write_only=True)
+    wb.properties.title = "会员信息导出(内部资料)"
+    wb.properties.subject = "内部资料"
+    wb.properties.keywords = "内部资料;个人信息"
+    ws = wb.create_sheet(f"{DATA_SHEET}(内部资料)")
+    ws.freeze_panes = "A2"
+    ws.append([FIELDS_BY_KEY["member_no"].label] + [f.label for f in fields] + [t for _, t in EXPORT_EXTRA])
+    info = wb.create_sheet(HELP_SHEET)
+    for line in (
+        ["内部资料"],
+        ["本文件含会员个人信息(含完整证件号码),仅限本协会工作使用,请妥善保管,不得外传。"],
+        ["协会", ASSOCIATION_NAMES.get(association, association)],
+        ["导出人", exported_by],
+        ["导出时间", exported_at],
+        ["筛选条件", filters or "全部"],
+        ["记录数", count],
+        ["说明", "本表可修改后按“导入模板”的规则重新导入(按证件类型+证件号码匹配,会员证书编号等列会被忽略)。"],
+    ):
+        info.append(line)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+_DATA_PART = "xl/worksheets/sheet1.xml"
+_END_OF_DATA = b"</sheetData>"
 
 
 def build_export(records: Iterable[Mapping[str, Any]], *, exported_by: str, association: str,
@@ -294,37 +347,34 @@ def build_export(records: Iterable[Mapping[str, Any]], *, exported_by: str, asso
 
 def write_export(records: Iterable[Mapping[str, Any]], out: IO[bytes], *, exported_by: str, association: str,
                  filters: str, exported_at: str) -> int:
-    """Stream the export workbook to `out` (write-only: rows are not kept in memory); the row count."""
-    wb = Workbook(write_only=True)
-    wb.properties.title = "会员信息导出(内部资料)"
-    wb.properties.subject = "内部资料"
-    wb.properties.keywords = "内部资料;个人信息"
-    ws = wb.create_sheet(f"{DATA_SHEET}(内部资料)")
-    ws.freeze_panes = "A2"
+    """Stream the export workbook to `out` (rows are not kept in memory); the row count.
+
+    openpyxl writes everything but the data rows (header row, properties, the frozen header,
+    the 说明 sheet with the count); the rows are written here, straight into the data sheet's
+    XML inside the zip, exactly as openpyxl's write-only mode writes them (inline string cells).
+    openpyxl spends about 1 ms a row on its cell objects, a minute for the largest association's
+    60,000 rows; this writes the same cells in a few seconds.
+    """
+    import zipfile
+
     fields = [f for f in FIELDS if f.key != "member_no"]
-    ws.append([FIELDS_BY_KEY["member_no"].label] + [f.label for f in fields] + [t for _, t in EXPORT_EXTRA])
+    meta = {"exported_by": exported_by, "association": association, "filters": filters,
+            "exported_at": exported_at}
+    with zipfile.ZipFile(io.BytesIO(_export_skeleton(fields, count=0, **meta))) as first:
+        head, tail = first.read(_DATA_PART).split(_END_OF_DATA, 1)
+    refs = [get_column_letter(i) for i in range(1, len(fields) + 2 + len(EXPORT_EXTRA))]
     count = 0
-    for rec in records:
-        row = [rec.get("member_no", "")]
-        for f in fields:
-            value = rec.get(f.key, "")
-            row.append(ASSOCIATION_NAMES.get(value, value) if f.key == "association" else value)
-        row += [MEMBER_STATUS_LABELS.get(rec.get("status", ""), rec.get("status", "")), rec.get("status_reason", ""),
-                PHOTO_STATUS_LABELS.get(rec.get("photo_status", ""), rec.get("photo_status", "")),
-                "是" if rec.get("complete") else "否", rec.get("updated_at", "")]
-        ws.append([_inert_cell(ws, value) for value in row])
-        count += 1
-    info = wb.create_sheet(HELP_SHEET)
-    for line in (
-        ["内部资料"],
-        ["本文件含会员个人信息(含完整证件号码),仅限本协会工作使用,请妥善保管,不得外传。"],
-        ["协会", ASSOCIATION_NAMES.get(association, association)],
-        ["导出人", exported_by],
-        ["导出时间", exported_at],
-        ["筛选条件", filters or "全部"],
-        ["记录数", count],
-        ["说明", "本表可修改后按“导入模板”的规则重新导入(按证件类型+证件号码匹配,会员证书编号等列会被忽略)。"],
-    ):
-        info.append(line)
-    wb.save(out)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
+        with book.open(_DATA_PART, "w", force_zip64=True) as part:
+            part.write(head)
+            for number, rec in enumerate(records, start=2):
+                cells = "".join(_cell_xml(f"{ref}{number}", value)
+                                for ref, value in zip(refs, _export_row(rec, fields)))
+                part.write(f'<row r="{number}">{cells}</row>'.encode())
+                count += 1
+            part.write(_END_OF_DATA + tail)
+        with zipfile.ZipFile(io.BytesIO(_export_skeleton(fields, count=count, **meta))) as final:
+            for info in final.infolist():
+                if info.filename != _DATA_PART:
+                    book.writestr(info.filename, final.read(info.filename), zipfile.ZIP_DEFLATED)
     return count
