@@ -1,0 +1,287 @@
+"""Give moto's DynamoDB the cost model of DynamoDB, for the local stack, the tests and the benchmarks.
+
+moto is a functional stand-in for DynamoDB. Two of its costs have nothing to do with DynamoDB's,
+and at an association's scale (60,000 members) they dwarf everything the application does:
+
+- **Responses.** moto serialises a result by walking botocore's shape model with a generic
+  attribute picker: every AttributeValue tries each of the ten members of the union under two
+  spellings, about 20 ms for one member record of thirty fields, so reading 60,000 members
+  spent most of an export's time inside moto. DynamoDB's cost is linear in the bytes returned.
+  `_FastDynamoJSONSerializer` writes AttributeValue maps directly; its output is byte for byte
+  moto's own (tests/unit/test_moto_dynamodb.py compares the two on every attribute type) and
+  any value it does not recognise goes through moto's serializer unchanged.
+- **Index queries.** moto's Query collects, filters and sorts every item of the table on every
+  page (O(table) per page); DynamoDB reads only the slice of the partition after the page's
+  ExclusiveStartKey. Here a partition of an index is sorted once (moto's own sort) and kept
+  until the next write to the table, and a page hands moto's own Query code only its slice:
+  the filters, limits, the 1 MB page size, projections and LastEvaluatedKey stay moto's. Only
+  the shape the application uses is served this way (one hash-key equality on an index, no
+  range condition, forward order, a table without a sort key); any other query runs stock.
+- **Item writes.** moto checks the 400 KB item limit by re-measuring the whole item after each
+  attribute it adds (O(attributes²) per item, most of the time of a bulk load); DynamoDB measures
+  an item once. `Item.__init__` here adds up the same sizes once and refuses an item at the same
+  point with the same error.
+
+Neither changes what any request returns; both only remove work DynamoDB does not do. The
+local stack (devstack/__main__.py), the test suite (tests/conftest.py) and the benchmarks
+(bench/) call `fit_dynamodb()` alike, together with the lock of `devstack.atomic`.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+_FITTED: list[bool] = []
+# Every write request to a table bumps its generation; a cached index partition is valid only
+# for the generation it was built in (and while the table holds as many items).
+_GENERATION: dict[str, int] = {}
+_ALL_TABLES = "*"
+_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "DescribeTable",
+                    "ListTables", "DescribeTimeToLive", "DescribeContinuousBackups", "ListTagsOfResource",
+                    "DescribeEndpoints", "DescribeLimits"})
+
+
+def fit_dynamodb() -> None:
+    """Idempotent: serialise moto's DynamoDB requests (devstack.atomic), then fit the costs."""
+    from devstack.atomic import serialize_dynamodb
+
+    serialize_dynamodb()
+    if _FITTED:
+        return
+    _install_serializer()
+    _install_write_tracking()
+    _install_indexed_queries()
+    _install_item_size_check()
+    _FITTED.append(True)
+
+
+# -- responses ----------------------------------------------------------------------------------
+
+class _Unusual(Exception):
+    """A value the direct path does not handle: moto's own serializer writes it."""
+
+
+def _fast_serializer_class() -> type:
+    from moto.core.serialize import JSONSerializer
+
+    class _FastDynamoJSONSerializer(JSONSerializer):  # type: ignore[misc]
+        """moto's JSON serializer, with AttributeValue maps written directly (same output)."""
+
+        def _value(self, v: Any) -> dict[str, Any]:
+            if type(v) is not dict or len(v) != 1:
+                raise _Unusual
+            ((t, x),) = v.items()
+            if t in ("S", "N"):
+                if type(x) is not str:
+                    raise _Unusual
+                return {t: x}
+            if t in ("BOOL", "NULL"):
+                if type(x) is not bool:
+                    raise _Unusual
+                return {t: x}
+            if t == "M":
+                if type(x) is not dict:
+                    raise _Unusual
+                return {t: {k: self._value(sub) for k, sub in x.items()}}
+            if t == "L":
+                if type(x) is not list:
+                    raise _Unusual
+                return {t: [self._value(sub) for sub in x]}
+            if t in ("SS", "NS"):
+                if type(x) is not list or any(type(e) is not str for e in x):
+                    raise _Unusual
+                return {t: list(x)}
+            if t == "B":
+                if not isinstance(x, (bytes, str)):
+                    raise _Unusual
+                return {t: self._base64(x)}
+            if t == "BS":
+                if type(x) is not list or any(not isinstance(e, (bytes, str)) for e in x):
+                    raise _Unusual
+                return {t: [self._base64(e) for e in x]}
+            raise _Unusual
+
+        def _serialize_type_map(self, serialized: Any, value: Any, shape: Any, key: str) -> None:
+            if getattr(shape.value, "name", None) == "AttributeValue" and type(value) is dict:
+                try:
+                    out = {k: self._value(v) for k, v in value.items()}
+                except _Unusual:
+                    pass
+                else:
+                    self._default_serialize(serialized, out, shape, key)
+                    return
+            super()._serialize_type_map(serialized, value, shape, key)
+
+        def _serialize_type_structure(self, serialized: Any, value: Any, shape: Any, key: str) -> None:
+            if key and shape.name == "AttributeValue":
+                try:
+                    out = self._value(value)
+                except _Unusual:
+                    pass
+                else:
+                    self._default_serialize(serialized, out, shape, key)
+                    return
+            super()._serialize_type_structure(serialized, value, shape, key)
+
+    return _FastDynamoJSONSerializer
+
+
+def _install_serializer() -> None:
+    from moto.core import serialize
+
+    serialize.SERVICE_SPECIFIC_SERIALIZERS.setdefault("dynamodb", {})["json"] = _fast_serializer_class()
+
+
+# -- which tables a request wrote -----------------------------------------------------------------
+
+def _written_tables(action: str, body: Any) -> list[str]:
+    if not isinstance(body, dict):
+        return [_ALL_TABLES]
+    if action == "BatchWriteItem":
+        return [str(t) for t in (body.get("RequestItems") or {})]
+    if action in ("TransactWriteItems", "ExecuteTransaction", "ExecuteStatement", "BatchExecuteStatement"):
+        names = []
+        for entry in body.get("TransactItems") or []:
+            for op in (entry or {}).values():
+                if isinstance(op, dict) and op.get("TableName"):
+                    names.append(str(op["TableName"]))
+        return names if action == "TransactWriteItems" else [_ALL_TABLES]
+    name = body.get("TableName")
+    return [str(name)] if name else [_ALL_TABLES]
+
+
+def _bump(names: list[str]) -> None:
+    for name in names:
+        _GENERATION[name] = _GENERATION.get(name, 0) + 1
+
+
+def _generation(table: str) -> tuple[int, int]:
+    return _GENERATION.get(table, 0), _GENERATION.get(_ALL_TABLES, 0)
+
+
+def _install_write_tracking() -> None:
+    from moto.dynamodb.responses import DynamoHandler
+
+    from devstack.atomic import _LOCK
+
+    original = DynamoHandler.call_action
+
+    @functools.wraps(original)
+    def call_action(self: Any) -> Any:
+        with _LOCK:
+            try:
+                return original(self)
+            finally:
+                action = self._get_action() or ""
+                if action not in _READS:
+                    _bump(_written_tables(action, getattr(self, "params", None)))
+
+    call_action._serialized = True  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
+# -- index queries ------------------------------------------------------------------------------------
+
+def _install_indexed_queries() -> None:
+    from moto.dynamodb.models.table import Table
+
+    original = Table.query
+
+    @functools.wraps(original)
+    def query(self: Any, hash_key: Any, range_comparison: Any, range_objs: Any, limit: Any,
+              exclusive_start_key: Any, scan_index_forward: Any, projection_expressions: Any,
+              index_name: Any = None, consistent_read: bool = False, filter_expression: Any = None,
+              **kw: Any) -> Any:
+        args = (self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
+                projection_expressions, index_name, consistent_read, filter_expression)
+        part = _partition(self, index_name, range_comparison, scan_index_forward, kw)
+        if part is None:
+            return original(*args, **kw)
+        items, position = part
+        start = 0
+        if exclusive_start_key:
+            pk = next(iter(exclusive_start_key[self.hash_key_attr].values()))
+            if pk not in position:
+                return original(*args, **kw)
+            start = position[pk] + 1
+        window = items[start:start + ((limit + 1) if limit else 1000)]
+        self.all_items = lambda: list(window)  # the instance attribute shadows the method
+        try:
+            results, scanned, last = original(*args, **kw)
+        finally:
+            del self.all_items
+        if last is None and window and start + len(window) < len(items):
+            last = self._get_last_evaluated_key(window[-1], index_name)
+        return results, scanned, last
+
+    Table.query = query  # type: ignore[method-assign]
+
+
+def _has(found: Any, value: Any) -> bool:
+    """`found == value` for an item's attribute, which items outside the index lack."""
+    return found is not None and bool(found == value)
+
+
+def _partition(table: Any, index_name: Any, range_comparison: Any, forward: Any,
+               kw: dict[str, Any]) -> tuple[list[Any], dict[Any, int]] | None:
+    """The index partition the query reads, sorted (cached), or None to run moto's own query."""
+    conditions = kw.get("hash_key_conditions") or []
+    extra = [k for k, v in kw.items() if v and k != "hash_key_conditions"]
+    if not index_name or range_comparison or extra or forward is False or len(conditions) != 1:
+        return None
+    if table.range_key_attr:
+        return None
+    try:
+        index = table.get_index(index_name)
+    except Exception:  # moto raises its own "invalid index" error on the stock path
+        return None
+    hash_keys = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
+    range_keys = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
+    if len(hash_keys) != 1 or len(range_keys) != 1:
+        return None
+    attr, value = conditions[0]
+    if attr != hash_keys[0]:
+        return None
+    cache: dict[Any, Any] = table.__dict__.setdefault("_fit_partitions", {})
+    key = (index_name, attr, str(value.type), str(value.value))
+    stamp = (_generation(table.name), len(table.items))
+    cached = cache.get(key)
+    if cached is None or cached[0] != stamp:
+        part = [it for it in table.all_items()
+                if _has(it.attrs.get(attr), value) and it.attrs.get(range_keys[0])]
+        part = table.sorted_items(hash_keys + [table.hash_key_attr], range_keys + [None], part)
+        cached = (stamp, part, {it.hash_key.value: i for i, it in enumerate(part)})
+        for stale in [k for k, v in cache.items() if v[0] != stamp]:
+            del cache[stale]
+        cache[key] = cached
+    return cached[1], cached[2]
+
+
+# -- item writes ------------------------------------------------------------------------------------
+
+def _install_item_size_check() -> None:
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    def __init__(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+        self.hash_key = hash_key
+        self.range_key = range_key
+        built = LimitedSizeDict.__new__(LimitedSizeDict)
+        dict.__init__(built)
+        size = 0
+        for key, value in attrs.items():
+            typed = DynamoType(value)
+            # what LimitedSizeDict.__setitem__ adds up before each insert, kept as a running sum
+            size += bytesize(key) + typed.size()
+            if size > ITEM_LIMIT:
+                raise ItemSizeTooLarge
+            dict.__setitem__(built, key, typed)
+        self.attrs = built
+
+    Item.__init__ = __init__  # type: ignore[method-assign]
+
+
+# moto's LimitedSizeDict limit (DynamoDB's 400 KB, as moto measured it)
+ITEM_LIMIT = 405000
