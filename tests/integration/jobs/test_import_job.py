@@ -133,3 +133,22 @@ def test_an_upload_of_another_association_is_not_found(client, aws, persona, wor
     assert body["status"] == "failed" and "重新检查" in body["message"]
     assert client.http.post("/jobs", headers=sh.headers,
                             body=json.dumps({"kind": "import", "upload_id": "../x"})).status_code == 400
+
+
+def test_an_id_number_claimed_after_the_check_fails_only_its_row(client, aws, persona, worker):
+    """New rows claim their ID numbers 100 a transaction: a claim taken by someone else in the
+    meantime cancels its transaction, and only its own row fails; the others are created."""
+    bj = persona("association_staff", "110000")
+    rows = fake_rows(5)
+    job = _start(client, bj, _dry_run(client, bj, fill(_template(client, bj), rows))["upload_id"])
+    worker.drain(only=lambda m: bool(m.get("plan")))
+    taken = MemberModel.make_id_key(rows[2]["id_type"], rows[2]["id_number"])
+    IdClaimModel(IdClaimModel.key_for(taken), owner="310000000999").save()
+    worker.drain()
+    body = client.http.get(f"/jobs/{job['job_id']}", headers=bj.headers).json_body
+    assert body["status"] == "done" and (body["done"], body["failed"]) == (5, 1), body
+    assert [int(r[0]) for r in _csv(client, bj, job["job_id"])] == [2, 3, 5, 6]
+    failures = _csv(client, bj, job["job_id"], "report")
+    assert failures == [["4", import_kind.CLAIMED]]
+    assert IdClaimModel.get(IdClaimModel.key_for(taken)).owner == "310000000999"
+    assert len(_members("110000")) == 4
