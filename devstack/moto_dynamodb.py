@@ -17,6 +17,11 @@ and at an association's scale (60,000 members) they dwarf everything the applica
   the filters, limits, the 1 MB page size, projections and LastEvaluatedKey stay moto's. Only
   the shape the application uses is served this way (one hash-key equality on an index, no
   range condition, forward order, a table without a sort key); any other query runs stock.
+- **Reads.** moto deep-copies every item a Query returns before filtering and projecting it
+  (nothing mutates them: the response is built from fresh dicts), and measures items with a
+  `size()` that rebuilds each nested value on every call, twice per item a page. Here the
+  partition's items go to moto's filter and projection as they are, and `size()` adds up the
+  same bytes without rebuilding anything.
 - **Item writes.** moto checks the 400 KB item limit by re-measuring the whole item after each
   attribute it adds (O(attributes²) per item, most of the time of a bulk load); DynamoDB measures
   an item once. `Item.__init__` here adds up the same sizes once and refuses an item at the same
@@ -29,6 +34,7 @@ local stack (devstack/__main__.py), the test suite (tests/conftest.py) and the b
 
 from __future__ import annotations
 
+import copy
 import functools
 from typing import Any
 
@@ -37,6 +43,10 @@ _FITTED: list[bool] = []
 # for the generation it was built in (and while the table holds as many items).
 _GENERATION: dict[str, int] = {}
 _ALL_TABLES = "*"
+# While a read request runs (under the lock) items cannot change: their sizes are kept for the
+# rest of that request, under its serial number (0: not reading).
+_READING: list[int] = [0]
+_SERIAL: list[int] = [0]
 _READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "DescribeTable",
                     "ListTables", "DescribeTimeToLive", "DescribeContinuousBackups", "ListTagsOfResource",
                     "DescribeEndpoints", "DescribeLimits"})
@@ -53,6 +63,7 @@ def fit_dynamodb() -> None:
     _install_write_tracking()
     _install_indexed_queries()
     _install_item_size_check()
+    _install_size()
     _FITTED.append(True)
 
 
@@ -65,7 +76,7 @@ class _Unusual(Exception):
 def _fast_serializer_class() -> type:
     from moto.core.serialize import JSONSerializer
 
-    class _FastDynamoJSONSerializer(JSONSerializer):  # type: ignore[misc]
+    class _FastDynamoJSONSerializer(JSONSerializer):
         """moto's JSON serializer, with AttributeValue maps written directly (same output)."""
 
         def _value(self, v: Any) -> dict[str, Any]:
@@ -170,11 +181,15 @@ def _install_write_tracking() -> None:
     @functools.wraps(original)
     def call_action(self: Any) -> Any:
         with _LOCK:
+            action = self._get_action() or ""
+            reading = action in _READS
+            _SERIAL[0] += 1
+            _READING[0] = _SERIAL[0] if reading else 0
             try:
                 return original(self)
             finally:
-                action = self._get_action() or ""
-                if action not in _READS:
+                _READING[0] = 0
+                if not reading:
                     _bump(_written_tables(action, getattr(self, "params", None)))
 
     call_action._serialized = True  # type: ignore[attr-defined]
@@ -183,7 +198,44 @@ def _install_write_tracking() -> None:
 
 # -- index queries ------------------------------------------------------------------------------------
 
+class _ResultsNotCopied:
+    """Stands in for the `copy` module inside moto's Query: the page is handed on uncopied."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        return list(value) if isinstance(value, list) else copy.deepcopy(value, memo)
+
+    copy = staticmethod(copy.copy)
+
+
+def _top_level(projection: Any) -> list[str] | None:
+    """The attribute names of a projection of top-level attributes only (else None)."""
+    if not projection or not all(isinstance(p, list) and len(p) == 1 for p in projection):
+        return None
+    return [str(p[0]) for p in projection]
+
+
+# Types whose projected value moto's own projection (a round trip through plain Python values)
+# gives back unchanged; numbers, for one, come back normalised, so they take moto's path.
+_VERBATIM = frozenset({"S", "BOOL", "NULL"})
+
+
+def _project(item: Any, names: list[str]) -> Any:
+    """`item.project([[n] for n in names])`: a new Item with only those attributes."""
+    from moto.dynamodb.models.dynamo_type import Item
+
+    kept = {n: item.attrs[n] for n in names if n in item.attrs}
+    if any(v.type not in _VERBATIM for v in kept.values()):
+        return item.project([[n] for n in names])
+    projected = Item.__new__(Item)
+    projected.hash_key, projected.range_key = item.hash_key, item.range_key
+    projected.attrs = type(item.attrs).__new__(type(item.attrs))
+    dict.update(projected.attrs, kept)
+    return projected
+
+
 def _install_indexed_queries() -> None:
+    from moto.dynamodb.models import table as table_module
     from moto.dynamodb.models.table import Table
 
     original = Table.query
@@ -206,16 +258,23 @@ def _install_indexed_queries() -> None:
                 return original(*args, **kw)
             start = position[pk] + 1
         window = items[start:start + ((limit + 1) if limit else 1000)]
+        names = _top_level(projection_expressions)
+        if names is not None:  # projected below, the way moto would, without rebuilding items
+            args = args[:7] + (None,) + args[8:]
         self.all_items = lambda: list(window)  # the instance attribute shadows the method
+        table_module.copy = _ResultsNotCopied  # type: ignore[assignment]
         try:
             results, scanned, last = original(*args, **kw)
         finally:
+            table_module.copy = copy
             del self.all_items
+        if names is not None:
+            results = [_project(r, names) for r in results]
         if last is None and window and start + len(window) < len(items):
             last = self._get_last_evaluated_key(window[-1], index_name)
         return results, scanned, last
 
-    Table.query = query  # type: ignore[method-assign]
+    Table.query = query  # type: ignore[method-assign,assignment]
 
 
 def _has(found: Any, value: Any) -> bool:
@@ -285,3 +344,50 @@ def _install_item_size_check() -> None:
 
 # moto's LimitedSizeDict limit (DynamoDB's 400 KB, as moto measured it)
 ITEM_LIMIT = 405000
+
+
+# -- reads: item sizes ---------------------------------------------------------------------------------
+
+def dynamo_size(value: Any) -> int:
+    """moto's `DynamoType.size()`, the same sum, without rebuilding nested values as it goes."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.utilities import bytesize
+
+    kind, raw = value.type, value.value
+    if kind == "N":
+        return len(str(raw))
+    if kind in ("SS", "NS", "BS"):
+        if kind == "NS":
+            return sum(len(str(v)) for v in raw)
+        return sum(bytesize(v) for v in raw)
+    if kind == "L":
+        return sum(dynamo_size(v) for v in raw)
+    if kind == "M":
+        return sum(bytesize(k) + dynamo_size(v if type(v) is DynamoType else DynamoType(v)) for k, v in raw.items())
+    if isinstance(raw, bool):
+        return 1
+    return bytesize(raw)
+
+
+def _install_size() -> None:
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+    from moto.dynamodb.models.utilities import bytesize
+
+    _MOTO_SIZE.append(DynamoType.size)
+    DynamoType.size = dynamo_size  # type: ignore[method-assign,assignment]
+
+    def item_size(self: Any) -> int:
+        """An item's size, measured once per read request (a Query measures each item twice)."""
+        serial = _READING[0]
+        cached = self.__dict__.get("_fit_size")
+        if serial and cached is not None and cached[0] == serial:
+            return int(cached[1])
+        size = sum(bytesize(key) + value.size() for key, value in self.attrs.items())
+        if serial:
+            self.__dict__["_fit_size"] = (serial, size)
+        return size
+
+    Item.size = item_size  # type: ignore[method-assign]
+
+
+_MOTO_SIZE: list[Any] = []  # moto's own, kept for the test that compares the two

@@ -79,6 +79,20 @@ def test_responses_are_byte_for_byte_motos_own(table: Any) -> None:
     assert back["a"]["b"] == ITEMS[0]["b"] and back["a"]["s"] == ITEMS[0]["s"] and back["a"]["null"] == {"NULL": True}
 
 
+def test_item_sizes_are_moto_s(table: Any) -> None:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    from devstack import moto_dynamodb
+
+    (moto_size,) = moto_dynamodb._MOTO_SIZE
+    for item in ITEMS:
+        for value in item.values():
+            typed = DynamoType(value)
+            assert moto_dynamodb.dynamo_size(typed) == moto_size(typed), value
+    whole = DynamoType({"M": {k: v for item in ITEMS for k, v in item.items()}})
+    assert moto_dynamodb.dynamo_size(whole) == moto_size(whole) > 50
+
+
 def _group(client: Any, name: str, grp: str, page: int = 2) -> list[str]:
     keys, start = [], None
     while True:
