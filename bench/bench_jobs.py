@@ -1,20 +1,27 @@
 """Jobs benchmark: one line per figure, ``name value unit``.
 
 Why this exists: the largest association (60,000 members) must export as one job in about a
-minute, and the per-chunk cost of the job machinery (queue + state) must stay small next to the
-chunk's own work. Figures, against in-process moto (DynamoDB, S3, SQS), one worker (chunks run
-one after the other here; Lambda runs them in parallel, so this is the slow case):
+minute and import 60,000 rows in about two, and the per-chunk cost of the job machinery (queue +
+state) must stay small next to the chunk's own work. Figures, against in-process moto (DynamoDB,
+S3, SQS) fitted exactly as the local stack's (``devstack/moto_dynamodb.py``: DynamoDB's cost
+model for responses, index queries, reads and item writes; the same answers as stock moto), one
+worker (chunks run one after the other here; Lambda runs them in parallel, so this is the slow
+case):
 
 - ``export_60k_s``: 60,000 members in one association; from ``POST /jobs`` (the service call)
   through the plan, 120 chunks of 500 and the assembly of the xlsx to the job being ``done``.
-  moto's index Query sorts the whole table on every page (DynamoDB reads only the slice), so
-  the index queries get DynamoDB's cost model as in bench_members (``indexed_moto_queries``).
 - ``export_60k_s_outside_moto``: the same minus the time spent inside moto (what a Lambda
   would spend its own CPU on).
 - ``job_overhead_ms``: per chunk, the time of everything but the chunk's own work and the
   assembly: receiving and deleting the message, reading the job, writing the chunk's output,
   the counting transaction and the re-read (wall time, moto included).
+- ``import_60k_s`` / ``import_60k_s_outside_moto``: an import job of a 60,000-row workbook of new
+  members (the file is where the dry run leaves it), from ``POST /jobs`` to ``done``: the plan
+  (the same check as the dry run), 200 chunks of 300 rows (ID-number claims, member, account
+  and audit items) and the CSV of new members.
 
+``BENCH_JOB_MEMBERS=6000`` gives a quick run (the figures' names then say 6k);
+``BENCH_JOB_ONLY=export`` or ``import`` runs one of the two.
 Run: ``.venv/bin/python bench/bench_jobs.py`` (or through ``python -m bench``).
 """
 
@@ -40,7 +47,6 @@ from moto import mock_aws  # noqa: E402
 
 os.environ["JOBS_QUEUE"] = "bench-jobs"
 ASSOCIATION = "110000"
-# BENCH_JOB_MEMBERS=6000 gives a quick run (the figure's name then says 6k); the default is the target.
 MEMBERS = int(os.environ.get("BENCH_JOB_MEMBERS", "60000"))
 TAG = f"{MEMBERS // 1000}k"
 

@@ -22,6 +22,10 @@ and at an association's scale (60,000 members) they dwarf everything the applica
   `size()` that rebuilds each nested value on every call, twice per item a page. Here the
   partition's items go to moto's filter and projection as they are, and `size()` adds up the
   same bytes without rebuilding anything.
+- **Transactions.** moto deep-copies every table a transaction touches, once per action, to
+  roll back on failure: a 100-claim transaction against 60,000 members copied the members table a
+  hundred times (gigabytes, minutes). DynamoDB's cost is the items written. Here the items the
+  actions name are copied instead, and put back the same way if the transaction is cancelled.
 - **Item writes.** moto checks the 400 KB item limit by re-measuring the whole item after each
   attribute it adds (O(attributes²) per item, most of the time of a bulk load); DynamoDB measures
   an item once. `Item.__init__` here adds up the same sizes once and refuses an item at the same
@@ -64,6 +68,7 @@ def fit_dynamodb() -> None:
     _install_indexed_queries()
     _install_item_size_check()
     _install_size()
+    _install_transactions()
     _FITTED.append(True)
 
 
@@ -391,3 +396,88 @@ def _install_size() -> None:
 
 
 _MOTO_SIZE: list[Any] = []  # moto's own, kept for the test that compares the two
+
+
+# -- transactions --------------------------------------------------------------------------------------
+
+class _TablesNotCopied:
+    """Stands in for the `copy` module inside moto's transaction: tables are not backed up whole
+    (the items the transaction names are, by `_install_transactions`)."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    copy = staticmethod(copy.copy)
+
+
+def _touched(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any, Any]] | None:
+    """(table, hash key, range key, a copy of the item or None) for each item the actions name;
+    None if an action is malformed (moto's own code then validates it, with its own backups)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    undo, seen = [], set()
+    for entry in transact_items:
+        if not isinstance(entry, dict) or len(entry) != 1:
+            return None
+        op = next(iter(entry.values()))
+        table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+        if table is None:
+            return None
+        attrs = op.get("Item") if "Item" in op else op.get("Key")
+        if not isinstance(attrs, dict) or table.hash_key_attr not in attrs:
+            return None
+        if table.range_key_attr and table.range_key_attr not in attrs:
+            return None
+        try:
+            hash_key = DynamoType(attrs[table.hash_key_attr])
+            range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+            current = table.get_item(hash_key, range_key)
+        except Exception:  # a malformed key: moto's own path raises the right error
+            return None
+        mark = (table.name, str(hash_key.type), str(hash_key.value), str(range_key and range_key.value))
+        if mark not in seen:
+            seen.add(mark)
+            undo.append((table, hash_key, range_key, copy.deepcopy(current) if current is not None else None))
+    return undo
+
+
+def _restore(table: Any, hash_key: Any, range_key: Any, old: Any) -> None:
+    if range_key is None:
+        if old is None:
+            table.items.pop(hash_key, None)
+        else:
+            table.items[hash_key] = old
+        return
+    bucket = table.items.get(hash_key)
+    if old is None:
+        if bucket is not None:
+            bucket.pop(range_key, None)
+    else:
+        table.items.setdefault(hash_key, {})[range_key] = old
+
+
+def _install_transactions() -> None:
+    from moto.dynamodb import models as backend_module
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.transact_write_items
+
+    @functools.wraps(original)
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        undo = _touched(self, transact_items) if len(transact_items) <= 100 else None
+        if undo is None:
+            return original(self, transact_items)
+        backend_module.copy = _TablesNotCopied  # type: ignore[assignment]
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for table, hash_key, range_key, old in reversed(undo):
+                _restore(table, hash_key, range_key, old)
+            raise
+        finally:
+            backend_module.copy = copy
+
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]

@@ -128,6 +128,34 @@ def test_index_queries_page_in_order_and_see_every_write(table: Any) -> None:
     assert r["Items"] == [{"pk": {"S": "k3"}}, {"pk": {"S": "k5"}}] and r["ScannedCount"] == 5
 
 
+def test_a_cancelled_transaction_changes_nothing(table: Any) -> None:
+    client, name = table
+    client.put_item(TableName=name, Item={"pk": {"S": "kept"}, "grp": {"S": "g1"}, "v": {"N": "1"}})
+    client.put_item(TableName=name, Item={"pk": {"S": "gone"}, "grp": {"S": "g1"}})
+    with pytest.raises(ClientError) as err:
+        client.transact_write_items(TransactItems=[
+            {"Put": {"TableName": name, "Item": {"pk": {"S": "new"}, "grp": {"S": "g1"}}}},
+            {"Update": {"TableName": name, "Key": {"pk": {"S": "kept"}}, "UpdateExpression": "SET v = :v, grp = :g",
+                        "ExpressionAttributeValues": {":v": {"N": "2"}, ":g": {"S": "g2"}}}},
+            {"Delete": {"TableName": name, "Key": {"pk": {"S": "gone"}}}},
+            {"ConditionCheck": {"TableName": name, "Key": {"pk": {"S": "absent"}},
+                                "ConditionExpression": "attribute_exists(pk)"}},
+        ])
+    assert err.value.response["Error"]["Code"] == "TransactionCanceledException"
+    reasons = [r["Code"] for r in err.value.response["CancellationReasons"]]
+    assert reasons == ["None", "None", "None", "ConditionalCheckFailed"]
+    assert "Item" not in client.get_item(TableName=name, Key={"pk": {"S": "new"}})
+    assert client.get_item(TableName=name, Key={"pk": {"S": "kept"}})["Item"]["v"] == {"N": "1"}
+    assert "Item" in client.get_item(TableName=name, Key={"pk": {"S": "gone"}})
+    assert _group(client, name, "g1") == ["gone", "kept"]
+    # and one that succeeds applies every action
+    client.transact_write_items(TransactItems=[
+        {"Put": {"TableName": name, "Item": {"pk": {"S": "new"}, "grp": {"S": "g1"}}}},
+        {"Delete": {"TableName": name, "Key": {"pk": {"S": "gone"}}}},
+    ])
+    assert _group(client, name, "g1") == ["kept", "new"]
+
+
 def test_the_item_size_limit_is_moto_s(table: Any) -> None:
     client, name = table
     client.put_item(TableName=name, Item={"pk": {"S": "ok"}, "a": {"S": "x" * 200_000}, "b": {"S": "y" * 200_000}})
