@@ -26,8 +26,9 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# `make run MEMBERS=60000` also seeds that many generated members into Beijing (110000).
 run: $(STAMP)
-	$(PY) -m devstack
+	$(PY) -m devstack $(if $(MEMBERS),--members $(MEMBERS))
 
 # Unit, integration and deploy tests share nothing between processes (in-process moto, temporary
 # folders), so they run in parallel, one test file per worker (module fixtures run once). The

@@ -13,6 +13,8 @@
   mapping does (moto delivers S3 ObjectCreated to SQS; its s3:TestEvent is skipped by the handler),
   and JOB_PUMPS pumps that drain the jobs queue into the job worker, in parallel like Lambda.
 
+`--members N` (`make run MEMBERS=N`) also seeds N generated members into one association
+(devstack/seed.py), to try association-scale jobs by hand.
 CAPTCHA_TEST_CODE, when set in the environment, is passed through for automated browser tests.
 The API gateway enforces the cloud's limits (`devstack.gateway`): 6 MB payloads, and a timeout of
 LOCAL_GATEWAY_TIMEOUT_S seconds (default 29, as API Gateway; tests set a short one).
@@ -248,15 +250,19 @@ class WebHandler(SimpleHTTPRequestHandler):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-demo", action="store_true", help="start empty, without demo data")
+    parser.add_argument("--members", type=int, default=0, metavar="N",
+                        help="also seed N generated members into Beijing (110000), e.g. 60000")
     args = parser.parse_args()
+    if not 0 <= args.members <= 999_999 - 100:
+        parser.error("--members must be between 0 and 999899 (the association's number range)")
     api_port, web_port, moto_port = _port("API_PORT", 8000), _port("WEB_PORT", 8080), _port("MOTO_PORT", 5000)
     host = "127.0.0.1"
 
     from moto.server import ThreadedMotoServer
 
-    from devstack.atomic import serialize_dynamodb
+    from devstack.moto_dynamodb import fit_dynamodb
 
-    serialize_dynamodb()
+    fit_dynamodb()  # the lock of devstack.atomic, and DynamoDB's cost model (see the module)
 
     moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
     moto.start()
@@ -287,6 +293,12 @@ def main() -> int:
     d = deps()
     queues = provision(d.settings)
     summary = demo.load(d.photos) if not args.no_demo else None
+    if args.members:
+        from devstack.seed import ASSOCIATION, seed_members
+
+        print(f"seeding {args.members:,} members into {ASSOCIATION}…", flush=True)
+        took = seed_members(d.photos, args.members, progress=lambda line: print(line, flush=True))
+        print(f"seeded {args.members:,} members in {took:.0f} s", flush=True)
 
     config = Config.create(chalice_stage="local", app_name="cpa-ecert", lambda_timeout=60,
                            lambda_memory_size=1536, environment_variables={})

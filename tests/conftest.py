@@ -98,9 +98,11 @@ class MotoAccount:
     def __init__(self) -> None:
         from moto import mock_aws
 
-        from devstack.atomic import serialize_dynamodb
+        from devstack.moto_dynamodb import fit_dynamodb
 
-        serialize_dynamodb()  # DynamoDB applies each conditional write atomically; moto needs a lock
+        # As the local stack: each DynamoDB request applied atomically (a lock), and DynamoDB's
+        # cost model for responses, index queries and item writes (devstack/moto_dynamodb.py).
+        fit_dynamodb()
         self.mock = mock_aws()
         self.provisioned = False
 

@@ -40,7 +40,9 @@ def expiry() -> datetime:
 
 
 def _connection() -> Connection:
-    return Connection(region=JobModel.Meta.region, host=JobModel.Meta.host)
+    """The jobs table model's own connection: a new Connection would build a new botocore client
+    (its service model parsed again, ~0.3 s) for every counted chunk."""
+    return JobModel._get_connection().connection
 
 
 def _lock_key(association: str, kind: str) -> str:

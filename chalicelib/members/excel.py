@@ -21,7 +21,6 @@ from datetime import date, datetime
 from typing import IO, Any, Iterable, Mapping
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -272,51 +271,75 @@ EXPORT_EXTRA = (("status", "会籍状态"), ("status_reason", "状态原因"), (
                 ("complete", "信息是否完整"), ("updated_at", "最后更新时间"))
 
 
-def _inert_cell(ws: Any, value: Any) -> Any:
-    """Text as a string cell (never a formula cell), formula-like text escaped with a quote."""
-    if not isinstance(value, str):
-        return value
-    # Characters an .xlsx (XML 1.0) cannot hold are dropped: data stored before they were refused
-    # on input must not make the whole export fail.
-    cell = WriteOnlyCell(ws, value=xlsx_text(ILLEGAL_CHARACTERS_RE.sub("", value)))
-    cell.data_type = "s"
-    return cell
+def _export_row(rec: Mapping[str, Any], fields: list[Field]) -> list[Any]:
+    row = [rec.get("member_no", "")]
+    for f in fields:
+        value = rec.get(f.key, "")
+        row.append(ASSOCIATION_NAMES.get(value, value) if f.key == "association" else value)
+    row += [MEMBER_STATUS_LABELS.get(rec.get("status", ""), rec.get("status", "")), rec.get("status_reason", ""),
+            PHOTO_STATUS_LABELS.get(rec.get("photo_status", ""), rec.get("photo_status", "")),
+            "是" if rec.get("complete") else "否", rec.get("updated_at", "")]
+    return row
+
+
+def _inert(value: Any) -> Any:
+    """Text as it goes into a string cell: formula-like text escaped with a quote, and without
+    the characters an .xlsx (XML 1.0) cannot hold (data stored before they were refused on
+    input must not make the whole export fail)."""
+    return xlsx_text(ILLEGAL_CHARACTERS_RE.sub("", value)) if isinstance(value, str) else value
+
+
+def _write_row(ws: Any, row: int, values: list[Any]) -> None:
+    """One row: text always as a string cell (never a formula, never turned into a number)."""
+    for col, value in enumerate(values):
+        if isinstance(value, str):
+            text = _inert(value)
+            if text:  # an empty cell is left out, as openpyxl leaves it
+                ws.write_string(row, col, text)
+        elif isinstance(value, bool):
+            ws.write_boolean(row, col, value)
+        elif isinstance(value, (int, float)):
+            ws.write_number(row, col, value)
+        elif value is not None:
+            ws.write_string(row, col, _inert(str(value)))
 
 
 def write_export(records: Iterable[Mapping[str, Any]], out: IO[bytes], *, exported_by: str, association: str,
                  filters: str, exported_at: str) -> int:
-    """Stream the export workbook to `out` (write-only: rows are not kept in memory); the row count."""
-    wb = Workbook(write_only=True)
-    wb.properties.title = "会员信息导出(内部资料)"
-    wb.properties.subject = "内部资料"
-    wb.properties.keywords = "内部资料;个人信息"
-    ws = wb.create_sheet(f"{DATA_SHEET}(内部资料)")
-    ws.freeze_panes = "A2"
+    """Stream the export workbook to `out`; the row count.
+
+    Written with XlsxWriter in its constant-memory mode: each row goes to a temporary file as
+    soon as it is complete, so 60,000 members never sit in memory, and a row costs a fraction of
+    openpyxl's write-only cells (about 1 ms a row there: a minute for the largest association).
+    XlsxWriter's conversions of text (to formulas, numbers, links) are all off: a cell holds the
+    member's text exactly, escaped as above.
+    """
+    import xlsxwriter
+
     fields = [f for f in FIELDS if f.key != "member_no"]
-    ws.append([FIELDS_BY_KEY["member_no"].label] + [f.label for f in fields] + [t for _, t in EXPORT_EXTRA])
+    wb = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
+                                   "strings_to_numbers": False, "strings_to_urls": False})
+    wb.set_properties({"title": "会员信息导出(内部资料)", "subject": "内部资料", "keywords": "内部资料;个人信息"})
+    ws = wb.add_worksheet(f"{DATA_SHEET}(内部资料)")
+    info = wb.add_worksheet(HELP_SHEET)
+    ws.freeze_panes(1, 0)
+    _write_row(ws, 0, [FIELDS_BY_KEY["member_no"].label] + [f.label for f in fields] + [t for _, t in EXPORT_EXTRA])
     count = 0
     for rec in records:
-        row = [rec.get("member_no", "")]
-        for f in fields:
-            value = rec.get(f.key, "")
-            row.append(ASSOCIATION_NAMES.get(value, value) if f.key == "association" else value)
-        row += [MEMBER_STATUS_LABELS.get(rec.get("status", ""), rec.get("status", "")), rec.get("status_reason", ""),
-                PHOTO_STATUS_LABELS.get(rec.get("photo_status", ""), rec.get("photo_status", "")),
-                "是" if rec.get("complete") else "否", rec.get("updated_at", "")]
-        ws.append([_inert_cell(ws, value) for value in row])
         count += 1
-    info = wb.create_sheet(HELP_SHEET)
-    for line in (
+        _write_row(ws, count, _export_row(rec, fields))
+    lines: tuple[list[Any], ...] = (
         ["内部资料"],
         ["本文件含会员个人信息(含完整证件号码),仅限本协会工作使用,请妥善保管,不得外传。"],
         ["协会", ASSOCIATION_NAMES.get(association, association)],
         ["导出人", exported_by],
         ["导出时间", exported_at],
         # The filter is the caller's free text: inert, and without characters a sheet cannot hold.
-        ["筛选条件", _inert_cell(info, filters or "全部")],
+        ["筛选条件", filters or "全部"],
         ["记录数", count],
         ["说明", "本表可修改后按“导入模板”的规则重新导入(按证件类型+证件号码匹配,会员证书编号等列会被忽略)。"],
-    ):
-        info.append(line)
-    wb.save(out)
+    )
+    for number, line in enumerate(lines):
+        _write_row(info, number, line)
+    wb.close()
     return count

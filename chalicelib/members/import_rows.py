@@ -67,10 +67,13 @@ def create_rows(principal: Principal, association: str, job_id: str, entries: li
     present = {m.member_no for m in MemberModel.batch_get([numbers[e["row"]] for e in entries])}
     created: list[list[Any]] = []
     items: list[Any] = []
+    # ID numbers are claimed 100 a transaction; a claim taken meanwhile fails only its own row.
+    wanted = {e["row"]: claims.claim_for(e["values"], numbers[e["row"]]) for e in entries}
+    rows = [row for row, claim in wanted.items() if claim is not None]
+    ours = dict(zip(rows, claims.claim_many([c for c in wanted.values() if c is not None])))
     for e in entries:
         values, member_no = e["values"], numbers[e["row"]]
-        claim = claims.claim_for(values, member_no)
-        if claim is not None and not claims.claim_alone(claim):
+        if not ours.get(e["row"], True):
             failed.append([e["row"], CLAIMED])
             continue
         created.append([e["row"], member_no, values.get("name", "")])

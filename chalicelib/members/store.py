@@ -22,7 +22,10 @@ from chalicelib.members.models import MemberModel
 
 
 def transaction() -> TransactWrite:
-    return TransactWrite(connection=Connection(region=MemberModel.Meta.region, host=getattr(MemberModel.Meta, "host", None) or None))
+    """On the members model's own connection (a new one would build a new botocore client, its
+    service model parsed again, each time)."""
+    connection: Connection = MemberModel._get_connection().connection
+    return TransactWrite(connection=connection)
 
 
 class StaleWrite(Exception):

@@ -9,6 +9,7 @@ import json
 
 from chalicelib.jobs import import_kind, kinds
 from chalicelib.jobs import worker as job_worker
+from chalicelib.members import import_rows
 from chalicelib.members.models import IdClaimModel, MemberModel
 from tests.integration.jobs.conftest import fetch
 from tests.integration.members.test_excel import XLSX, fake_rows, fill
@@ -150,5 +151,22 @@ def test_a_staff_edit_between_the_check_and_the_chunk_is_not_overwritten(client,
     body = client.http.get(f"/jobs/{job['job_id']}", headers=bj.headers).json_body
     assert body["status"] == "done" and body["failed"] == 3, body
     failures = {int(r[0]): r[1] for r in _csv(client, bj, job["job_id"], "report")}
-    assert failures[9] == import_kind.CONFLICT  # row 9 is existing's
+    assert failures[9] == import_rows.CONFLICT  # row 9 is existing's
     assert MemberModel.get(existing.member_no).profile["qq"] == "112233"
+def test_an_id_number_claimed_after_the_check_fails_only_its_row(client, aws, persona, worker):
+    """New rows claim their ID numbers 100 a transaction: a claim taken by someone else in the
+    meantime cancels its transaction, and only its own row fails; the others are created."""
+    bj = persona("association_staff", "110000")
+    rows = fake_rows(5)
+    job = _start(client, bj, _dry_run(client, bj, fill(_template(client, bj), rows))["upload_id"])
+    worker.drain(only=lambda m: bool(m.get("plan")))
+    taken = MemberModel.make_id_key(rows[2]["id_type"], rows[2]["id_number"])
+    IdClaimModel(IdClaimModel.key_for(taken), owner="310000000999").save()
+    worker.drain()
+    body = client.http.get(f"/jobs/{job['job_id']}", headers=bj.headers).json_body
+    assert body["status"] == "done" and (body["done"], body["failed"]) == (5, 1), body
+    assert [int(r[0]) for r in _csv(client, bj, job["job_id"])] == [2, 3, 5, 6]
+    failures = _csv(client, bj, job["job_id"], "report")
+    assert failures == [["4", import_rows.CLAIMED]]
+    assert IdClaimModel.get(IdClaimModel.key_for(taken)).owner == "310000000999"
+    assert len(_members("110000")) == 4

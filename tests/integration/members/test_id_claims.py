@@ -115,8 +115,9 @@ def test_approving_an_application_loses_to_an_entry_that_claimed_the_number(aws,
 def test_an_import_row_loses_to_an_entry_between_check_and_import(aws):
     import json
 
-    from chalicelib.jobs import import_kind, repository
+    from chalicelib.jobs import repository
     from chalicelib.jobs import service as jobs
+    from chalicelib.members import import_rows
     from tests.integration.jobs.conftest import Worker
 
     values = _values(8)
@@ -136,5 +137,5 @@ def test_an_import_row_loses_to_an_entry_between_check_and_import(aws):
     done = repository.get(job["job_id"])
     assert done is not None and (done.status, int(done.failed)) == ("done", 1)
     report = aws.job_files.get_bytes(done.report_key).decode("utf-8-sig")
-    assert import_kind.CLAIMED in report and json.dumps(values["name"], ensure_ascii=False)[1:-1] not in report
+    assert import_rows.CLAIMED in report and json.dumps(values["name"], ensure_ascii=False)[1:-1] not in report
     assert [m.member_no for m in _holders(values)] == [entered]

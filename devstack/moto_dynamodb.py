@@ -1,0 +1,483 @@
+"""Give moto's DynamoDB the cost model of DynamoDB, for the local stack, the tests and the benchmarks.
+
+moto is a functional stand-in for DynamoDB. Two of its costs have nothing to do with DynamoDB's,
+and at an association's scale (60,000 members) they dwarf everything the application does:
+
+- **Responses.** moto serialises a result by walking botocore's shape model with a generic
+  attribute picker: every AttributeValue tries each of the ten members of the union under two
+  spellings, about 20 ms for one member record of thirty fields, so reading 60,000 members
+  spent most of an export's time inside moto. DynamoDB's cost is linear in the bytes returned.
+  `_FastDynamoJSONSerializer` writes AttributeValue maps directly; its output is byte for byte
+  moto's own (tests/unit/test_moto_dynamodb.py compares the two on every attribute type) and
+  any value it does not recognise goes through moto's serializer unchanged.
+- **Index queries.** moto's Query collects, filters and sorts every item of the table on every
+  page (O(table) per page); DynamoDB reads only the slice of the partition after the page's
+  ExclusiveStartKey. Here a partition of an index is sorted once (moto's own sort) and kept
+  until the next write to the table, and a page hands moto's own Query code only its slice:
+  the filters, limits, the 1 MB page size, projections and LastEvaluatedKey stay moto's. Only
+  the shape the application uses is served this way (one hash-key equality on an index, no
+  range condition, forward order, a table without a sort key); any other query runs stock.
+- **Reads.** moto deep-copies every item a Query returns before filtering and projecting it
+  (nothing mutates them: the response is built from fresh dicts), and measures items with a
+  `size()` that rebuilds each nested value on every call, twice per item a page. Here the
+  partition's items go to moto's filter and projection as they are, and `size()` adds up the
+  same bytes without rebuilding anything.
+- **Transactions.** moto deep-copies every table a transaction touches, once per action, to
+  roll back on failure: a 100-claim transaction against 60,000 members copied the members table a
+  hundred times (gigabytes, minutes). DynamoDB's cost is the items written. Here the items the
+  actions name are copied instead, and put back the same way if the transaction is cancelled.
+- **Item writes.** moto checks the 400 KB item limit by re-measuring the whole item after each
+  attribute it adds (O(attributes²) per item, most of the time of a bulk load); DynamoDB measures
+  an item once. `Item.__init__` here adds up the same sizes once and refuses an item at the same
+  point with the same error.
+
+Neither changes what any request returns; both only remove work DynamoDB does not do. The
+local stack (devstack/__main__.py), the test suite (tests/conftest.py) and the benchmarks
+(bench/) call `fit_dynamodb()` alike, together with the lock of `devstack.atomic`.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from typing import Any
+
+_FITTED: list[bool] = []
+# Every write request to a table bumps its generation; a cached index partition is valid only
+# for the generation it was built in (and while the table holds as many items).
+_GENERATION: dict[str, int] = {}
+_ALL_TABLES = "*"
+# While a read request runs (under the lock) items cannot change: their sizes are kept for the
+# rest of that request, under its serial number (0: not reading).
+_READING: list[int] = [0]
+_SERIAL: list[int] = [0]
+_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "DescribeTable",
+                    "ListTables", "DescribeTimeToLive", "DescribeContinuousBackups", "ListTagsOfResource",
+                    "DescribeEndpoints", "DescribeLimits"})
+
+
+def fit_dynamodb() -> None:
+    """Idempotent: serialise moto's DynamoDB requests (devstack.atomic), then fit the costs."""
+    from devstack.atomic import serialize_dynamodb
+
+    serialize_dynamodb()
+    if _FITTED:
+        return
+    _install_serializer()
+    _install_write_tracking()
+    _install_indexed_queries()
+    _install_item_size_check()
+    _install_size()
+    _install_transactions()
+    _FITTED.append(True)
+
+
+# -- responses ----------------------------------------------------------------------------------
+
+class _Unusual(Exception):
+    """A value the direct path does not handle: moto's own serializer writes it."""
+
+
+def _fast_serializer_class() -> type:
+    from moto.core.serialize import JSONSerializer
+
+    class _FastDynamoJSONSerializer(JSONSerializer):
+        """moto's JSON serializer, with AttributeValue maps written directly (same output)."""
+
+        def _value(self, v: Any) -> dict[str, Any]:
+            if type(v) is not dict or len(v) != 1:
+                raise _Unusual
+            ((t, x),) = v.items()
+            if t in ("S", "N"):
+                if type(x) is not str:
+                    raise _Unusual
+                return {t: x}
+            if t in ("BOOL", "NULL"):
+                if type(x) is not bool:
+                    raise _Unusual
+                return {t: x}
+            if t == "M":
+                if type(x) is not dict:
+                    raise _Unusual
+                return {t: {k: self._value(sub) for k, sub in x.items()}}
+            if t == "L":
+                if type(x) is not list:
+                    raise _Unusual
+                return {t: [self._value(sub) for sub in x]}
+            if t in ("SS", "NS"):
+                if type(x) is not list or any(type(e) is not str for e in x):
+                    raise _Unusual
+                return {t: list(x)}
+            if t == "B":
+                if not isinstance(x, (bytes, str)):
+                    raise _Unusual
+                return {t: self._base64(x)}
+            if t == "BS":
+                if type(x) is not list or any(not isinstance(e, (bytes, str)) for e in x):
+                    raise _Unusual
+                return {t: [self._base64(e) for e in x]}
+            raise _Unusual
+
+        def _serialize_type_map(self, serialized: Any, value: Any, shape: Any, key: str) -> None:
+            if getattr(shape.value, "name", None) == "AttributeValue" and type(value) is dict:
+                try:
+                    out = {k: self._value(v) for k, v in value.items()}
+                except _Unusual:
+                    pass
+                else:
+                    self._default_serialize(serialized, out, shape, key)
+                    return
+            super()._serialize_type_map(serialized, value, shape, key)
+
+        def _serialize_type_structure(self, serialized: Any, value: Any, shape: Any, key: str) -> None:
+            if key and shape.name == "AttributeValue":
+                try:
+                    out = self._value(value)
+                except _Unusual:
+                    pass
+                else:
+                    self._default_serialize(serialized, out, shape, key)
+                    return
+            super()._serialize_type_structure(serialized, value, shape, key)
+
+    return _FastDynamoJSONSerializer
+
+
+def _install_serializer() -> None:
+    from moto.core import serialize
+
+    serialize.SERVICE_SPECIFIC_SERIALIZERS.setdefault("dynamodb", {})["json"] = _fast_serializer_class()
+
+
+# -- which tables a request wrote -----------------------------------------------------------------
+
+def _written_tables(action: str, body: Any) -> list[str]:
+    if not isinstance(body, dict):
+        return [_ALL_TABLES]
+    if action == "BatchWriteItem":
+        return [str(t) for t in (body.get("RequestItems") or {})]
+    if action in ("TransactWriteItems", "ExecuteTransaction", "ExecuteStatement", "BatchExecuteStatement"):
+        names = []
+        for entry in body.get("TransactItems") or []:
+            for op in (entry or {}).values():
+                if isinstance(op, dict) and op.get("TableName"):
+                    names.append(str(op["TableName"]))
+        return names if action == "TransactWriteItems" else [_ALL_TABLES]
+    name = body.get("TableName")
+    return [str(name)] if name else [_ALL_TABLES]
+
+
+def _bump(names: list[str]) -> None:
+    for name in names:
+        _GENERATION[name] = _GENERATION.get(name, 0) + 1
+
+
+def _generation(table: str) -> tuple[int, int]:
+    return _GENERATION.get(table, 0), _GENERATION.get(_ALL_TABLES, 0)
+
+
+def _install_write_tracking() -> None:
+    from moto.dynamodb.responses import DynamoHandler
+
+    from devstack.atomic import _LOCK
+
+    original = DynamoHandler.call_action
+
+    @functools.wraps(original)
+    def call_action(self: Any) -> Any:
+        with _LOCK:
+            action = self._get_action() or ""
+            reading = action in _READS
+            _SERIAL[0] += 1
+            _READING[0] = _SERIAL[0] if reading else 0
+            try:
+                return original(self)
+            finally:
+                _READING[0] = 0
+                if not reading:
+                    _bump(_written_tables(action, getattr(self, "params", None)))
+
+    call_action._serialized = True  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
+# -- index queries ------------------------------------------------------------------------------------
+
+class _ResultsNotCopied:
+    """Stands in for the `copy` module inside moto's Query: the page is handed on uncopied."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        return list(value) if isinstance(value, list) else copy.deepcopy(value, memo)
+
+    copy = staticmethod(copy.copy)
+
+
+def _top_level(projection: Any) -> list[str] | None:
+    """The attribute names of a projection of top-level attributes only (else None)."""
+    if not projection or not all(isinstance(p, list) and len(p) == 1 for p in projection):
+        return None
+    return [str(p[0]) for p in projection]
+
+
+# Types whose projected value moto's own projection (a round trip through plain Python values)
+# gives back unchanged; numbers, for one, come back normalised, so they take moto's path.
+_VERBATIM = frozenset({"S", "BOOL", "NULL"})
+
+
+def _project(item: Any, names: list[str]) -> Any:
+    """`item.project([[n] for n in names])`: a new Item with only those attributes."""
+    from moto.dynamodb.models.dynamo_type import Item
+
+    kept = {n: item.attrs[n] for n in names if n in item.attrs}
+    if any(v.type not in _VERBATIM for v in kept.values()):
+        return item.project([[n] for n in names])
+    projected = Item.__new__(Item)
+    projected.hash_key, projected.range_key = item.hash_key, item.range_key
+    projected.attrs = type(item.attrs).__new__(type(item.attrs))
+    dict.update(projected.attrs, kept)
+    return projected
+
+
+def _install_indexed_queries() -> None:
+    from moto.dynamodb.models import table as table_module
+    from moto.dynamodb.models.table import Table
+
+    original = Table.query
+
+    @functools.wraps(original)
+    def query(self: Any, hash_key: Any, range_comparison: Any, range_objs: Any, limit: Any,
+              exclusive_start_key: Any, scan_index_forward: Any, projection_expressions: Any,
+              index_name: Any = None, consistent_read: bool = False, filter_expression: Any = None,
+              **kw: Any) -> Any:
+        args = (self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
+                projection_expressions, index_name, consistent_read, filter_expression)
+        part = _partition(self, index_name, range_comparison, scan_index_forward, kw)
+        if part is None:
+            return original(*args, **kw)
+        items, position = part
+        start = 0
+        if exclusive_start_key:
+            pk = next(iter(exclusive_start_key[self.hash_key_attr].values()))
+            if pk not in position:
+                return original(*args, **kw)
+            start = position[pk] + 1
+        window = items[start:start + ((limit + 1) if limit else 1000)]
+        names = _top_level(projection_expressions)
+        if names is not None:  # projected below, the way moto would, without rebuilding items
+            args = args[:7] + (None,) + args[8:]
+        self.all_items = lambda: list(window)  # the instance attribute shadows the method
+        table_module.copy = _ResultsNotCopied  # type: ignore[assignment]
+        try:
+            results, scanned, last = original(*args, **kw)
+        finally:
+            table_module.copy = copy
+            del self.all_items
+        if names is not None:
+            results = [_project(r, names) for r in results]
+        if last is None and window and start + len(window) < len(items):
+            last = self._get_last_evaluated_key(window[-1], index_name)
+        return results, scanned, last
+
+    Table.query = query  # type: ignore[method-assign,assignment]
+
+
+def _has(found: Any, value: Any) -> bool:
+    """`found == value` for an item's attribute, which items outside the index lack."""
+    return found is not None and bool(found == value)
+
+
+def _partition(table: Any, index_name: Any, range_comparison: Any, forward: Any,
+               kw: dict[str, Any]) -> tuple[list[Any], dict[Any, int]] | None:
+    """The index partition the query reads, sorted (cached), or None to run moto's own query."""
+    conditions = kw.get("hash_key_conditions") or []
+    extra = [k for k, v in kw.items() if v and k != "hash_key_conditions"]
+    if not index_name or range_comparison or extra or forward is False or len(conditions) != 1:
+        return None
+    if table.range_key_attr:
+        return None
+    try:
+        index = table.get_index(index_name)
+    except Exception:  # moto raises its own "invalid index" error on the stock path
+        return None
+    hash_keys = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
+    range_keys = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
+    if len(hash_keys) != 1 or len(range_keys) != 1:
+        return None
+    attr, value = conditions[0]
+    if attr != hash_keys[0]:
+        return None
+    cache: dict[Any, Any] = table.__dict__.setdefault("_fit_partitions", {})
+    key = (index_name, attr, str(value.type), str(value.value))
+    stamp = (_generation(table.name), len(table.items))
+    cached = cache.get(key)
+    if cached is None or cached[0] != stamp:
+        part = [it for it in table.all_items()
+                if _has(it.attrs.get(attr), value) and it.attrs.get(range_keys[0])]
+        part = table.sorted_items(hash_keys + [table.hash_key_attr], range_keys + [None], part)
+        cached = (stamp, part, {it.hash_key.value: i for i, it in enumerate(part)})
+        for stale in [k for k, v in cache.items() if v[0] != stamp]:
+            del cache[stale]
+        cache[key] = cached
+    return cached[1], cached[2]
+
+
+# -- item writes ------------------------------------------------------------------------------------
+
+def _install_item_size_check() -> None:
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    def __init__(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+        self.hash_key = hash_key
+        self.range_key = range_key
+        built = LimitedSizeDict.__new__(LimitedSizeDict)
+        dict.__init__(built)
+        size = 0
+        for key, value in attrs.items():
+            typed = DynamoType(value)
+            # what LimitedSizeDict.__setitem__ adds up before each insert, kept as a running sum
+            size += bytesize(key) + typed.size()
+            if size > ITEM_LIMIT:
+                raise ItemSizeTooLarge
+            dict.__setitem__(built, key, typed)
+        self.attrs = built
+
+    Item.__init__ = __init__  # type: ignore[method-assign]
+
+
+# moto's LimitedSizeDict limit (DynamoDB's 400 KB, as moto measured it)
+ITEM_LIMIT = 405000
+
+
+# -- reads: item sizes ---------------------------------------------------------------------------------
+
+def dynamo_size(value: Any) -> int:
+    """moto's `DynamoType.size()`, the same sum, without rebuilding nested values as it goes."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.utilities import bytesize
+
+    kind, raw = value.type, value.value
+    if kind == "N":
+        return len(str(raw))
+    if kind in ("SS", "NS", "BS"):
+        if kind == "NS":
+            return sum(len(str(v)) for v in raw)
+        return sum(bytesize(v) for v in raw)
+    if kind == "L":
+        return sum(dynamo_size(v) for v in raw)
+    if kind == "M":
+        return sum(bytesize(k) + dynamo_size(v if type(v) is DynamoType else DynamoType(v)) for k, v in raw.items())
+    if isinstance(raw, bool):
+        return 1
+    return bytesize(raw)
+
+
+def _install_size() -> None:
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+    from moto.dynamodb.models.utilities import bytesize
+
+    _MOTO_SIZE.append(DynamoType.size)
+    DynamoType.size = dynamo_size  # type: ignore[method-assign,assignment]
+
+    def item_size(self: Any) -> int:
+        """An item's size, measured once per read request (a Query measures each item twice)."""
+        serial = _READING[0]
+        cached = self.__dict__.get("_fit_size")
+        if serial and cached is not None and cached[0] == serial:
+            return int(cached[1])
+        size = sum(bytesize(key) + value.size() for key, value in self.attrs.items())
+        if serial:
+            self.__dict__["_fit_size"] = (serial, size)
+        return size
+
+    Item.size = item_size  # type: ignore[method-assign]
+
+
+_MOTO_SIZE: list[Any] = []  # moto's own, kept for the test that compares the two
+
+
+# -- transactions --------------------------------------------------------------------------------------
+
+class _TablesNotCopied:
+    """Stands in for the `copy` module inside moto's transaction: tables are not backed up whole
+    (the items the transaction names are, by `_install_transactions`)."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    copy = staticmethod(copy.copy)
+
+
+def _touched(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any, Any]] | None:
+    """(table, hash key, range key, a copy of the item or None) for each item the actions name;
+    None if an action is malformed (moto's own code then validates it, with its own backups)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    undo, seen = [], set()
+    for entry in transact_items:
+        if not isinstance(entry, dict) or len(entry) != 1:
+            return None
+        op = next(iter(entry.values()))
+        table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+        if table is None:
+            return None
+        attrs = op.get("Item") if "Item" in op else op.get("Key")
+        if not isinstance(attrs, dict) or table.hash_key_attr not in attrs:
+            return None
+        if table.range_key_attr and table.range_key_attr not in attrs:
+            return None
+        try:
+            hash_key = DynamoType(attrs[table.hash_key_attr])
+            range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+            current = table.get_item(hash_key, range_key)
+        except Exception:  # a malformed key: moto's own path raises the right error
+            return None
+        mark = (table.name, str(hash_key.type), str(hash_key.value), str(range_key and range_key.value))
+        if mark not in seen:
+            seen.add(mark)
+            undo.append((table, hash_key, range_key, copy.deepcopy(current) if current is not None else None))
+    return undo
+
+
+def _restore(table: Any, hash_key: Any, range_key: Any, old: Any) -> None:
+    if range_key is None:
+        if old is None:
+            table.items.pop(hash_key, None)
+        else:
+            table.items[hash_key] = old
+        return
+    bucket = table.items.get(hash_key)
+    if old is None:
+        if bucket is not None:
+            bucket.pop(range_key, None)
+    else:
+        table.items.setdefault(hash_key, {})[range_key] = old
+
+
+def _install_transactions() -> None:
+    from moto.dynamodb import models as backend_module
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.transact_write_items
+
+    @functools.wraps(original)
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        undo = _touched(self, transact_items) if len(transact_items) <= 100 else None
+        if undo is None:
+            return original(self, transact_items)
+        backend_module.copy = _TablesNotCopied  # type: ignore[assignment]
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for table, hash_key, range_key, old in reversed(undo):
+                _restore(table, hash_key, range_key, old)
+            raise
+        finally:
+            backend_module.copy = copy
+
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]

@@ -1,0 +1,165 @@
+"""devstack/moto_dynamodb.py gives moto DynamoDB's cost model without changing any answer:
+responses byte for byte moto's own, index queries that see every write, the same item limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+ITEMS = [
+    {"pk": {"S": "a"}, "grp": {"S": "g1"}, "s": {"S": "中文 & <x> \"q\" \\ \u0001"}, "empty": {"S": ""},
+     "n": {"N": "-12.50"}, "t": {"BOOL": True}, "f": {"BOOL": False}, "null": {"NULL": True},
+     "b": {"B": b"\x00\xffbin"}, "ss": {"SS": ["x", "y"]}, "ns": {"NS": ["1", "2.5"]},
+     "bs": {"BS": [b"\x01", b"\x02\x03"]}},
+    {"pk": {"S": "b"}, "grp": {"S": "g1"},
+     "m": {"M": {"k": {"S": "v"}, "deep": {"M": {"b": {"B": b"\x10"}, "l": {"L": [{"N": "1"}, {"NULL": True}]}}},
+                 "em": {"M": {}}, "el": {"L": []}}},
+     "l": {"L": [{"S": "x"}, {"M": {"q": {"BOOL": False}}}, {"L": [{"SS": ["z"]}]}, {"B": b"\x7f"}]}},
+]
+
+
+@pytest.fixture()
+def table(aws: Any) -> Any:
+    from chalicelib import aws as aws_clients
+
+    client = aws_clients.client("dynamodb", aws.settings.region)
+    name = "fit-test"
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                              {"AttributeName": "grp", "AttributeType": "S"}],
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        GlobalSecondaryIndexes=[{"IndexName": "by_grp", "Projection": {"ProjectionType": "ALL"},
+                                                 "KeySchema": [{"AttributeName": "grp", "KeyType": "HASH"},
+                                                               {"AttributeName": "pk", "KeyType": "RANGE"}]}])
+    try:
+        yield client, name
+    finally:
+        client.delete_table(TableName=name)
+
+
+def _bodies(operation: str, result: dict[str, Any]) -> tuple[str, str]:
+    """(moto's own serializer, the fitted one) on the same result."""
+    from moto.core.serialize import JSONSerializer, XFormedAttributePicker, get_serializer_class
+    from moto.core.utils import get_service_model
+
+    op = get_service_model("dynamodb").operation_model(operation)
+    fitted = get_serializer_class("dynamodb", "json")
+    assert fitted is not JSONSerializer  # the fit is installed (tests/conftest.py, as devstack)
+    out = []
+    for cls in (JSONSerializer, fitted):
+        ser = cls(operation_model=op, pretty_print=False, value_picker=XFormedAttributePicker())
+        out.append(ser.serialize(result)["body"])
+    return out[0], out[1]
+
+
+def test_responses_are_byte_for_byte_motos_own(table: Any) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    client, name = table
+    for item in ITEMS:
+        client.put_item(TableName=name, Item=item)
+    stored = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].get_table(name)
+    items = [stored.get_item(DynamoType({"S": k})).to_json()["Attributes"] for k in ("a", "b")]
+    for operation, result in (
+        ("Query", {"Items": items, "Count": 2, "ScannedCount": 2, "LastEvaluatedKey": {"pk": {"S": "b"}}}),
+        ("GetItem", {"Item": items[1]}),
+        ("BatchGetItem", {"Responses": {name: items}, "UnprocessedKeys": {}}),
+        ("Scan", {"Items": items, "Count": 2, "ScannedCount": 2}),
+    ):
+        stock, fitted = _bodies(operation, result)
+        assert fitted == stock, operation
+    # and through the API, every value comes back as it went in
+    got = client.batch_get_item(RequestItems={name: {"Keys": [{"pk": {"S": "a"}}, {"pk": {"S": "b"}}]}})
+    back = {i["pk"]["S"]: i for i in got["Responses"][name]}
+    assert back["b"]["m"] == ITEMS[1]["m"] and back["b"]["l"] == ITEMS[1]["l"]
+    assert back["a"]["b"] == ITEMS[0]["b"] and back["a"]["s"] == ITEMS[0]["s"] and back["a"]["null"] == {"NULL": True}
+
+
+def test_item_sizes_are_moto_s(table: Any) -> None:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    from devstack import moto_dynamodb
+
+    (moto_size,) = moto_dynamodb._MOTO_SIZE
+    for item in ITEMS:
+        for value in item.values():
+            typed = DynamoType(value)
+            assert moto_dynamodb.dynamo_size(typed) == moto_size(typed), value
+    whole = DynamoType({"M": {k: v for item in ITEMS for k, v in item.items()}})
+    assert moto_dynamodb.dynamo_size(whole) == moto_size(whole) > 50
+
+
+def _group(client: Any, name: str, grp: str, page: int = 2) -> list[str]:
+    keys, start = [], None
+    while True:
+        kw: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+        r = client.query(TableName=name, IndexName="by_grp", KeyConditionExpression="grp = :g",
+                         ExpressionAttributeValues={":g": {"S": grp}}, Limit=page, **kw)
+        keys += [i["pk"]["S"] for i in r["Items"]]
+        start = r.get("LastEvaluatedKey")
+        if not start:
+            return keys
+
+
+def test_index_queries_page_in_order_and_see_every_write(table: Any) -> None:
+    client, name = table
+    for n in (5, 1, 4, 2, 3):
+        client.put_item(TableName=name, Item={"pk": {"S": f"k{n}"}, "grp": {"S": "g1"}, "v": {"N": str(n)}})
+    client.put_item(TableName=name, Item={"pk": {"S": "other"}, "grp": {"S": "g2"}})
+    assert _group(client, name, "g1") == ["k1", "k2", "k3", "k4", "k5"]
+    # an update that moves an item to another partition, a delete, a batch put and a transaction
+    client.update_item(TableName=name, Key={"pk": {"S": "k2"}}, UpdateExpression="SET grp = :g",
+                       ExpressionAttributeValues={":g": {"S": "g2"}})
+    assert _group(client, name, "g1") == ["k1", "k3", "k4", "k5"]
+    assert _group(client, name, "g2") == ["k2", "other"]
+    client.delete_item(TableName=name, Key={"pk": {"S": "k4"}})
+    client.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {"pk": {"S": "k0"}, "grp": {"S": "g1"}}}}]})
+    client.transact_write_items(TransactItems=[{"Put": {"TableName": name,
+                                                        "Item": {"pk": {"S": "k9"}, "grp": {"S": "g1"}}}}])
+    assert _group(client, name, "g1") == ["k0", "k1", "k3", "k5", "k9"]
+    # a filter and a projection are still moto's own
+    r = client.query(TableName=name, IndexName="by_grp", KeyConditionExpression="grp = :g",
+                     FilterExpression="v > :n", ProjectionExpression="pk",
+                     ExpressionAttributeValues={":g": {"S": "g1"}, ":n": {"N": "2"}})
+    assert r["Items"] == [{"pk": {"S": "k3"}}, {"pk": {"S": "k5"}}] and r["ScannedCount"] == 5
+
+
+def test_a_cancelled_transaction_changes_nothing(table: Any) -> None:
+    client, name = table
+    client.put_item(TableName=name, Item={"pk": {"S": "kept"}, "grp": {"S": "g1"}, "v": {"N": "1"}})
+    client.put_item(TableName=name, Item={"pk": {"S": "gone"}, "grp": {"S": "g1"}})
+    with pytest.raises(ClientError) as err:
+        client.transact_write_items(TransactItems=[
+            {"Put": {"TableName": name, "Item": {"pk": {"S": "new"}, "grp": {"S": "g1"}}}},
+            {"Update": {"TableName": name, "Key": {"pk": {"S": "kept"}}, "UpdateExpression": "SET v = :v, grp = :g",
+                        "ExpressionAttributeValues": {":v": {"N": "2"}, ":g": {"S": "g2"}}}},
+            {"Delete": {"TableName": name, "Key": {"pk": {"S": "gone"}}}},
+            {"ConditionCheck": {"TableName": name, "Key": {"pk": {"S": "absent"}},
+                                "ConditionExpression": "attribute_exists(pk)"}},
+        ])
+    assert err.value.response["Error"]["Code"] == "TransactionCanceledException"
+    reasons = [r["Code"] for r in err.value.response["CancellationReasons"]]
+    assert reasons == ["None", "None", "None", "ConditionalCheckFailed"]
+    assert "Item" not in client.get_item(TableName=name, Key={"pk": {"S": "new"}})
+    assert client.get_item(TableName=name, Key={"pk": {"S": "kept"}})["Item"]["v"] == {"N": "1"}
+    assert "Item" in client.get_item(TableName=name, Key={"pk": {"S": "gone"}})
+    assert _group(client, name, "g1") == ["gone", "kept"]
+    # and one that succeeds applies every action
+    client.transact_write_items(TransactItems=[
+        {"Put": {"TableName": name, "Item": {"pk": {"S": "new"}, "grp": {"S": "g1"}}}},
+        {"Delete": {"TableName": name, "Key": {"pk": {"S": "gone"}}}},
+    ])
+    assert _group(client, name, "g1") == ["kept", "new"]
+
+
+def test_the_item_size_limit_is_moto_s(table: Any) -> None:
+    client, name = table
+    client.put_item(TableName=name, Item={"pk": {"S": "ok"}, "a": {"S": "x" * 200_000}, "b": {"S": "y" * 200_000}})
+    with pytest.raises(ClientError) as err:
+        client.put_item(TableName=name, Item={"pk": {"S": "big"}, "a": {"S": "x" * 200_000},
+                                              "b": {"S": "y" * 200_000}, "c": {"S": "z" * 10_000}})
+    assert "Item size has exceeded the maximum allowed size" in str(err.value)
