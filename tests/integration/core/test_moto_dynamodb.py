@@ -128,6 +128,32 @@ def test_index_queries_page_in_order_and_see_every_write(table: Any) -> None:
     assert r["Items"] == [{"pk": {"S": "k3"}}, {"pk": {"S": "k5"}}] and r["ScannedCount"] == 5
 
 
+def _scan_index(client: Any, name: str) -> list[str]:
+    keys, start = [], None
+    while True:
+        kw = {"ExclusiveStartKey": start} if start else {}
+        r = client.scan(TableName=name, IndexName="by_grp", Limit=2, **kw)
+        keys += [(i["grp"]["S"], i["pk"]["S"]) for i in r["Items"]]
+        start = r.get("LastEvaluatedKey")
+        if not start:
+            return keys
+
+
+def test_index_scans_page_in_order_and_see_every_write(table: Any) -> None:
+    client, name = table
+    for n in (3, 1, 2):
+        client.put_item(TableName=name, Item={"pk": {"S": f"k{n}"}, "grp": {"S": "g1"}})
+    client.put_item(TableName=name, Item={"pk": {"S": "k0"}, "grp": {"S": "g2"}})
+    first = _scan_index(client, name)
+    assert sorted(first) == [("g1", "k1"), ("g1", "k2"), ("g1", "k3"), ("g2", "k0")]
+    assert _scan_index(client, name) == first  # the kept sort pages the same way
+    client.update_item(TableName=name, Key={"pk": {"S": "k2"}}, UpdateExpression="SET grp = :g",
+                       ExpressionAttributeValues={":g": {"S": "g2"}})
+    client.delete_item(TableName=name, Key={"pk": {"S": "k3"}})
+    client.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {"pk": {"S": "k9"}, "grp": {"S": "g1"}}}}]})
+    assert sorted(_scan_index(client, name)) == [("g1", "k1"), ("g1", "k9"), ("g2", "k0"), ("g2", "k2")]
+
+
 def test_a_cancelled_transaction_changes_nothing(table: Any) -> None:
     client, name = table
     client.put_item(TableName=name, Item={"pk": {"S": "kept"}, "grp": {"S": "g1"}, "v": {"N": "1"}})
