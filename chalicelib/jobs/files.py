@@ -2,14 +2,17 @@
 
 Job files live in the private photo bucket under `jobs/<id>/`: a JSON output per chunk (written
 under a fixed key, so a redelivered chunk overwrites rather than duplicates), the result and its
-failure report. Results go up with boto3's managed transfer, which switches to a multipart
-upload above 8 MB, so a large export or ZIP never has to fit one PUT (or memory).
+failure report. Results are streamed into a multipart upload as they are written
+(`JobFiles.writer`, chalicelib/jobs/multipart.py), so a large export or ZIP never has to fit one
+PUT, the memory or the Lambda's /tmp.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any, BinaryIO
+
+from chalicelib.jobs.multipart import PART_SIZE, MultipartWriter
 
 PREFIX = "jobs/"
 LINK_SECONDS = 600
@@ -40,6 +43,11 @@ class JobFiles:
     def upload(self, key: str, fileobj: BinaryIO, content_type: str) -> None:
         fileobj.seek(0)
         self._s3.upload_fileobj(fileobj, self.bucket, key, ExtraArgs={"ContentType": content_type})
+
+    def writer(self, key: str, content_type: str, *, part_size: int = PART_SIZE) -> MultipartWriter:
+        """A write-only file whose bytes become the object `key` when its `with` block ends
+        cleanly (and nothing at all when it raises)."""
+        return MultipartWriter(self._s3, self.bucket, key, content_type, part_size=part_size)
 
     def delete(self, keys: list[str]) -> None:
         for start in range(0, len(keys), 1000):
