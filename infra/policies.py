@@ -226,7 +226,7 @@ def job_worker_policy(p: Profile) -> list[Statement]:
         _tracing(),
         {"Sid": "JobsQueue", "Effect": "Allow",
          "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:SendMessage",
-                    "sqs:GetQueueUrl"],
+                    "sqs:GetQueueUrl", "sqs:ChangeMessageVisibility"],
          "Resource": p.arn("sqs", f"cpa-ecert-{s}-jobs")},
         {"Sid": "DataTables", "Effect": "Allow",
          "Action": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",

@@ -80,6 +80,12 @@ class JobQueue:
             self._url = str(self._sqs.get_queue_url(QueueName=self.queue_name)["QueueUrl"])
         return self._url
 
+    def retry_after(self, receipt_handle: str, seconds: int) -> None:
+        """Let a message whose step failed come back after `seconds` rather than after the
+        queue's visibility timeout (which is sized for the longest step, see infra/resources.yaml)."""
+        self._sqs.change_message_visibility(QueueUrl=self.url, ReceiptHandle=receipt_handle,
+                                            VisibilityTimeout=seconds)
+
     def send(self, messages: list[dict[str, Any]]) -> None:
         for start in range(0, len(messages), 10):
             entries = [{"Id": str(i), "MessageBody": json.dumps(m, separators=(",", ":"))}
