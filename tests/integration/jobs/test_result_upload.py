@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import random
 import shutil
 import subprocess
 import threading
@@ -26,7 +27,7 @@ def _s3(aws: Any) -> Any:
 
 
 def _items(count: int, size: int) -> list[Any]:
-    rng = __import__("random").Random(7)
+    rng = random.Random(7)
     items: list[Any] = [BulkFailure("110000999999", "李四", "没有查询到照片信息")]
     items += [BulkSuccess(f"110000{i:06d}", b"%PDF-" + rng.randbytes(size), f"会员{i}") for i in range(count)]
     return items
