@@ -48,11 +48,11 @@ def provision(settings: Settings) -> dict[str, str]:
     jobs_dlq_url = sqs.create_queue(QueueName=f"{settings.jobs_queue}-dlq")["QueueUrl"]
     jobs_dlq_arn = sqs.get_queue_attributes(QueueUrl=jobs_dlq_url, AttributeNames=["QueueArn"])[
         "Attributes"]["QueueArn"]
-    # As in the cloud (infra/resources.yaml): six times the job worker's 300 s. A shorter one
+    # As in the cloud (infra/resources.yaml): six times the job worker's 900 s. A shorter one
     # hands a long step (the plan of a 60,000-row import) to a second worker while the first
     # is still on it.
     jobs_queue_url = sqs.create_queue(QueueName=settings.jobs_queue, Attributes={
-        "VisibilityTimeout": "1800",
+        "VisibilityTimeout": "5400",
         "RedrivePolicy": json.dumps({"deadLetterTargetArn": jobs_dlq_arn, "maxReceiveCount": "5"}),
     })["QueueUrl"]
     return {"queue_url": queue_url, "dlq_url": dlq_url, "jobs_queue_url": jobs_queue_url,

@@ -226,7 +226,7 @@ def job_worker_policy(p: Profile) -> list[Statement]:
         _tracing(),
         {"Sid": "JobsQueue", "Effect": "Allow",
          "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:SendMessage",
-                    "sqs:GetQueueUrl"],
+                    "sqs:GetQueueUrl", "sqs:ChangeMessageVisibility"],
          "Resource": p.arn("sqs", f"cpa-ecert-{s}-jobs")},
         {"Sid": "DataTables", "Effect": "Allow",
          "Action": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
@@ -237,6 +237,9 @@ def job_worker_policy(p: Profile) -> list[Statement]:
          "Resource": [p.photos(f"/{k}/*") for k in ("photos", "certificates", "seals", "jobs")]},
         {"Sid": "PhotoBucketWrite", "Effect": "Allow", "Action": ["s3:PutObject", "s3:DeleteObject"],
          "Resource": [p.photos(f"/{k}/*") for k in ("certificates", "jobs")]},
+        # a result streamed into a multipart upload is aborted when its assembly fails
+        {"Sid": "JobResultsAbort", "Effect": "Allow", "Action": ["s3:AbortMultipartUpload"],
+         "Resource": p.photos("/jobs/*")},
         {"Sid": "PhotoBucketMissingKeyIs404", "Effect": "Allow", "Action": ["s3:ListBucket"],
          "Resource": p.photos()},
         {"Sid": "Secrets", "Effect": "Allow", "Action": ["ssm:GetParameter"],

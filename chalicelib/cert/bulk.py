@@ -11,7 +11,8 @@ each file name too.
 
 The writer streams: items are consumed one at a time from any iterable (typically a generator
 that renders and signs as it goes), PDFs are stored (they are compressed already), and the
-output can be any seekable binary file (a temporary file to upload to S3 for large selections);
+output can be any writable binary file, seekable or not (a job streams it into an S3 multipart
+upload; zipfile then writes data descriptors, and ZIP64 records where offsets or counts need them).
 A progress callback gets `(done, total)` after each item.
 
 Item shapes, so the caller need not import our types:

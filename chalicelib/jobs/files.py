@@ -2,14 +2,17 @@
 
 Job files live in the private photo bucket under `jobs/<id>/`: a JSON output per chunk (written
 under a fixed key, so a redelivered chunk overwrites rather than duplicates), the result and its
-failure report. Results go up with boto3's managed transfer, which switches to a multipart
-upload above 8 MB, so a large export or ZIP never has to fit one PUT (or memory).
+failure report. Results are streamed into a multipart upload as they are written
+(`JobFiles.writer`, chalicelib/jobs/multipart.py), so a large export or ZIP never has to fit one
+PUT, the memory or the Lambda's /tmp.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any, BinaryIO
+
+from chalicelib.jobs.multipart import PART_SIZE, MultipartWriter
 
 PREFIX = "jobs/"
 LINK_SECONDS = 600
@@ -41,6 +44,11 @@ class JobFiles:
         fileobj.seek(0)
         self._s3.upload_fileobj(fileobj, self.bucket, key, ExtraArgs={"ContentType": content_type})
 
+    def writer(self, key: str, content_type: str, *, part_size: int = PART_SIZE) -> MultipartWriter:
+        """A write-only file whose bytes become the object `key` when its `with` block ends
+        cleanly (and nothing at all when it raises)."""
+        return MultipartWriter(self._s3, self.bucket, key, content_type, part_size=part_size)
+
     def delete(self, keys: list[str]) -> None:
         for start in range(0, len(keys), 1000):
             part = keys[start:start + 1000]
@@ -71,6 +79,12 @@ class JobQueue:
         if self._url is None:
             self._url = str(self._sqs.get_queue_url(QueueName=self.queue_name)["QueueUrl"])
         return self._url
+
+    def retry_after(self, receipt_handle: str, seconds: int) -> None:
+        """Let a message whose step failed come back after `seconds` rather than after the
+        queue's visibility timeout (which is sized for the longest step, see infra/resources.yaml)."""
+        self._sqs.change_message_visibility(QueueUrl=self.url, ReceiptHandle=receipt_handle,
+                                            VisibilityTimeout=seconds)
 
     def send(self, messages: list[dict[str, Any]]) -> None:
         for start in range(0, len(messages), 10):

@@ -166,6 +166,8 @@ def test_uploads_notify_the_photo_queue_which_has_a_dead_letter_queue(resources,
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["PhotoDeadLetterQueue", "Arn"]}
     for stage in STAGES:  # Lambda wants the visibility timeout >= the function timeout (x6 advised)
         assert queue["VisibilityTimeout"] >= 6 * function_setting(chalice_config, stage, "photo_check", "lambda_timeout")
+        jobs = res["JobsQueue"]["Properties"]["VisibilityTimeout"]
+        assert jobs >= 6 * function_setting(chalice_config, stage, "job_worker", "lambda_timeout")
     alarm = res["DeadLetterAlarm"]["Properties"]
     assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["PhotoDeadLetterQueue", "QueueName"]}
     assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"

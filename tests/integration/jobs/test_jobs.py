@@ -177,3 +177,32 @@ def test_bulk_certificates_job_zips_pdfs_and_reports_failures_without_foreign_na
     text = fetch(report["url"]).decode("utf-8-sig")
     assert no_photo.member_no in text and no_photo.name in text
     assert foreign.member_no in text and foreign.name not in text
+
+
+def test_a_failed_step_comes_back_soon_not_after_the_visibility_timeout(client, aws, persona, worker,
+                                                                        monkeypatch):
+    """The jobs queue hides a received message for 90 minutes (sized for the longest step); a
+    step that raises makes its message visible again after the worker's short retry delay."""
+    import app as app_module
+    from tests.integration.jobs.conftest import Ctx, sqs_event
+
+    seed_members("110000", 10)
+    real = kinds.KINDS["export"]
+
+    def broken(*args):
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setitem(job_worker.KINDS, "export", kinds.Kind(real.label, real.params, real.plan, broken,
+                                                               real.assemble))
+    monkeypatch.setattr(job_worker, "RETRY_SECONDS", 0)
+    bj = persona("association_staff", "110000")
+    _start(client, bj, kind="export")
+    assert worker.drain(only=lambda m: bool(m.get("plan"))) == 1
+    hidden = worker.sqs.get_queue_attributes(QueueUrl=worker.url, AttributeNames=["VisibilityTimeout"])
+    assert int(hidden["Attributes"]["VisibilityTimeout"]) >= 5400
+    [msg] = worker.sqs.receive_message(QueueUrl=worker.url, MaxNumberOfMessages=1)["Messages"]
+    with pytest.raises(RuntimeError):
+        app_module.job_worker({"Records": [{**sqs_event(msg["Body"], worker.arn)["Records"][0],
+                                            "receiptHandle": msg["ReceiptHandle"]}]}, Ctx())
+    again = worker.sqs.receive_message(QueueUrl=worker.url, MaxNumberOfMessages=1).get("Messages", [])
+    assert [m["Body"] for m in again] == [msg["Body"]]
