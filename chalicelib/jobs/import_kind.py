@@ -130,9 +130,10 @@ def _entries(d: Any, job: Any) -> list[dict[str, Any]]:
     return checked.entries()
 
 
-def _numbers(job: Any, first: str, rows: list[int]) -> dict[int, str]:
+def _numbers(job: Any, first: str, rows: list[int]) -> tuple[dict[int, str], set[int]]:
     """The member numbers of this chunk's new rows: the recorded ones, else allocated now and
-    recorded before anything is claimed with them."""
+    recorded before anything is claimed with them; and the rows whose number was recorded by an
+    earlier delivery (only their members can have been written already)."""
     from chalicelib.members import numbers
 
     try:
@@ -140,12 +141,13 @@ def _numbers(job: Any, first: str, rows: list[int]) -> dict[int, str]:
     except DoesNotExist:
         ledger = JobRowsModel(f"jobrows#{job.job_id}#{first}", numbers=set(), expires_at=job.expires_at)
     have = {int(r): no for r, no in (str(x).split("=", 1) for x in ledger.numbers)}
+    recorded = set(have)
     missing = [r for r in rows if r not in have]
     if missing:
         have.update(zip(missing, numbers.allocate(job.association, len(missing))))
         ledger.numbers = {f"{r}={no}" for r, no in have.items()}
         ledger.save()
-    return have
+    return have, recorded
 
 
 def _creates(principal: Principal, job: Any, first: str, entries: list[dict[str, Any]], now: str,
@@ -154,8 +156,9 @@ def _creates(principal: Principal, job: Any, first: str, entries: list[dict[str,
 
     if not entries:
         return [], []
-    numbers = _numbers(job, first, [e["row"] for e in entries])
-    return import_rows.create_rows(principal, job.association, job.job_id, entries, numbers, now, failed)
+    numbers, recorded = _numbers(job, first, [e["row"] for e in entries])
+    return import_rows.create_rows(principal, job.association, job.job_id, entries, numbers, now, failed,
+                                   maybe_written=recorded)
 
 
 def chunk(d: Any, job: Any, principal: Principal, members: list[str]) -> Outcome:
