@@ -31,6 +31,17 @@ and at an association's scale (60,000 members) they dwarf everything the applica
   roll back on failure: a 100-claim transaction against 60,000 members copied the members table a
   hundred times (gigabytes, minutes). DynamoDB's cost is the items written. Here the items the
   actions name are copied instead, and put back the same way if the transaction is cancelled.
+- **Requests.** moto parses a request by walking botocore's shape model like its serializer
+  does a response: every AttributeValue looks up each of the ten members of the union, so a
+  batch of 25 member records spent most of its time there. `_parse_attribute_value` reads the
+  one member an AttributeValue carries directly; the result is moto's own parse (the test
+  compares the two on every attribute type), and anything it does not recognise (binary values,
+  unexpected shapes) goes through moto's parser unchanged.
+- **Conditions.** moto lexes and parses a condition expression (with regular expressions
+  compiled on the way) every time an item is written under it, three times per action of a
+  transaction: a 100-claim transaction parsed "attribute_not_exists(#0)" three hundred times.
+  DynamoDB's cost is the items written. Here a parse is kept for the same expression, names
+  and values (its syntax tree is never changed once built), and moto's own parser makes it.
 - **Item writes.** moto checks the 400 KB item limit by re-measuring the whole item after each
   attribute it adds (O(attributes²) per item, most of the time of a bulk load); DynamoDB measures
   an item once. `Item.__init__` here adds up the same sizes once and refuses an item at the same
@@ -69,6 +80,8 @@ def fit_dynamodb() -> None:
     if _FITTED:
         return
     _install_serializer()
+    _install_request_parser()
+    _install_condition_cache()
     _install_write_tracking()
     _install_indexed_queries()
     _install_indexed_scans()
@@ -153,6 +166,120 @@ def _install_serializer() -> None:
     from moto.core import serialize
 
     serialize.SERVICE_SPECIFIC_SERIALIZERS.setdefault("dynamodb", {})["json"] = _fast_serializer_class()
+
+
+# -- requests -----------------------------------------------------------------------------------
+
+_PLAIN = frozenset({"S", "N", "BOOL", "NULL"})
+
+
+def _parse_attribute_value(value: Any, map_type: Any) -> Any:
+    """moto's parse of one AttributeValue (a dict holding one of S, N, BOOL, NULL, SS, NS, M, L),
+    or raises `_Unusual` for anything else (binary values, which moto base64-decodes, and
+    malformed values go through moto's own parser)."""
+    if type(value) is not dict or len(value) != 1:
+        raise _Unusual
+    ((t, x),) = value.items()
+    if t in _PLAIN:
+        if x is None or (type(x) is not (bool if t in ("BOOL", "NULL") else str)):
+            raise _Unusual
+        return map_type({t: x})
+    if t == "M":
+        if type(x) is not dict:
+            raise _Unusual
+        inner = map_type((k, _parse_attribute_value(v, map_type)) for k, v in x.items())
+        return map_type({t: inner})
+    if t == "L":
+        if type(x) is not list:
+            raise _Unusual
+        return map_type({t: [_parse_attribute_value(v, map_type) for v in x]})
+    if t in ("SS", "NS"):
+        if type(x) is not list or any(type(e) is not str for e in x):
+            raise _Unusual
+        return map_type({t: list(x)})
+    raise _Unusual
+
+
+def _dynamodb(parser: Any) -> bool:
+    known = parser.__dict__.get("_fit_dynamodb")
+    if known is None:
+        known = parser.__dict__["_fit_dynamodb"] = parser.operation_model.service_model.endpoint_prefix == "dynamodb"
+    return bool(known)
+
+
+def _install_request_parser() -> None:
+    from moto.core.parse import BaseJSONParser
+
+    original = BaseJSONParser._parse_structure
+    original_map = BaseJSONParser._parse_map
+
+    def _parse_structure(self: Any, shape: Any, value: Any) -> Any:
+        if shape.name == "AttributeValue" and _dynamodb(self):
+            try:
+                return _parse_attribute_value(value, self.MAP_TYPE)
+            except _Unusual:
+                pass
+        return original(self, shape, value)
+
+    def _parse_map(self: Any, shape: Any, value: Any) -> Any:
+        # an item, a key or ExpressionAttributeValues: a map of AttributeValue
+        if shape.value.name == "AttributeValue" and type(value) is dict and _dynamodb(self):
+            try:
+                return self.MAP_TYPE((k, _parse_attribute_value(v, self.MAP_TYPE)) for k, v in value.items())
+            except _Unusual:
+                pass
+        return original_map(self, shape, value)
+
+    BaseJSONParser._parse_structure = _parse_structure  # type: ignore[method-assign]
+    BaseJSONParser._parse_map = _parse_map  # type: ignore[method-assign]
+    _MOTO_PARSE[:] = [original, original_map]
+
+
+_MOTO_PARSE: list[Any] = []  # moto's own structure parser, for the tests
+
+
+# -- conditions ---------------------------------------------------------------------------------
+
+_PARSED: dict[Any, tuple[Any, list[str], list[str]]] = {}
+_PARSED_MAX = 512
+
+
+def _condition_key(parser: Any) -> Any:
+    import json
+
+    names, values = parser.expression_attribute_names, parser.expression_attribute_values
+    try:
+        return (parser.condition_expression, json.dumps(names, sort_keys=True),
+                json.dumps(values, sort_keys=True))
+    except (TypeError, ValueError):
+        return None  # binary values and the like: parsed every time, as moto does
+
+
+def _install_condition_cache() -> None:
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    original = ConditionExpressionParser.parse
+
+    def parse(self: Any) -> Any:
+        key = _condition_key(self)
+        hit = _PARSED.get(key) if key is not None else None
+        if hit is not None:
+            tree, names_found, values_found = hit
+            self.expr_attr_names_found = list(names_found)
+            self.expr_attr_values_found = list(values_found)
+            return tree
+        tree = original(self)  # errors are raised as moto raises them, and not kept
+        if key is not None:
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.clear()
+            _PARSED[key] = (tree, list(self.expr_attr_names_found), list(self.expr_attr_values_found))
+        return tree
+
+    ConditionExpressionParser.parse = parse  # type: ignore[method-assign]
+    _MOTO_CONDITION_PARSE[:] = [original]
+
+
+_MOTO_CONDITION_PARSE: list[Any] = []  # moto's own, for the tests
 
 
 # -- which tables a request wrote -----------------------------------------------------------------

@@ -40,6 +40,30 @@ class JobFiles:
         except self._s3.exceptions.NoSuchKey:
             return None
 
+    def get_bytes_tagged(self, key: str) -> tuple[bytes, str] | None:
+        """The object and the tag of the exact version read (see `tag`), or None if absent."""
+        try:
+            resp = self._s3.get_object(Bucket=self.bucket, Key=key)
+        except self._s3.exceptions.NoSuchKey:
+            return None
+        return bytes(resp["Body"].read()), _tag(resp)
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> str:
+        """Store a small object (one PUT); returns the tag of the version written."""
+        resp = self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        return _tag(resp)
+
+    def tag(self, key: str) -> str | None:
+        """What names the object's current content: its S3 version id (the bucket is versioned)
+        and ETag, so a file replaced under the same key never matches a tag taken before; None
+        if absent."""
+        try:
+            return _tag(self._s3.head_object(Bucket=self.bucket, Key=key))
+        except self._s3.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+
     def upload(self, key: str, fileobj: BinaryIO, content_type: str) -> None:
         fileobj.seek(0)
         self._s3.upload_fileobj(fileobj, self.bucket, key, ExtraArgs={"ContentType": content_type})
@@ -64,6 +88,10 @@ class JobFiles:
         return str(self._s3.generate_presigned_url("get_object", Params={
             "Bucket": self.bucket, "Key": key, "ResponseContentDisposition": disposition},
             ExpiresIn=LINK_SECONDS))
+
+
+def _tag(resp: dict[str, Any]) -> str:
+    return f"{resp.get('VersionId') or ''}|{str(resp.get('ETag') or '').strip(chr(34))}"
 
 
 class JobQueue:

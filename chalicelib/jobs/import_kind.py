@@ -7,11 +7,13 @@ by its `upload_id`.
 - `import_check` (`POST /jobs {"kind": "import_check", "upload_id": ...}`): the dry run of a
   presigned upload, which for 60,000 rows takes longer than an API request may run. It does its
   one piece of work while planning (no chunks; a file that cannot be read fails the job with
-  the reason) and its result is the report (`GET /members/imports/{upload_id}`).
+  the reason), reporting rows checked / total on the job as it goes, and its result is the
+  report (`GET /members/imports/{upload_id}`), with the per-row plan stored beside it.
 - `import` (`POST /jobs {"kind": "import", "upload_id": ...}`), as follows.
-- plan: reads the file once, runs the same check as the dry run and writes each chunk's rows
-  (what to do with each: create, update, nothing, or why not) to `jobs/<id>/rows-<first>.json`;
-  the chunk message carries only the row numbers.
+- plan: takes each row's plan (what to do with it: create, update, nothing, or why not) that
+  the check stored beside the file, if the file is still the exact version the check read
+  (else, or if that plan is gone or unreadable, runs the same check again), and writes each
+  chunk's rows to `jobs/<id>/rows-<first>.json`; the chunk message carries only the row numbers.
 - chunk: applies its rows. Unlike the synchronous commit, rows with problems do not stop the
   others; they are the job's failure report (row number and reason, never a name).
 - An update applies only to the member as the check saw it (its version): a staff edit made
@@ -27,8 +29,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+import time
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -42,7 +46,9 @@ from chalicelib.spreadsheet_safety import csv_text
 if TYPE_CHECKING:  # kinds registers this module, so it is imported where used
     from chalicelib.jobs.kinds import Outcome, Result
 
+log = logging.getLogger(__name__)
 IMPORT_CHUNK = 300
+PROGRESS_SECONDS = 2.0
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -54,11 +60,30 @@ def params(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def check_plan(d: Any, job: Any, principal: Principal) -> list[list[str]]:
-    """The dry run itself; nothing is left to split into chunks."""
+    """The dry run itself, its rows checked so far on the job record as it goes; nothing is left
+    to split into chunks."""
     from chalicelib.members import imports
 
-    imports.check_upload(d, job.association, json.loads(job.params)["upload_id"])
+    imports.check_upload(d, job.association, json.loads(job.params)["upload_id"], progress=_Progress(job))
     return []
+
+
+class _Progress:
+    """Rows checked / total on the job record while a check runs (the jobs panel's bar, rate
+    and time left), at most every `PROGRESS_SECONDS` and once at the end."""
+
+    def __init__(self, job: Any, clock: Callable[[], float] = time.monotonic) -> None:
+        self.job, self.clock = job, clock
+        self.last: float | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        from chalicelib.jobs import repository
+
+        now = self.clock()
+        if done < total and self.last is not None and now - self.last < PROGRESS_SECONDS:
+            return
+        self.last = now
+        repository.progress(self.job, done, total)
 
 
 def check_chunk(d: Any, job: Any, principal: Principal, members: list[str]) -> Outcome:
@@ -77,38 +102,8 @@ def _rows_key(job_id: str, first: str) -> str:
     return f"jobs/{job_id}/rows-{first}.json"
 
 
-def _reasons(errors: list[dict[str, Any]]) -> dict[int, str]:
-    by_row: dict[int, list[str]] = {}
-    for e in errors:
-        by_row.setdefault(int(e["row"]), []).append(f"{e['cell']} {e['message']}".strip())
-    return {row: ";".join(parts) for row, parts in by_row.items()}
-
-
 def plan(d: Any, job: Any, principal: Principal) -> list[list[str]]:
-    from chalicelib.members import imports
-
-    upload_id = json.loads(job.params)["upload_id"]
-    data = d.job_files.get_bytes(imports.upload_key(job.association, upload_id))
-    if data is None:
-        raise ValidationFailed("未找到上传的文件(可能已过期),请重新检查文件", code="IMPORT_UPLOAD_GONE")
-    checked = imports.plan(job.association, data, max_rows=imports.JOB_MAX_ROWS, max_bytes=imports.UPLOAD_MAX_BYTES)
-    reasons = _reasons(checked.errors)
-    creates = {p.row: p for p in checked.creates}
-    updates = {p.row: p for p in checked.updates}
-    entries: list[dict[str, Any]] = []
-    for row in checked.sheet.rows:
-        n = row.number
-        if n in reasons:
-            entries.append({"row": n, "op": "fail", "reason": reasons[n]})
-        elif n in creates:
-            entries.append({"row": n, "op": "create", "values": creates[n].values})
-        elif n in updates and updates[n].member is not None:
-            member = updates[n].member
-            entries.append({"row": n, "op": "update", "member_no": member.member_no,  # type: ignore[union-attr]
-                            "version": int(member.version or 0),  # type: ignore[union-attr]
-                            "values": updates[n].changes})
-        else:
-            entries.append({"row": n, "op": "same"})
+    entries = _entries(d, job)
     chunks: list[list[str]] = []
     for start in range(0, len(entries), IMPORT_CHUNK):
         part = entries[start:start + IMPORT_CHUNK]
@@ -117,9 +112,28 @@ def plan(d: Any, job: Any, principal: Principal) -> list[list[str]]:
     return chunks
 
 
-def _numbers(job: Any, first: str, rows: list[int]) -> dict[int, str]:
+def _entries(d: Any, job: Any) -> list[dict[str, Any]]:
+    """Each row's plan: the one the check stored for this very file if there is one, else the
+    check is run again here."""
+    from chalicelib.members import imports
+
+    upload_id = json.loads(job.params)["upload_id"]
+    stored = imports.stored_plan(d.job_files, job.association, upload_id)
+    if stored is not None:
+        log.info("import job reuses the check's plan id=%s rows=%d", job.job_id, len(stored))
+        return stored
+    data = d.job_files.get_bytes(imports.upload_key(job.association, upload_id))
+    if data is None:
+        raise ValidationFailed("未找到上传的文件(可能已过期),请重新检查文件", code="IMPORT_UPLOAD_GONE")
+    log.info("import job checks its file again id=%s", job.job_id)
+    checked = imports.plan(job.association, data, max_rows=imports.JOB_MAX_ROWS, max_bytes=imports.UPLOAD_MAX_BYTES)
+    return checked.entries()
+
+
+def _numbers(job: Any, first: str, rows: list[int]) -> tuple[dict[int, str], set[int]]:
     """The member numbers of this chunk's new rows: the recorded ones, else allocated now and
-    recorded before anything is claimed with them."""
+    recorded before anything is claimed with them; and the rows whose number was recorded by an
+    earlier delivery (only their members can have been written already)."""
     from chalicelib.members import numbers
 
     try:
@@ -127,12 +141,13 @@ def _numbers(job: Any, first: str, rows: list[int]) -> dict[int, str]:
     except DoesNotExist:
         ledger = JobRowsModel(f"jobrows#{job.job_id}#{first}", numbers=set(), expires_at=job.expires_at)
     have = {int(r): no for r, no in (str(x).split("=", 1) for x in ledger.numbers)}
+    recorded = set(have)
     missing = [r for r in rows if r not in have]
     if missing:
         have.update(zip(missing, numbers.allocate(job.association, len(missing))))
         ledger.numbers = {f"{r}={no}" for r, no in have.items()}
         ledger.save()
-    return have
+    return have, recorded
 
 
 def _creates(principal: Principal, job: Any, first: str, entries: list[dict[str, Any]], now: str,
@@ -141,8 +156,9 @@ def _creates(principal: Principal, job: Any, first: str, entries: list[dict[str,
 
     if not entries:
         return [], []
-    numbers = _numbers(job, first, [e["row"] for e in entries])
-    return import_rows.create_rows(principal, job.association, job.job_id, entries, numbers, now, failed)
+    numbers, recorded = _numbers(job, first, [e["row"] for e in entries])
+    return import_rows.create_rows(principal, job.association, job.job_id, entries, numbers, now, failed,
+                                   maybe_written=recorded)
 
 
 def chunk(d: Any, job: Any, principal: Principal, members: list[str]) -> Outcome:

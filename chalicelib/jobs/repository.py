@@ -109,13 +109,30 @@ def recent(association: str) -> list[JobModel]:
     return [found[i] for i in ids if i in found]
 
 
-def planned(job: JobModel, total: int, chunks: int) -> bool:
-    """planning -> running with the counts; False if the job was cancelled meanwhile (or this
-    is a redelivered plan whose job is already running: the caller re-sends the chunks)."""
+def progress(job: JobModel, done: int, total: int) -> None:
+    """Work done so far by a job still planning (an import check runs its rows there): the
+    counts the jobs panel turns into a bar, a rate and a time left, from the first report on.
+    A job cancelled meanwhile is left as it is."""
+    actions: list[Action] = [JobModel.done.set(done), JobModel.total.set(total)]
+    if not job.started:
+        actions.append(JobModel.started.set(time.time()))
     try:
-        job.update(actions=[JobModel.status.set("running"), JobModel.total.set(total),
-                            JobModel.chunks.set(chunks), JobModel.started.set(time.time())],
-                   condition=JobModel.status == "planning")
+        job.update(actions=actions, condition=JobModel.status == "planning")
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
+
+
+def planned(job: JobModel, total: int | None, chunks: int) -> bool:
+    """planning -> running with the counts (`total` None: keep what `progress` recorded); False
+    if the job was cancelled meanwhile (or this is a redelivered plan whose job is already
+    running: the caller re-sends the chunks)."""
+    actions: list[Action] = [JobModel.status.set("running"), JobModel.chunks.set(chunks),
+                             JobModel.started.set(time.time())]
+    if total is not None:
+        actions.append(JobModel.total.set(total))
+    try:
+        job.update(actions=actions, condition=JobModel.status == "planning")
         return True
     except UpdateError as exc:
         if condition_failed(exc):

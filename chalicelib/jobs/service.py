@@ -31,7 +31,8 @@ def view(job: JobModel, now: float | None = None) -> dict[str, Any]:
     now = time.time() if now is None else now
     total, done = int(job.total), int(job.done)
     rate = eta = None
-    if job.status == "running" and job.started and done:
+    # planning: a job that works while planning (an import check) reports its rows there
+    if job.status in ("planning", "running") and job.started and done:
         elapsed = max(now - float(job.started), 0.001)
         rate = round(done / elapsed, 1)
         eta = int((total - done) / rate) if rate else None

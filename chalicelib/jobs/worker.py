@@ -83,7 +83,8 @@ def _plan(d: Any, job: JobModel) -> None:
         log.info("job failed while planning id=%s code=%s", job.job_id, err.code)
         return
     total = sum(len(c) for c in chunks)
-    if not repo.planned(job, total, len(chunks)):
+    # a job whose work was all done while planning (an import check) keeps the counts it reported
+    if not repo.planned(job, total if chunks else None, len(chunks)):
         return  # cancelled meanwhile
     d.job_queue.send([{"job": job.job_id, "chunk": n, "members": members} for n, members in enumerate(chunks)])
     log.info("job planned id=%s total=%d chunks=%d", job.job_id, total, len(chunks))

@@ -12,7 +12,7 @@ applied finds nothing to change, and a new member already written is reported, n
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Collection
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -53,18 +53,21 @@ def update_row(principal: Principal, association: str, job_id: str, entry: dict[
 
 
 def create_rows(principal: Principal, association: str, job_id: str, entries: list[dict[str, Any]],
-                numbers: dict[int, str], now: str,
-                failed: list[list[Any]]) -> tuple[list[list[Any]], list[Any]]:
+                numbers: dict[int, str], now: str, failed: list[list[Any]],
+                maybe_written: Collection[int] | None = None) -> tuple[list[list[Any]], list[Any]]:
     """([row, member number, name] of each new member, the items to batch-write) for these
     create rows, each under its allocated number in `numbers`; a row whose ID number another
-    member claimed meanwhile goes to `failed` as [row, reason]."""
+    member claimed meanwhile goes to `failed` as [row, reason]. `maybe_written`: the rows whose
+    member an earlier delivery may have written (None: any); a number allocated just now names
+    no member yet, so a first delivery reads nothing back."""
     from chalicelib.auth import service as accounts
     from chalicelib.members import claims, imports
     from chalicelib.members.models import MemberModel
     from chalicelib.members.service import id_key_of
     from chalicelib.members.validation import is_complete
 
-    present = {m.member_no for m in MemberModel.batch_get([numbers[e["row"]] for e in entries])}
+    check = [numbers[e["row"]] for e in entries if maybe_written is None or e["row"] in maybe_written]
+    present = {m.member_no for m in MemberModel.batch_get(check)} if check else set()
     created: list[list[Any]] = []
     items: list[Any] = []
     # ID numbers are claimed 100 a transaction; a claim taken meanwhile fails only its own row.

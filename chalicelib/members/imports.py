@@ -34,7 +34,6 @@ Matching IDs: up to `QUERY_MATCH_LIMIT` rows are looked up one query each on the
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import re
@@ -42,7 +41,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from pynamodb.exceptions import PutError
 
@@ -70,6 +69,10 @@ QUERY_MATCH_LIMIT = 100
 # a password is set (reset by e-mail, or an initial password issued by staff).
 NO_PASSWORD = "!unset:import"
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
+PROGRESS_EVERY = 500  # rows between two calls of a check's progress callback
+PLAN_FORMAT = 1  # of the stored per-row plan: a plan stored in another format is checked again
+# progress(rows checked, rows in the file)
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -95,11 +98,40 @@ class Plan:
         self.errors.append({"row": row, "column": label, "cell": f"{letter}{row}" if letter else "",
                             "key": key, "message": message})
 
+    def entries(self) -> list[dict[str, Any]]:
+        """What the import does with each row, in file order: {"row", "op": "create" (with the
+        values), "update" (member_no, the version the check saw, the changed values), "same",
+        or "fail" (with the reason)}. Numbers and reasons only besides the row's own values."""
+        reasons = _reasons(self.errors)
+        creates = {p.row: p for p in self.creates}
+        updates = {p.row: p for p in self.updates}
+        out: list[dict[str, Any]] = []
+        for row in self.sheet.rows:
+            n = row.number
+            update = updates.get(n)
+            if n in reasons:
+                out.append({"row": n, "op": "fail", "reason": reasons[n]})
+            elif n in creates:
+                out.append({"row": n, "op": "create", "values": creates[n].values})
+            elif update is not None and update.member is not None:
+                out.append({"row": n, "op": "update", "member_no": update.member.member_no,
+                            "version": int(update.member.version or 0), "values": update.changes})
+            else:
+                out.append({"row": n, "op": "same"})
+        return out
+
     def report(self) -> dict[str, Any]:
         return {"rows": len(self.sheet.rows), "create": len(self.creates), "update": len(self.updates),
                 "unchanged": self.unchanged, "error_count": len(self.errors),
                 "error_rows": len({e["row"] for e in self.errors}),
                 "errors": self.errors[:MAX_REPORTED_ERRORS], "ignored_columns": self.sheet.ignored_columns}
+
+
+def _reasons(errors: list[dict[str, Any]]) -> dict[int, str]:
+    by_row: dict[int, list[str]] = {}
+    for e in errors:
+        by_row.setdefault(int(e["row"]), []).append(f"{e['cell']} {e['message']}".strip())
+    return {row: ";".join(parts) for row, parts in by_row.items()}
 
 
 def _resolve(keys: list[str]) -> dict[str, list[str]]:
@@ -129,13 +161,51 @@ def report_key(association: str, upload_id: str) -> str:
     return f"jobs/imports/{association}/{upload_id}.check.json"
 
 
+def plan_key(association: str, upload_id: str) -> str:
+    """Where the check leaves its per-row plan (`Plan.entries`) for the import job, tagged with
+    the exact version of the file it read."""
+    return f"jobs/imports/{association}/{upload_id}.plan.json"
+
+
+def _store_plan(files: Any, association: str, upload_id: str, tag: str, result: Plan) -> None:
+    files.put_json(plan_key(association, upload_id),
+                   {"format": PLAN_FORMAT, "upload": tag, "rows": result.entries()})
+
+
+def stored_plan(files: Any, association: str, upload_id: str) -> list[dict[str, Any]] | None:
+    """The per-row plan the check stored for this upload, if the file is still the version the
+    check read; None when it is absent, stale (the file was replaced, or an older format) or
+    unreadable, and the import then checks the file again.
+
+    Reusing it is safe because the import job decides again what matters at the moment it
+    writes: an update applies only to the member version the check saw, and a new row's
+    ID-number claim taken meanwhile fails that row alone."""
+    tag = files.tag(upload_key(association, upload_id))
+    raw = files.get_bytes(plan_key(association, upload_id)) if tag is not None else None
+    if raw is None:
+        return None
+    try:
+        stored = json.loads(raw)
+        rows = stored["rows"] if stored.get("format") == PLAN_FORMAT and stored.get("upload") == tag else None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        log.warning("stored import plan unreadable; the file is checked again")
+        return None
+    if not isinstance(rows, list):
+        log.info("stored import plan stale; the file is checked again")
+        return None
+    return rows
+
+
 def too_large(max_bytes: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"文件超过 {max_bytes // (1024 * 1024)} MB,请分成多个文件导入", code="IMPORT_TOO_LARGE")
 
 
-def plan(association: str, data: bytes, *, max_rows: int | None = None, max_bytes: int | None = None) -> Plan:
+def plan(association: str, data: bytes, *, max_rows: int | None = None, max_bytes: int | None = None,
+         progress: Progress | None = None) -> Plan:
     """The dry run: parse, validate each row, match on ID type + number; writes nothing.
-    Limits: `JOB_MAX_ROWS` rows and `MAX_BYTES` (a request body) unless given."""
+    Limits: `JOB_MAX_ROWS` rows and `MAX_BYTES` (a request body) unless given. `progress` is
+    called with (rows checked, rows) once the file is read, every `PROGRESS_EVERY` rows and at
+    the end."""
     max_bytes = MAX_BYTES if max_bytes is None else max_bytes
     if len(data) > max_bytes:
         raise too_large(max_bytes)
@@ -169,10 +239,16 @@ def plan(association: str, data: bytes, *, max_rows: int | None = None, max_byte
         else:
             _field_errors(result, number, values, association)
 
+    total = len(sheet.rows)
+    checked = total - len(rows)  # refused already: nothing left to look up
+    if progress is not None:
+        progress(checked, total)
     matches = _resolve(sorted({k for _, _, k in rows}))
     wanted = sorted({n for nos in matches.values() for n in nos})
     members = {m.member_no: m for m in MemberModel.batch_get(wanted)} if wanted else {}
-    for number, values, key in rows:
+    for i, (number, values, key) in enumerate(rows, start=1):
+        if progress is not None and i % PROGRESS_EVERY == 0:
+            progress(checked + i, total)
         holders = [members[n] for n in matches.get(key, []) if n in members]
         if len(holders) > 1:
             result.error(number, "id_number", "该证件号码对应多名会员,请联系系统管理员核查")
@@ -185,6 +261,8 @@ def plan(association: str, data: bytes, *, max_rows: int | None = None, max_byte
         else:
             _plan_create(result, number, values, association)
     result.errors.sort(key=lambda e: (e["row"], sheet.columns.get(e["key"], 0)))
+    if progress is not None:
+        progress(total, total)
     return result
 
 
@@ -262,7 +340,8 @@ def run(principal: Principal, data: bytes, mode: str, files: Any = None) -> dict
     report = {"mode": mode, "ok": not result.errors, "committed": False, **result.report()}
     if files is not None:
         upload_id = uuid.uuid4().hex
-        files.upload(upload_key(association, upload_id), io.BytesIO(data), XLSX_TYPE)
+        tag = files.put_bytes(upload_key(association, upload_id), data, XLSX_TYPE)
+        _store_plan(files, association, upload_id, tag, result)
         report["upload_id"] = upload_id
     report["elapsed_ms"] = int((time.monotonic() - started) * 1000)
     return report
@@ -279,16 +358,19 @@ def start_upload(d: Any, principal: Principal) -> dict[str, Any]:
     return {"upload_id": upload_id, "url": post["url"], "fields": post["fields"], "max_bytes": UPLOAD_MAX_BYTES}
 
 
-def check_upload(d: Any, association: str, upload_id: str) -> dict[str, Any]:
-    """The dry run of an uploaded file (run by the `import_check` job); its report is stored
-    beside the file and returned."""
+def check_upload(d: Any, association: str, upload_id: str, progress: Progress | None = None) -> dict[str, Any]:
+    """The dry run of an uploaded file (run by the `import_check` job); its report and per-row
+    plan are stored beside the file and the report returned. `progress(done, total)` hears of
+    the rows checked as the check goes."""
     started = time.monotonic()
-    data = d.job_files.get_bytes(upload_key(association, upload_id))
-    if data is None:
+    found = d.job_files.get_bytes_tagged(upload_key(association, upload_id))
+    if found is None:
         raise ValidationFailed("未找到上传的文件(可能未上传完成或已过期),请重新选择文件", code="IMPORT_UPLOAD_GONE")
-    result = plan(association, data, max_bytes=UPLOAD_MAX_BYTES)
+    data, tag = found
+    result = plan(association, data, max_bytes=UPLOAD_MAX_BYTES, progress=progress)
     report = {"mode": "dry_run", "ok": not result.errors, "committed": False, **result.report(),
               "upload_id": upload_id, "elapsed_ms": int((time.monotonic() - started) * 1000)}
+    _store_plan(d.job_files, association, upload_id, tag, result)
     d.job_files.put_json(report_key(association, upload_id), report)
     return report
 

@@ -546,12 +546,16 @@ def test_staff_imports_members_from_excel(page: Any, stack: Any, shots: Any, con
     page.locator("#import-file").set_input_files(str(tmp_path / "good.xlsx"))
     page.get_by_role("button", name="校验数据").click()
     page.get_by_text("校验通过").wait_for()
+    # the check job in the jobs panel says how many rows it checked
+    page.locator("#jobs-panel").get_by_text("校验完成(1 行)").first.wait_for()
     shots(page, "dry-run-ok")
     page.get_by_role("button", name="确认导入").click()  # starts the import job, followed in a dialog
     page.locator("#import-new-members").wait_for(timeout=60_000)
     text = page.locator("dialog[open]").inner_text()
     assert "导入完成" in text and "已导入 1 行" in text, text
     shots(page, "committed")
+    page.reload()  # the jobs panel reads the counts from the server, so a reload shows them again
+    page.locator("#jobs-panel").get_by_text("校验完成(1 行)").first.wait_for()
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP], ids=["1440px"])

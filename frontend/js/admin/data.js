@@ -93,7 +93,8 @@ export function showData() {
       clear(report, checking.node);
       let job = await api.post("/jobs", { kind: "import_check", upload_id: post.upload_id });
       jobs.refresh();
-      job = await followJob(job, (_, __, text) => checking.label(text), () => !report.isConnected);
+      job = await followJob(job, (j, f, text) => (j.total ? checking.set(f, text) : checking.label(text)),
+        () => !report.isConnected);
       jobs.refresh();
       if (!report.isConnected || (file.files && file.files[0]) !== f) return; // left the page, or chose another file
       if (job.status !== "done") {

@@ -23,13 +23,24 @@ function duration(seconds) {
 
 /** "1,200 / 60,000 · 每秒 350 条 · 预计还需 2 分 48 秒" */
 export function progressText(job) {
-  if (job.kind === "import_check") return isActive(job) ? "正在逐行校验文件…" : (job.status === "done" ? "校验完成" : "");
+  if (job.kind === "import_check") return checkText(job);
   if (job.status === "planning") return "正在准备…";
   if (job.status === "assembling") return `正在生成文件(${job.total} 条)…`;
   const parts = [`${job.done.toLocaleString()} / ${job.total.toLocaleString()}`];
   if (job.rate_per_s) parts.push(`每秒 ${job.rate_per_s} 条`);
   if (job.eta_s != null && isActive(job)) parts.push(`预计还需 ${duration(job.eta_s)}`);
   if (job.failed) parts.push(`未成功 ${job.failed}`);
+  return parts.join(" · ");
+}
+
+/** A file check reports rows checked / total while it runs (the job stays "planning" meanwhile). */
+function checkText(job) {
+  if (job.status === "done") return job.total ? `校验完成(${job.total.toLocaleString()} 行)` : "校验完成";
+  if (!isActive(job)) return "";
+  if (!job.total) return "正在读取文件…";
+  const parts = [`已校验 ${job.done.toLocaleString()} / ${job.total.toLocaleString()} 行`];
+  if (job.rate_per_s) parts.push(`每秒 ${job.rate_per_s} 行`);
+  if (job.eta_s != null) parts.push(`预计还需 ${duration(job.eta_s)}`);
   return parts.join(" · ");
 }
 

@@ -189,3 +189,85 @@ def test_the_item_size_limit_is_moto_s(table: Any) -> None:
         client.put_item(TableName=name, Item={"pk": {"S": "big"}, "a": {"S": "x" * 200_000},
                                               "b": {"S": "y" * 200_000}, "c": {"S": "z" * 10_000}})
     assert "Item size has exceeded the maximum allowed size" in str(err.value)
+
+
+def _wire(value: Any) -> Any:
+    """A value as it crosses the wire (binary base64-encoded)."""
+    import base64
+
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, dict):
+        return {k: _wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_wire(v) for v in value]
+    return value
+
+
+def test_requests_parse_as_moto_s_own(table: Any) -> None:
+    import json
+
+    from moto.core.parse import BaseJSONParser, JSONParser
+    from moto.core.utils import get_service_model
+
+    from devstack import moto_dynamodb
+
+    moto_parse, moto_parse_map = moto_dynamodb._MOTO_PARSE
+    assert BaseJSONParser._parse_structure is not moto_parse  # the fit is installed
+    _, name = table
+    model = get_service_model("dynamodb")
+    odd = {"pk": {"S": "odd"}, "two": {"S": "x", "N": "1"}, "none": {"S": None}, "num": {"N": 5}, "empty": {}}
+    requests = {
+        "PutItem": {"TableName": name, "Item": _wire(ITEMS[0]), "ConditionExpression": "attribute_not_exists(pk)"},
+        "BatchWriteItem": {"RequestItems": {name: [{"PutRequest": {"Item": _wire(i)}} for i in [*ITEMS, odd]]}},
+        "TransactWriteItems": {"TransactItems": [{"Put": {"TableName": name, "Item": _wire(ITEMS[1]),
+                                                          "ExpressionAttributeValues": {":v": {"SS": ["a"]}}}}]},
+        "Query": {"TableName": name, "KeyConditionExpression": "grp = :g",
+                  "ExpressionAttributeValues": {":g": {"S": "g1"}}, "ExclusiveStartKey": {"pk": {"S": "a"}}},
+    }
+    for operation, body in requests.items():
+        request = {"method": "POST", "values": {}, "headers": {}, "body": json.dumps(body).encode(),
+                   "url_path": "/", "url_params": {}}
+        fitted = JSONParser(model.operation_model(operation)).parse(request)
+        BaseJSONParser._parse_structure = moto_parse  # type: ignore[method-assign]
+        BaseJSONParser._parse_map = moto_parse_map  # type: ignore[method-assign]
+        try:
+            stock = JSONParser(model.operation_model(operation)).parse(request)
+        finally:
+            moto_dynamodb._install_request_parser()
+        assert repr(fitted) == repr(stock), operation  # the same values, types and key order
+
+
+def test_conditions_parse_as_moto_s_own_and_decide_each_write(table: Any) -> None:
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    from devstack import moto_dynamodb
+
+    (moto_parse,) = moto_dynamodb._MOTO_CONDITION_PARSE
+    assert ConditionExpressionParser.parse is not moto_parse  # the fit is installed
+    cases = [("attribute_not_exists(#0)", {"#0": "pk"}, {}),
+             ("#n = :v AND (begins_with(#s, :p) OR size(#l) > :two)", {"#n": "n", "#s": "s", "#l": "l"},
+              {":v": {"N": "1"}, ":p": {"S": "a"}, ":two": {"N": "2"}}),
+             ("#n = :v", {"#n": "n"}, {":v": {"N": "2"}})]
+    for expr, names, values in cases:
+        for _ in range(2):  # the second parse is the kept one
+            fitted = ConditionExpressionParser(expr, names, values)
+            tree = fitted.parse()
+            stock = ConditionExpressionParser(expr, names, values)
+            assert repr(tree) == repr(moto_parse(stock)), expr
+            assert (fitted.expr_attr_names_found, fitted.expr_attr_values_found) == \
+                   (stock.expr_attr_names_found, stock.expr_attr_values_found)
+    # the same condition, kept, still decides each write on its own item
+    client, name = table
+    for pk, n in (("c1", "1"), ("c2", "2")):
+        client.put_item(TableName=name, Item={"pk": {"S": pk}, "n": {"N": n}})
+    for pk, expected in (("c1", True), ("c2", False), ("c1", False)):
+        try:
+            client.put_item(TableName=name, Item={"pk": {"S": pk}, "n": {"N": "7"}},
+                            ConditionExpression="#n = :v", ExpressionAttributeNames={"#n": "n"},
+                            ExpressionAttributeValues={":v": {"N": "1"}})
+            ok = True
+        except ClientError as exc:
+            assert exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
+            ok = False
+        assert ok is expected, pk

@@ -9,7 +9,7 @@ import json
 
 from chalicelib.jobs import import_kind, kinds
 from chalicelib.jobs import worker as job_worker
-from chalicelib.members import import_rows
+from chalicelib.members import import_rows, imports
 from chalicelib.members.models import IdClaimModel, MemberModel
 from tests.integration.jobs.conftest import fetch
 from tests.integration.members.test_excel import XLSX, fake_rows, fill
@@ -170,3 +170,76 @@ def test_an_id_number_claimed_after_the_check_fails_only_its_row(client, aws, pe
     assert failures == [["4", import_rows.CLAIMED]]
     assert IdClaimModel.get(IdClaimModel.key_for(taken)).owner == "310000000999"
     assert len(_members("110000")) == 4
+
+
+def _counting_checks(monkeypatch) -> list[int]:
+    """Counts the full checks of a file (imports.plan) from now on."""
+    real, checks = imports.plan, []
+
+    def counted(*args, **kwargs):
+        checks.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "plan", counted)
+    return checks
+
+
+def test_the_import_reuses_the_checks_plan_and_still_catches_what_changed_since(client, aws, persona, worker,
+                                                                                 make_member, monkeypatch,
+                                                                                 caplog):
+    """The job takes each row's plan from the check instead of checking the file again; a staff
+    edit and a member entered between the check and the import are caught all the same."""
+    bj = persona("association_staff", "110000")
+    data, existing, _ = _file(client, bj, make_member)  # rows 2-8 new, 9 updates existing, 10-11 fail
+    upload_id = _dry_run(client, bj, data)["upload_id"]
+    new_rows = fake_rows(7)
+    fresh = MemberModel.get(existing.member_no)
+    fresh.profile = {**fresh.profile.as_dict(), "qq": "112233"}
+    fresh.save()  # a staff edit after the check
+    entered = client.http.post("/members", headers=bj.headers, body=json.dumps(new_rows[3]))  # row 5's person
+    assert entered.status_code == 201, entered.body
+    before = len(_members("110000"))
+    checks = _counting_checks(monkeypatch)
+    caplog.set_level("DEBUG")
+    job = _start(client, bj, upload_id)
+    worker.drain()
+    assert checks == []  # the stored plan was used: the file was not checked again
+    body = client.http.get(f"/jobs/{job['job_id']}", headers=bj.headers).json_body
+    assert body["status"] == "done" and (body["total"], body["done"], body["failed"]) == (10, 10, 4), body
+    failures = {int(r[0]): r[1] for r in _csv(client, bj, job["job_id"], "report")}
+    assert sorted(failures) == [5, 9, 10, 11]
+    assert failures[5] == import_rows.CLAIMED and failures[9] == import_rows.CONFLICT
+    assert MemberModel.get(existing.member_no).profile["qq"] == "112233"
+    members = _members("110000")
+    assert len(members) == before + 6 and len({m.id_key for m in members}) == len(members)
+    assert "reuses the check's plan" in caplog.text
+    for person in new_rows:
+        assert person["name"] not in caplog.text and person["id_number"] not in caplog.text
+
+
+def test_a_file_replaced_after_its_check_is_checked_again(client, aws, persona, worker, make_member, monkeypatch):
+    bj = persona("association_staff", "110000")
+    data, _, _ = _file(client, bj, make_member)
+    upload_id = _dry_run(client, bj, data)["upload_id"]
+    other = fake_rows(2, seed=21)
+    aws.job_files.put_bytes(imports.upload_key("110000", upload_id), fill(_template(client, bj), other), XLSX)
+    checks = _counting_checks(monkeypatch)
+    job = _start(client, bj, upload_id)
+    worker.drain()
+    assert checks == [1]
+    body = client.http.get(f"/jobs/{job['job_id']}", headers=bj.headers).json_body
+    assert (body["status"], body["total"], body["failed"]) == ("done", 2, 0), body
+    assert [r[2] for r in _csv(client, bj, job["job_id"])] == [p["name"] for p in other]
+
+
+def test_an_unreadable_stored_plan_means_a_full_check(client, aws, persona, worker, make_member, monkeypatch):
+    bj = persona("association_staff", "110000")
+    data, _, _ = _file(client, bj, make_member)
+    upload_id = _dry_run(client, bj, data)["upload_id"]
+    aws.job_files.put_bytes(imports.plan_key("110000", upload_id), b'{"format": 1, "upl', "application/json")
+    checks = _counting_checks(monkeypatch)
+    job = _start(client, bj, upload_id)
+    worker.drain()
+    assert checks == [1]
+    body = client.http.get(f"/jobs/{job['job_id']}", headers=bj.headers).json_body
+    assert (body["status"], body["total"], body["done"], body["failed"]) == ("done", 10, 10, 2), body

@@ -10,7 +10,7 @@ import requests
 
 from chalicelib.jobs import import_kind
 from chalicelib.members import imports
-from tests.integration.jobs.test_import_job import _file, _start
+from tests.integration.jobs.test_import_job import _counting_checks, _file, _start
 from tests.integration.members.test_excel import XLSX
 
 
@@ -118,3 +118,55 @@ def test_the_synchronous_commit_is_gone(client, aws, persona, make_member):
     r = client.http.post("/members/imports?mode=commit", headers={**bj.headers, "Content-Type": XLSX}, body=data)
     assert r.status_code == 422 and r.json_body["code"] == "IMPORT_COMMIT_IS_A_JOB"
     assert "后台任务" in r.json_body["message"]
+
+
+def test_a_check_shows_rows_checked_rate_and_time_left_while_it_runs(client, aws, persona, worker, make_member,
+                                                                     monkeypatch):
+    """What the jobs panel polls while a large file is checked: GET /jobs/{id} mid-check says
+    planning with rows checked / total, a rate and a time left; the finished check keeps its count,
+    and the stored plan lets the import skip checking the file again."""
+    from chalicelib.jobs import repository
+
+    monkeypatch.setattr(imports, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(import_kind, "PROGRESS_SECONDS", 0.0)
+    bj = persona("association_staff", "110000")
+    data, _, _ = _file(client, bj, make_member)
+    upload_id = _upload(client, bj, data)
+    seen: list[dict] = []
+    real = repository.progress
+
+    def observed(job, done, total):
+        real(job, done, total)
+        job_id = job.job_id
+        seen.append(client.http.get(f"/jobs/{job_id}", headers=bj.headers).json_body)
+
+    monkeypatch.setattr(repository, "progress", observed)
+    job = _check(client, bj, worker, upload_id)
+    assert job["status"] == "done" and (job["total"], job["done"]) == (10, 10), job
+    assert [s["status"] for s in seen] == ["planning"] * len(seen) and len(seen) >= 4
+    assert all(s["total"] == 10 for s in seen)
+    done = [s["done"] for s in seen]
+    assert done == sorted(done) and done[0] < 10 and done[-1] == 10
+    assert any(s["rate_per_s"] and s["eta_s"] is not None for s in seen if s["done"] < 10), seen
+    # a reload shows the same: the jobs list carries the counts
+    listed = client.http.get("/jobs", headers=bj.headers).json_body["items"]
+    assert (listed[0]["job_id"], listed[0]["total"], listed[0]["done"]) == (job["job_id"], 10, 10)
+    checks = _counting_checks(monkeypatch)
+    imported = _start(client, bj, upload_id)
+    worker.drain()
+    assert checks == []  # the import took the check job's stored plan
+    body = client.http.get(f"/jobs/{imported['job_id']}", headers=bj.headers).json_body
+    assert (body["status"], body["total"], body["failed"]) == ("done", 10, 2), body
+
+
+def test_check_progress_reaches_the_job_record_at_most_every_two_seconds(monkeypatch):
+    from chalicelib.jobs import repository
+
+    writes: list[tuple[int, int]] = []
+    monkeypatch.setattr(repository, "progress", lambda job, done, total: writes.append((done, total)))
+    now = [100.0]
+    progress = import_kind._Progress(object(), clock=lambda: now[0])
+    for t, done in ((0.0, 0), (0.5, 500), (1.9, 1000), (2.1, 1500), (3.0, 2000), (3.1, 2500)):
+        now[0] = 100.0 + t
+        progress(done, 2500)
+    assert writes == [(0, 2500), (1500, 2500), (2500, 2500)]
