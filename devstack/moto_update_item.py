@@ -19,6 +19,15 @@ moto spent per certificate, for two reasons that have nothing to do with the ite
   resolved into DynamoDB types) goes through `copy.deepcopy` as before. The copy is equal to
   deepcopy's, attribute for attribute (tests/integration/core/test_moto_update_item.py).
 
+- **Each of the ten validation passes rebuilds its table of node classes for every node** it
+  visits (to ask "is this a node I process?"); the table is the same every time. Here a pass
+  builds it once.
+- **An update that asks for nothing back (ReturnValues NONE, what the application sends)
+  still copies the whole item before the update and renders it twice** (before and after),
+  only to compute the attributes the other ReturnValues answer with. Here such a request runs
+  moto's same checks in the same order and the same update, without the copy and renderings;
+  every other ReturnValues runs moto's own handler.
+
 Nothing here changes what a request returns or stores; that test also runs the same updates,
 conditions and failures with and without the fit and compares answers and items.
 """
@@ -42,6 +51,8 @@ def fit_update_item() -> None:
         return
     _install_parse_cache()
     _install_tree_copy()
+    _install_traverser_kinds()
+    _install_no_return_values()
     _FITTED.append(True)
 
 
@@ -73,6 +84,90 @@ def _install_tree_copy() -> None:
     validators.deepcopy = tree_copy
 
 
+def _install_traverser_kinds() -> None:
+    traverser = _moto("moto.dynamodb.parsing.ast_nodes").DepthFirstTraverser
+    stock = traverser.nodes_to_be_processed
+    _STOCK["nodes_to_be_processed"] = stock
+
+    def nodes_to_be_processed(self: Any) -> tuple[type, ...]:
+        kinds = self.__dict__.get("_fit_kinds")
+        if kinds is None:  # the node classes a processor handles: the keys of a fixed table
+            kinds = self.__dict__["_fit_kinds"] = stock(self)
+        return kinds
+
+    traverser.nodes_to_be_processed = nodes_to_be_processed
+
+
+def _install_no_return_values() -> None:
+    handler = _moto("moto.dynamodb.responses").DynamoHandler
+    stock = handler.__dict__["update_item"]
+    _STOCK["update_item"] = stock
+
+    @functools.wraps(stock)
+    def update_item(self: Any) -> Any:
+        if self.body.get("ReturnValues", "NONE") != "NONE":
+            return stock(self)
+        return _update_returning_nothing(self)
+
+    handler.update_item = update_item
+
+
+def _update_returning_nothing(self: Any) -> Any:
+    """moto's `DynamoHandler.update_item` for ReturnValues NONE: the same checks, in the same
+    order, with the same errors, and the same update; without the copy of the item before it
+    and the two renderings of the whole item (before and after) that only the other
+    ReturnValues use. The answer is the one moto gives for NONE: the consumed capacity alone
+    (tests/integration/core/test_moto_update_item.py runs both on the same requests)."""
+    responses = _moto("moto.dynamodb.responses")
+    ast_nodes = _moto("moto.dynamodb.parsing.ast_nodes")
+    name = self.body["TableName"]
+    key = self.body["Key"]
+    update_expression = self.body.get("UpdateExpression", None)
+    attribute_updates = self.body.get("AttributeUpdates")
+    if update_expression is not None and attribute_updates:
+        raise responses.MockValidationException(
+            "Can not use both expression and non-expression parameters in the same request: Non-expression "
+            "parameters: {AttributeUpdates} Expression parameters: {UpdateExpression}"
+        )
+    table = self.dynamodb_backend.get_table(name)
+    if not all(k in table.attribute_keys for k in key):
+        raise responses.ProvidedKeyDoesNotExist
+    names_used: list[str] = []
+    values_used: list[str] = []
+    if update_expression is not None:
+        update_expression = update_expression.strip()
+        if update_expression == "":
+            raise responses.MockValidationException(
+                "1 validation error detected: Invalid UpdateExpression: The expression can not be empty;"
+            )
+        tree = responses.UpdateExpressionParser.make(update_expression)
+        names_used = [a.get_attribute_name_placeholder() for a in tree.find_clauses([ast_nodes.ExpressionAttributeName])]
+        values_used.extend(a.get_value_name() for a in tree.find_clauses([ast_nodes.ExpressionAttributeValue]))
+    else:
+        update_expression = ""
+    return_values_on_condition_check_failure = self.body.get("ReturnValuesOnConditionCheckFailure")
+    self.dynamodb_backend.get_item(name, key)  # its key checks, at the same point (the item is not copied)
+    expected = self.body["Expected"] if "Expected" in self.body else None
+    condition_expression = self.body.get("ConditionExpression")
+    expression_attribute_names = self.body.get("ExpressionAttributeNames", {})
+    expression_attribute_values = self._get_expr_attr_values()
+    condition_parser = responses.create_condition_expression_parser(
+        condition_expression, expression_attribute_names, expression_attribute_values)
+    condition_parser.parse()
+    names_used += condition_parser.expr_attr_names_found
+    values_used += condition_parser.expr_attr_values_found
+    responses.validate_attributes_used(expression_attribute_names, names_used)
+    responses.validate_attributes_used(expression_attribute_values, values_used, "Values")
+    self.dynamodb_backend.update_item(
+        name, key, update_expression=update_expression, attribute_updates=attribute_updates,
+        expression_attribute_names=expression_attribute_names,
+        expression_attribute_values=expression_attribute_values, expected=expected,
+        condition_expression=condition_expression,
+        return_values_on_condition_check_failure=return_values_on_condition_check_failure,
+    )
+    return responses.DynamoResult({"ConsumedCapacity": {"TableName": name, "CapacityUnits": 0.5}})
+
+
 @contextlib.contextmanager
 def unfitted() -> Iterator[None]:
     """moto's own UpdateItem while the block runs (tests compare answers with and without)."""
@@ -81,12 +176,16 @@ def unfitted() -> Iterator[None]:
     if not _STOCK:
         yield
         return
-    fitted = (parser.__dict__["make"], validators.deepcopy)
+    traverser = _moto("moto.dynamodb.parsing.ast_nodes").DepthFirstTraverser
+    handler = _moto("moto.dynamodb.responses").DynamoHandler
+    fitted = (parser.__dict__["make"], validators.deepcopy, traverser.nodes_to_be_processed,
+              handler.__dict__["update_item"])
     parser.make, validators.deepcopy = _STOCK["make"], _STOCK["deepcopy"]
+    traverser.nodes_to_be_processed, handler.update_item = _STOCK["nodes_to_be_processed"], _STOCK["update_item"]
     try:
         yield
     finally:
-        parser.make, validators.deepcopy = fitted
+        parser.make, validators.deepcopy, traverser.nodes_to_be_processed, handler.update_item = fitted
 
 
 def tree_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
