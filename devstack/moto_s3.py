@@ -15,6 +15,11 @@ do is paid once per certificate, on the same cores as the application. Two such 
   their (static) `urls` module on each request too; the same cache serves them, keyed the same
   way. Backends that compute their URL table themselves are left alone.
 
+- **Path or virtual-host style, decided five times per request.** moto's S3 asks up to five
+  times per request whether the bucket is named in the host, each time running a dozen regular
+  expressions over the host name. The answer depends only on the host and two settings; here it
+  is kept per (host, settings).
+
 Nothing here changes what a request returns (tests/integration/core/test_moto_s3.py compares
 bodies, ETags, metadata, versions, ranges, presigned GET and POST and listings with and without
 the fit); it only removes work S3 does not do. The local stack (devstack/__main__.py), the test
@@ -40,6 +45,7 @@ def fit_s3() -> None:
     if _FITTED:
         return
     _install_url_cache()
+    _install_addressing_cache()
     _FITTED.append(True)
 
 
@@ -62,6 +68,41 @@ def _install_url_cache() -> None:
     BaseBackend.urls = property(urls)  # type: ignore[assignment,method-assign]
 
 
+_ADDRESSING: dict[tuple[Any, ...], bool] = {}
+
+
+def _host(request: Any) -> str:
+    """The host moto's S3 reads a request's addressing style from (the same derivation)."""
+    from urllib.parse import urlparse
+
+    return request.headers.get("host", request.headers.get("Host")) or urlparse(request.url).netloc
+
+
+def _install_addressing_cache() -> None:
+    from moto import settings
+    from moto.s3.responses import S3Response
+
+    stock = S3Response.__dict__["subdomain_based_buckets"].__func__
+    _STOCK["subdomain_based_buckets"] = S3Response.__dict__["subdomain_based_buckets"]
+
+    def subdomain_based_buckets(request: Any) -> bool:
+        key = (settings.S3_IGNORE_SUBDOMAIN_BUCKETNAME, _host(request), os.environ.get("MOTO_S3_CUSTOM_ENDPOINTS"))
+        answer = _ADDRESSING.get(key)
+        if answer is None:
+            answer = _ADDRESSING[key] = bool(stock(request))
+        return answer
+
+    S3Response.subdomain_based_buckets = staticmethod(subdomain_based_buckets)  # type: ignore[method-assign]
+
+
+def stock_subdomain_based_buckets(request: Any) -> bool:
+    """moto's own answer (for tests)."""
+    from moto.s3.responses import S3Response
+
+    found = _STOCK.get("subdomain_based_buckets") or S3Response.__dict__["subdomain_based_buckets"]
+    return bool(found.__func__(request))
+
+
 def stock_urls(backend: Any) -> dict[str, Callable[..., Any]]:
     """`backend`'s URL table as moto itself computes it (for tests)."""
     if not _STOCK:
@@ -77,12 +118,15 @@ def unfitted() -> Iterator[None]:
     if not _STOCK:
         yield
         return
-    fitted = BaseBackend.urls
+    from moto.s3.responses import S3Response
+
+    fitted = BaseBackend.urls, S3Response.__dict__["subdomain_based_buckets"]
     BaseBackend.urls = _STOCK["urls"]  # type: ignore[method-assign]
+    S3Response.subdomain_based_buckets = _STOCK["subdomain_based_buckets"]  # type: ignore[method-assign]
     try:
         yield
     finally:
-        BaseBackend.urls = fitted  # type: ignore[method-assign]
+        BaseBackend.urls, S3Response.subdomain_based_buckets = fitted  # type: ignore[method-assign]
 
 
 def url_table_cached(backend: Any) -> bool:

@@ -113,3 +113,25 @@ def test_s3_answers_are_the_same_with_and_without_the_fit(aws: Any) -> None:
     assert fitted["etag_is_md5"] and fitted["latest"][3]
     assert fitted["range"][0] == (b"\xff\xd8first" * 300)[:0] + (b"\xff\xd8second" * 300)[2:10]
     assert fitted["presigned_post"][0] == 204  # (moto does not enforce content-length-range, fitted or not)
+
+
+@pytest.mark.parametrize("host", [
+    "s3.amazonaws.com", "photos.s3.amazonaws.com", "s3.us-east-1.amazonaws.com", "b.s3.cn-north-1.amazonaws.com.cn",
+    "s3.dualstack.eu-west-1.amazonaws.com", "127.0.0.1:5000", "localhost:5000", "[::1]:5000", "moto",
+    "bucket.s3-website-us-east-1.amazonaws.com", "s3.example.internal", "",
+])
+def test_the_addressing_style_is_motos_own(host: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.s3.responses import S3Response
+
+    from devstack.moto_s3 import stock_subdomain_based_buckets
+
+    class Request:
+        def __init__(self, host: str) -> None:
+            self.headers = {"host": host} if host else {}
+            self.url = "https://s3.amazonaws.com/b/k" if not host else f"https://{host}/b/k"
+
+    for endpoints in (None, "https://s3.example.internal"):
+        if endpoints:
+            monkeypatch.setenv("MOTO_S3_CUSTOM_ENDPOINTS", endpoints)
+        for _ in range(2):  # the second answer comes from the cache
+            assert S3Response.subdomain_based_buckets(Request(host)) == stock_subdomain_based_buckets(Request(host))
