@@ -198,27 +198,32 @@ def tree_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
 _NODE: list[type] = []
 
 _keep_alive: Any = getattr(copy, "_keep_alive")  # noqa: B009  (private in typeshed)
-_ATOMS = (str, int, float, bool, bytes, type(None))
+_ATOMS = frozenset({str, int, float, bool, bytes, type(None)})
 
 
 def _copy(value: Any, memo: dict[int, Any], node_type: type) -> Any:
-    if isinstance(value, _ATOMS):
+    kind = type(value)
+    if kind in _ATOMS:
         return value
     seen = memo.get(id(value), memo)
     if seen is not memo:
         return seen
-    kind = type(value)
-    if isinstance(value, node_type) and not hasattr(kind, "__deepcopy__") and hasattr(value, "__dict__"):
+    plain = _PLAIN_NODE.get(kind)
+    if plain is None:  # decided once per class: a tree node that deepcopy copies by its __dict__
+        plain = _PLAIN_NODE[kind] = issubclass(kind, node_type) and not hasattr(kind, "__deepcopy__") \
+            and not hasattr(kind, "__slots__") and "__reduce_ex__" not in vars(kind) and "__reduce__" not in vars(kind)
+    if plain:
         new = object.__new__(kind)
         memo[id(value)] = new
         _keep_alive(value, memo)  # as deepcopy does
-        new.__dict__.update({k: _copy(v, memo, node_type) for k, v in value.__dict__.items()})
+        new.__dict__.update({k: v if type(v) in _ATOMS else _copy(v, memo, node_type)
+                             for k, v in value.__dict__.items()})
         return new
     if kind is list:
         new_list: list[Any] = []
         memo[id(value)] = new_list
         _keep_alive(value, memo)
-        new_list.extend([_copy(v, memo, node_type) for v in value])
+        new_list.extend([v if type(v) in _ATOMS else _copy(v, memo, node_type) for v in value])
         return new_list
     if kind is dict:
         new_dict: dict[Any, Any] = {}
@@ -227,3 +232,6 @@ def _copy(value: Any, memo: dict[int, Any], node_type: type) -> Any:
         new_dict.update({_copy(k, memo, node_type): _copy(v, memo, node_type) for k, v in value.items()})
         return new_dict
     return copy.deepcopy(value, memo)
+
+
+_PLAIN_NODE: dict[type, bool] = {}

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 EXPRESSIONS = [
     "SET #a = :v, b = if_not_exists(b, :zero) + :one REMOVE c",
-    "SET l = list_append(if_not_exists(l, :empty), :more), m.inner = :v ADD n :one DELETE s :gone",
+    "SET l = list_append(if_not_exists(l, :empty), :more), m.k2 = :v ADD n :one DELETE s :gone",
     "SET #a = :v",
     "SET a[0] = :v, b = b - :one",
     "REMOVE a.b[2], c",
