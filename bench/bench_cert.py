@@ -36,7 +36,11 @@ Lambda must answer its first request quickly. The figures:
   the certificates per second that this many cores sustain doing only the Lambda-side work, as
   on AWS, where S3 and DynamoDB run elsewhere (``bulk_certs_per_s`` shares the same cores with
   moto's fake services, which cost about as much CPU again per certificate).
-  ``python bench/bench_cert.py bulk`` prints only these (and the load).
+  ``bulk_cert_cpu_in_moto_ms``: the difference, moto's share. Each worker's moto is the one the
+  local stack and the tests run (``fit_moto``: the cost models of devstack/moto_dynamodb.py,
+  moto_update_item.py and moto_s3.py, which remove only work the real services do not do).
+  ``python bench/bench_cert.py bulk`` prints only these (and the load); ``bulk-ab`` prints them
+  twice in one run, first with moto as installed (names ending ``_stock_moto``), then fitted.
 - ``bench_load_1min``: the 1-minute load average when the figures were taken: on a shared
   machine every figure above is only as good as this number is low.
 - ``cert_pdf_kb``: size of a signed certificate as members download it (target ≤ 150).
@@ -253,12 +257,26 @@ def _seed_bulk_members(d: object, worker: int, count: int) -> list[str]:
     return numbers
 
 
+def fit_moto() -> None:
+    """The local stack's and the tests' moto: DynamoDB's and S3's cost models (devstack/)."""
+    from devstack.moto_dynamodb import fit_dynamodb
+    from devstack.moto_s3 import fit_s3
+    from devstack.moto_update_item import fit_update_item
+
+    fit_dynamodb()
+    fit_update_item()
+    fit_s3()
+
+
 def _bulk_worker(worker: int, per_run: int, runs: int, key_pem: str, cert_pem: str,
-                 start: object, results: object) -> None:
+                 start: object, results: object, fitted: bool = True) -> None:
     """One worker process: its own moto stack and members; `runs` chunks of `per_run` members,
     each started at the barrier together with the other workers, through the bulk job's own
-    chunk function (gates, photo read, render, sign, certificate stored in S3, audit records)."""
+    chunk function (gates, photo read, render, sign, certificate stored in S3, audit records).
+    `fitted`: moto as the local stack runs it (`fit_moto`), else moto as installed."""
     _bench_env(key_pem, cert_pem)
+    if fitted:
+        fit_moto()
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # the metrics lines the service prints (for CloudWatch) are not figures
     from types import SimpleNamespace
@@ -293,7 +311,7 @@ def _bulk_worker(worker: int, per_run: int, runs: int, key_pem: str, cert_pem: s
 
 
 def measure_bulk(workers: int = BULK_WORKERS, per_run: int = BULK_PER_RUN,
-                 runs: int = BULK_REPEATS) -> tuple[float, float, float]:
+                 runs: int = BULK_REPEATS, fitted: bool = True) -> tuple[float, float, float]:
     """(certificates per second, CPU ms per certificate, the same outside moto): medians over
     `runs` rounds in which `workers` processes each run one chunk of `per_run` distinct members.
 
@@ -309,7 +327,7 @@ def measure_bulk(workers: int = BULK_WORKERS, per_run: int = BULK_PER_RUN,
     key, cert = make_self_signed("bench signer")
     ctx = multiprocessing.get_context("spawn")  # clean interpreters, as fresh Lambda containers
     start, results = ctx.Barrier(workers), ctx.Queue()
-    procs = [ctx.Process(target=_bulk_worker, args=(w, per_run, runs, key, cert, start, results))
+    procs = [ctx.Process(target=_bulk_worker, args=(w, per_run, runs, key, cert, start, results, fitted))
              for w in range(workers)]
     for proc in procs:
         proc.start()
@@ -341,11 +359,12 @@ def measure_bulk(workers: int = BULK_WORKERS, per_run: int = BULK_PER_RUN,
     return rate, cpu, outside
 
 
-def bulk_figures(workers: int = BULK_WORKERS) -> list[tuple[str, float, str]]:
-    rate, cpu, outside = measure_bulk(workers)
-    return [("bulk_certs_per_s", rate, "/s"), ("bulk_cert_cpu_ms", cpu, "ms"),
-            ("bulk_cert_cpu_outside_moto_ms", outside, "ms"),
-            ("bulk_certs_per_s_outside_moto", workers * 1000 / outside, "/s")]
+def bulk_figures(workers: int = BULK_WORKERS, *, fitted: bool = True, suffix: str = "") -> list[tuple[str, float, str]]:
+    rate, cpu, outside = measure_bulk(workers, fitted=fitted)
+    return [(f"bulk_certs_per_s{suffix}", rate, "/s"), (f"bulk_cert_cpu_ms{suffix}", cpu, "ms"),
+            (f"bulk_cert_cpu_outside_moto_ms{suffix}", outside, "ms"),
+            (f"bulk_cert_cpu_in_moto_ms{suffix}", cpu - outside, "ms"),
+            (f"bulk_certs_per_s_outside_moto{suffix}", workers * 1000 / outside, "/s")]
 
 
 def measure_cached_download(repeats: int = 30) -> float | None:
@@ -421,6 +440,12 @@ def main() -> int:
     if sys.argv[1:] == ["bulk"]:  # only the parallel-workers figures (a quicker run)
         for name, value, unit in [*bulk_figures(), ("bench_load_1min", os.getloadavg()[0], "load")]:
             print(f"{name} {value:.1f} {unit}", flush=True)
+        return 0
+    if sys.argv[1:] == ["bulk-ab"]:  # the same, with moto as installed (…_stock_moto) and as fitted
+        for fitted, suffix in ((False, "_stock_moto"), (True, "")):
+            for name, value, unit in [*bulk_figures(fitted=fitted, suffix=suffix),
+                                      ("bench_load_1min", os.getloadavg()[0], "load")]:
+                print(f"{name} {value:.1f} {unit}", flush=True)
         return 0
     for name, value, unit in run():
         print(f"{name} {value:.1f} {unit}", flush=True)

@@ -176,8 +176,12 @@ def bench_import() -> None:
 
 def main() -> None:
     from devstack.moto_dynamodb import fit_dynamodb
+    from devstack.moto_s3 import fit_s3
+    from devstack.moto_update_item import fit_update_item
 
-    fit_dynamodb()  # the local stack's moto (devstack/moto_dynamodb.py)
+    fit_dynamodb()  # the local stack's moto (devstack/moto_dynamodb.py and the two below)
+    fit_update_item()
+    fit_s3()
     only = os.environ.get("BENCH_JOB_ONLY", "")
     if only in ("", "export"):
         bench_export()

@@ -261,8 +261,12 @@ def main() -> int:
     from moto.server import ThreadedMotoServer
 
     from devstack.moto_dynamodb import fit_dynamodb
+    from devstack.moto_s3 import fit_s3
+    from devstack.moto_update_item import fit_update_item
 
     fit_dynamodb()  # the lock of devstack.atomic, and DynamoDB's cost model (see the module)
+    fit_update_item()  # DynamoDB's cost model for UpdateItem (see the module)
+    fit_s3()  # S3's cost model for routing a request (see the module)
 
     moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
     moto.start()

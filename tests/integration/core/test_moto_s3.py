@@ -1,0 +1,137 @@
+"""devstack/moto_s3.py serves moto's URL tables from a cache without changing any answer: the
+same tables as moto builds, rebuilt when the settings they read change, and the same S3
+answers (ETag, body, metadata, versions, ranges, presigned GET and POST, listings) with the fit
+and without it."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Callable
+
+import pytest
+import requests
+
+
+def _backends() -> list[Any]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.s3.models import s3_backends
+    from moto.sqs.models import sqs_backends
+
+    return [s3_backends[DEFAULT_ACCOUNT_ID]["aws"], dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"],
+            sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]]
+
+
+def test_the_fit_is_installed_and_its_tables_are_motos_own(aws: Any) -> None:
+    from devstack.moto_s3 import stock_urls, url_table_cached
+
+    for backend in _backends():
+        fitted = backend.urls
+        assert url_table_cached(backend), type(backend).__name__
+        stock = stock_urls(backend)
+        assert list(fitted.items()) == list(stock.items()), type(backend).__name__  # same order too
+        fitted.clear()  # a caller editing its copy does not change the next request's table
+        assert list(backend.urls.items()) == list(stock.items())
+
+
+def test_a_changed_setting_rebuilds_the_table(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.s3.models import s3_backends
+
+    from devstack.moto_s3 import stock_urls
+
+    s3 = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    before = dict(s3.urls)
+    monkeypatch.setenv("MOTO_S3_CUSTOM_ENDPOINTS", "https://s3.example.internal")
+    after = s3.urls
+    assert list(after.items()) == list(stock_urls(s3).items())
+    assert any("example" in url for url in after) and not any("example" in url for url in before)
+    monkeypatch.delenv("MOTO_S3_CUSTOM_ENDPOINTS")
+    assert list(s3.urls.items()) == list(before.items())
+
+
+def _scenario(s3: Any, bucket: str) -> dict[str, Any]:
+    """What a client sees of a versioned bucket: everything but ids and times, which moto draws
+    at random or from the clock."""
+    seen: dict[str, Any] = {}
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    first = s3.put_object(Bucket=bucket, Key="photos/a b+中.jpg", Body=b"\xff\xd8first" * 300,
+                          ContentType="image/jpeg", Metadata={"member": "110000000001", "note": "x y"})
+    second = s3.put_object(Bucket=bucket, Key="photos/a b+中.jpg", Body=b"\xff\xd8second" * 300,
+                           ContentType="image/jpeg")
+    seen["put_etags"] = [first["ETag"], second["ETag"]]
+    seen["etag_is_md5"] = first["ETag"] == '"%s"' % hashlib.md5(b"\xff\xd8first" * 300).hexdigest()
+    got = s3.get_object(Bucket=bucket, Key="photos/a b+中.jpg", VersionId=first["VersionId"])
+    seen["old_version"] = (got["Body"].read(), got["ETag"], got["Metadata"], got["ContentType"], got["ContentLength"])
+    latest = s3.get_object(Bucket=bucket, Key="photos/a b+中.jpg")
+    seen["latest"] = (latest["Body"].read(), latest["ETag"], latest["Metadata"], latest["VersionId"] == second["VersionId"])
+    part = s3.get_object(Bucket=bucket, Key="photos/a b+中.jpg", Range="bytes=2-9")
+    seen["range"] = (part["Body"].read(), part["ContentRange"], part["ContentLength"], part["ResponseMetadata"]["HTTPStatusCode"])
+    head = s3.head_object(Bucket=bucket, Key="photos/a b+中.jpg")
+    seen["head"] = (head["ETag"], head["ContentLength"], head["ContentType"])
+    for i in range(5):
+        s3.put_object(Bucket=bucket, Key=f"certificates/{i:02d}.pdf", Body=b"%PDF-" + bytes([i]) * 10,
+                      ContentType="application/pdf")
+    page = s3.list_objects_v2(Bucket=bucket, Prefix="certificates/", MaxKeys=3)
+    rest = s3.list_objects_v2(Bucket=bucket, Prefix="certificates/", ContinuationToken=page["NextContinuationToken"])
+    seen["listing"] = ([(o["Key"], o["ETag"], o["Size"]) for o in page["Contents"] + rest["Contents"]],
+                       page["IsTruncated"], rest["IsTruncated"])
+    versions = s3.list_object_versions(Bucket=bucket, Prefix="photos/")
+    seen["versions"] = [(v["Key"], v["ETag"], v["IsLatest"], v["Size"]) for v in versions["Versions"]]
+    url = s3.generate_presigned_url("get_object", Params={
+        "Bucket": bucket, "Key": "certificates/01.pdf",
+        "ResponseContentDisposition": 'attachment; filename="01.pdf"'}, ExpiresIn=60)
+    r = requests.get(url, timeout=10)
+    seen["presigned_get"] = (r.status_code, r.content, r.headers.get("Content-Disposition"), r.headers.get("ETag"))
+    post = s3.generate_presigned_post(bucket, "uploads/x.jpg", Fields={"Content-Type": "image/jpeg"},
+                                      Conditions=[{"Content-Type": "image/jpeg"}, ["content-length-range", 1, 1000]],
+                                      ExpiresIn=60)
+    ok = requests.post(post["url"], data=post["fields"], files={"file": ("x.jpg", b"\xff\xd8post", "image/jpeg")},
+                       timeout=10)
+    too_big = requests.post(post["url"], data=post["fields"], files={"file": ("x.jpg", b"0" * 2000, "image/jpeg")},
+                            timeout=10)
+    stored = s3.get_object(Bucket=bucket, Key="uploads/x.jpg")
+    seen["presigned_post"] = (ok.status_code, too_big.status_code, stored["Body"].read(), stored["ContentType"])
+    s3.delete_object(Bucket=bucket, Key="certificates/00.pdf")
+    missing: Callable[[], Any] = lambda: s3.get_object(Bucket=bucket, Key="certificates/00.pdf")  # noqa: E731
+    with pytest.raises(Exception) as err:
+        missing()
+    seen["deleted"] = err.value.response["Error"]["Code"]  # type: ignore[attr-defined]
+    return seen
+
+
+def test_s3_answers_are_the_same_with_and_without_the_fit(aws: Any) -> None:
+    from chalicelib import aws as aws_clients
+    from devstack.moto_s3 import unfitted
+
+    s3 = aws_clients.client("s3", aws.settings.region)
+    fitted = _scenario(s3, "fit-s3-fitted")
+    with unfitted():
+        stock = _scenario(s3, "fit-s3-stock")
+    assert fitted == stock
+    assert fitted["etag_is_md5"] and fitted["latest"][3]
+    assert fitted["range"][0] == (b"\xff\xd8first" * 300)[:0] + (b"\xff\xd8second" * 300)[2:10]
+    assert fitted["presigned_post"][0] == 204  # (moto does not enforce content-length-range, fitted or not)
+
+
+@pytest.mark.parametrize("host", [
+    "s3.amazonaws.com", "photos.s3.amazonaws.com", "s3.us-east-1.amazonaws.com", "b.s3.cn-north-1.amazonaws.com.cn",
+    "s3.dualstack.eu-west-1.amazonaws.com", "127.0.0.1:5000", "localhost:5000", "[::1]:5000", "moto",
+    "bucket.s3-website-us-east-1.amazonaws.com", "s3.example.internal", "",
+])
+def test_the_addressing_style_is_motos_own(host: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.s3.responses import S3Response
+
+    from devstack.moto_s3 import stock_subdomain_based_buckets
+
+    class Request:
+        def __init__(self, host: str) -> None:
+            self.headers = {"host": host} if host else {}
+            self.url = "https://s3.amazonaws.com/b/k" if not host else f"https://{host}/b/k"
+
+    for endpoints in (None, "https://s3.example.internal"):
+        if endpoints:
+            monkeypatch.setenv("MOTO_S3_CUSTOM_ENDPOINTS", endpoints)
+        for _ in range(2):  # the second answer comes from the cache
+            assert S3Response.subdomain_based_buckets(Request(host)) == stock_subdomain_based_buckets(Request(host))
