@@ -19,9 +19,10 @@ and at an association's scale (60,000 members) they dwarf everything the applica
   range condition, forward order, a table without a sort key); any other query runs stock.
 - **Reads.** moto deep-copies every item a Query returns before filtering and projecting it
   (nothing mutates them: the response is built from fresh dicts), and measures items with a
-  `size()` that rebuilds each nested value on every call, twice per item a page. Here the
-  partition's items go to moto's filter and projection as they are, and `size()` adds up the
-  same bytes without rebuilding anything.
+  `size()` that rebuilds each nested value on every call, twice per item a page (and once per
+  item a BatchGetItem). Here the partition's items go to moto's filter and projection as they
+  are, and `size()` adds up the same bytes without rebuilding anything, once per item: the size
+  is kept with the item until an update changes it in place (a put stores a new item).
 - **Index scans.** moto's Scan of an index sorts every item of the table on every page (a
   Python sort through `DynamoType.__lt__`: seconds a page for 60,000 members, so checking a
   60,000-row import file, which scans the ID-number index, ran for many minutes); DynamoDB
@@ -52,10 +53,6 @@ _FITTED: list[bool] = []
 # for the generation it was built in (and while the table holds as many items).
 _GENERATION: dict[str, int] = {}
 _ALL_TABLES = "*"
-# While a read request runs (under the lock) items cannot change: their sizes are kept for the
-# rest of that request, under its serial number (0: not reading).
-_READING: list[int] = [0]
-_SERIAL: list[int] = [0]
 _READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "DescribeTable",
                     "ListTables", "DescribeTimeToLive", "DescribeContinuousBackups", "ListTagsOfResource",
                     "DescribeEndpoints", "DescribeLimits"})
@@ -174,6 +171,8 @@ def _written_tables(action: str, body: Any) -> list[str]:
 
 
 def _bump(names: list[str]) -> None:
+    if _ALL_TABLES in names:
+        _SIZE_EPOCH[0] += 1
     for name in names:
         _GENERATION[name] = _GENERATION.get(name, 0) + 1
 
@@ -194,12 +193,9 @@ def _install_write_tracking() -> None:
         with _LOCK:
             action = self._get_action() or ""
             reading = action in _READS
-            _SERIAL[0] += 1
-            _READING[0] = _SERIAL[0] if reading else 0
             try:
                 return original(self)
             finally:
-                _READING[0] = 0
                 if not reading:
                     _bump(_written_tables(action, getattr(self, "params", None)))
 
@@ -417,6 +413,7 @@ def dynamo_size(value: Any) -> int:
 
 
 def _install_size() -> None:
+    from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.dynamo_type import DynamoType, Item
     from moto.dynamodb.models.utilities import bytesize
 
@@ -424,17 +421,57 @@ def _install_size() -> None:
     DynamoType.size = dynamo_size  # type: ignore[method-assign,assignment]
 
     def item_size(self: Any) -> int:
-        """An item's size, measured once per read request (a Query measures each item twice)."""
-        serial = _READING[0]
+        """An item's size, measured once and kept with the item until a write changes it."""
         cached = self.__dict__.get("_fit_size")
-        if serial and cached is not None and cached[0] == serial:
+        if cached is not None and cached[0] == _SIZE_EPOCH[0]:
             return int(cached[1])
         size = sum(bytesize(key) + value.size() for key, value in self.attrs.items())
-        if serial:
-            self.__dict__["_fit_size"] = (serial, size)
+        self.__dict__["_fit_size"] = (_SIZE_EPOCH[0], size)
         return size
 
     Item.size = item_size  # type: ignore[method-assign]
+
+    # A put (single, batch, transaction, PartiQL) stores a new Item, which has no size yet; a
+    # delete drops the item. Only an update changes an item in place (an UpdateItem, or the
+    # Update action of a transaction, which moto runs through the same method): its size is
+    # forgotten whether the update succeeds or fails half-way.
+    original_update = DynamoDBBackend.update_item
+
+    @functools.wraps(original_update)
+    def update_item(self: Any, table_name: str, key: Any, *args: Any, **kw: Any) -> Any:
+        before = _stored_item(self, table_name, key)
+        try:
+            result = original_update(self, table_name, key, *args, **kw)
+        finally:
+            _forget_size(before)
+            _forget_size(_stored_item(self, table_name, key))
+        return result
+
+    DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
+
+
+def _forget_size(item: Any) -> None:
+    if item is not None:
+        item.__dict__.pop("_fit_size", None)
+
+
+def _stored_item(backend: Any, table_name: str, key: Any) -> Any:
+    """The stored item an update names, or None (moto's own code reports a bad key or table)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    try:
+        table = backend.tables.get(table_name)
+        if table is None or not isinstance(key, dict) or table.hash_key_attr not in key:
+            return None
+        range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
+        return table.get_item(DynamoType(key[table.hash_key_attr]), range_key)
+    except Exception:
+        return None
+
+
+# Kept sizes are valid in this epoch; a write whose items cannot be told (a PartiQL statement)
+# starts a new one, so nothing measured before it is trusted after it.
+_SIZE_EPOCH: list[int] = [0]
 
 
 _MOTO_SIZE: list[Any] = []  # moto's own, kept for the test that compares the two

@@ -189,3 +189,61 @@ def test_the_item_size_limit_is_moto_s(table: Any) -> None:
         client.put_item(TableName=name, Item={"pk": {"S": "big"}, "a": {"S": "x" * 200_000},
                                               "b": {"S": "y" * 200_000}, "c": {"S": "z" * 10_000}})
     assert "Item size has exceeded the maximum allowed size" in str(err.value)
+
+
+def _pages(client: Any, name: str, grp: str) -> list[int]:
+    """The number of items on each page of the group (pages cut by the 1 MB limit alone)."""
+    sizes, start = [], None
+    while True:
+        kw: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+        r = client.query(TableName=name, IndexName="by_grp", KeyConditionExpression="grp = :g",
+                         ExpressionAttributeValues={":g": {"S": grp}}, ReturnConsumedCapacity="TOTAL", **kw)
+        assert r["ConsumedCapacity"]["TableName"] == name
+        sizes.append(r["Count"])
+        start = r.get("LastEvaluatedKey")
+        if not start:
+            return sizes
+
+
+def test_kept_item_sizes_follow_every_write(table: Any) -> None:
+    """Sizes are kept with the items between reads; each write path changes what a later page
+    sees (moto cuts a page at 1 MB of items)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    from devstack import moto_dynamodb
+
+    client, name = table
+    for n in range(5):
+        client.put_item(TableName=name, Item={"pk": {"S": f"k{n}"}, "grp": {"S": "g"}, "a": {"S": "x" * 190_000}})
+    assert _pages(client, name, "g") == [5]  # 950 KB: one page
+    stored = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].get_table(name)
+    k1 = stored.get_item(DynamoType({"S": "k1"}))
+    assert k1.__dict__["_fit_size"][1] == k1.size() == sum(
+        len(k.encode()) + moto_dynamodb._MOTO_SIZE[0](v) for k, v in k1.attrs.items())
+    # an UpdateItem grows an item in place: 1.15 MB, two pages (the fifth item on the second)
+    client.update_item(TableName=name, Key={"pk": {"S": "k1"}}, UpdateExpression="SET b = :b",
+                       ExpressionAttributeValues={":b": {"S": "y" * 200_000}})
+    assert _pages(client, name, "g") == [4, 1]
+    # and shrinks it again, in a transaction
+    client.transact_write_items(TransactItems=[{"Update": {
+        "TableName": name, "Key": {"pk": {"S": "k1"}}, "UpdateExpression": "REMOVE b"}}])
+    assert _pages(client, name, "g") == [5]
+    # a put replaces an item (single, batch, transaction)
+    client.put_item(TableName=name, Item={"pk": {"S": "k2"}, "grp": {"S": "g"}, "a": {"S": "x" * 390_000}})
+    assert _pages(client, name, "g") == [4, 1]
+    client.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {
+        "pk": {"S": "k2"}, "grp": {"S": "g"}, "a": {"S": "x"}}}}]})
+    assert _pages(client, name, "g") == [5]
+    client.transact_write_items(TransactItems=[{"Put": {"TableName": name, "Item": {
+        "pk": {"S": "k2"}, "grp": {"S": "g"}, "a": {"S": "x" * 390_000}}}}])
+    assert _pages(client, name, "g") == [4, 1]
+    # an update refused by its condition changes nothing; a delete drops the item
+    with pytest.raises(ClientError):
+        client.update_item(TableName=name, Key={"pk": {"S": "k2"}}, UpdateExpression="SET b = :b",
+                           ConditionExpression="attribute_not_exists(pk)",
+                           ExpressionAttributeValues={":b": {"S": "y"}})
+    assert _pages(client, name, "g") == [4, 1]
+    client.delete_item(TableName=name, Key={"pk": {"S": "k4"}})
+    assert _pages(client, name, "g") == [4]
