@@ -256,7 +256,8 @@ def _project(item: Any, names: list[str]) -> Any:
     kept = {n: item.attrs[n] for n in names if n in item.attrs}
     _, sizes = _sizes(item)
     part: dict[str, int] = {}
-    others = [n for n, v in kept.items() if not _verbatim(v.type, v.value)]
+    plain = _plain_attributes(item)
+    others = [n for n in kept if not plain[n]]
     if others:
         stand_in = Item.__new__(Item)
         stand_in.hash_key, stand_in.range_key = item.hash_key, item.range_key
@@ -275,6 +276,17 @@ def _project(item: Any, names: list[str]) -> Any:
     part = {n: part[n] if n in part else sizes[n] for n in kept}
     projected.__dict__["_fit_size"] = (_SIZE_EPOCH[0], sum(part.values()), part)
     return projected
+
+
+def _plain_attributes(item: Any) -> dict[str, bool]:
+    """Which of the item's attributes `_verbatim` holds for, kept with the item like its size."""
+    cached = item.__dict__.get("_fit_plain")
+    if cached is not None and cached[0] == _SIZE_EPOCH[0]:
+        kept: dict[str, bool] = cached[1]
+        return kept
+    plain = {n: _verbatim(v.type, v.value) for n, v in item.attrs.items()}
+    item.__dict__["_fit_plain"] = (_SIZE_EPOCH[0], plain)
+    return plain
 
 
 _MOTO_PROJECT: list[Any] = []
@@ -428,15 +440,17 @@ def _install_item_size_check() -> None:
         self.range_key = range_key
         built = LimitedSizeDict.__new__(LimitedSizeDict)
         dict.__init__(built)
-        size = 0
+        size, sizes = 0, {}
         for key, value in attrs.items():
             typed = DynamoType(value)
             # what LimitedSizeDict.__setitem__ adds up before each insert, kept as a running sum
-            size += bytesize(key) + typed.size()
+            sizes[key] = bytesize(key) + typed.size()
+            size += sizes[key]
             if size > ITEM_LIMIT:
                 raise ItemSizeTooLarge
             dict.__setitem__(built, key, typed)
         self.attrs = built
+        self.__dict__["_fit_size"] = (_SIZE_EPOCH[0], size, sizes)  # what `Item.size()` reads
 
     Item.__init__ = __init__  # type: ignore[method-assign]
 
@@ -516,6 +530,7 @@ def _sizes(item: Any) -> tuple[int, dict[str, int]]:
 def _forget_size(item: Any) -> None:
     if item is not None:
         item.__dict__.pop("_fit_size", None)
+        item.__dict__.pop("_fit_plain", None)
 
 
 def _stored_item(backend: Any, table_name: str, key: Any) -> Any:
