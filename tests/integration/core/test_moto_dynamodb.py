@@ -287,3 +287,32 @@ def test_projections_are_moto_s(table: Any) -> None:
     projected = item.project([["m"], ["pk"]])
     assert projected.attrs["m"] is item.attrs["m"]  # handed on, not rebuilt
     assert projected.size() == moto_project(item, [["m"], ["pk"]]).size()
+
+
+def test_results_become_plain_values_as_moto_s_own(table: Any) -> None:
+    """What moto's serializer is handed (dynamo_to_dict of a result) is moto's own, value and type."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    from devstack import moto_dynamodb
+
+    client, name = table
+    for item in ITEMS:
+        client.put_item(TableName=name, Item=item)
+    stored = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].get_table(name)
+    items = [stored.get_item(DynamoType({"S": k})) for k in ("a", "b")]
+    result = {"Responses": {name: [i.attrs for i in items]}, "Items": [i.describe_attrs()["Item"] for i in items],
+              "Item": items[0], "Count": 2, "Scanned": 1.5, "Flag": True, "None": None, "Table": stored}
+    (moto_to_dict,) = moto_dynamodb._MOTO_TO_DICT
+    ours, theirs = moto_dynamodb._to_dict(result), moto_to_dict(result)
+    assert ours == theirs
+
+    def types(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: types(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [types(x) for x in v]
+        return type(v).__name__
+
+    assert types(ours) == types(theirs)
