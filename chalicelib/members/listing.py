@@ -26,6 +26,7 @@ from pynamodb.expressions.condition import Condition
 
 from chalicelib.cursor import decode_cursor, encode_cursor
 from chalicelib.errors import BadRequest
+from chalicelib.item_reads import read_items_directly
 from chalicelib.members.models import MemberModel
 from chalicelib.members.schema import ID_TYPES
 from chalicelib.members.views import PHOTO_STATUSES, STATUSES
@@ -240,6 +241,7 @@ def member_numbers(association: str, f: Filters, *, only_complete: bool = False)
         yield from (m.member_no for m in _by_id(association, f) if not only_complete or m.complete)
         return
     connection = MemberModel._get_connection()
+    read_items_directly(connection.connection.client)
     wanted = ["member_no", "complete"] if only_complete else ["member_no"]
     start: Any = None
     while True:
