@@ -275,46 +275,55 @@ def _verbatim_nested(value: Any) -> bool:
 
 
 def _project(item: Any, names: list[str]) -> Any:
-    """`item.project([[n] for n in names])`: a new Item with only those attributes, in that order.
-    A value moto's projection gives back unchanged is handed on as it is (with its kept size);
-    the others go through moto's own projection, on a stand-in item holding only them."""
+    """`item.project([[n] for n in names])`: a new Item with only those attributes, in that order,
+    each value as moto's projection gives it (`_projected`), with its size."""
     from moto.dynamodb.models.dynamo_type import Item
-    from moto.dynamodb.models.utilities import bytesize
 
-    kept = {n: item.attrs[n] for n in names if n in item.attrs}
-    _, sizes = _sizes(item)
-    part: dict[str, int] = {}
-    plain = _plain_attributes(item)
-    others = [n for n in kept if not plain[n]]
-    if others:
-        stand_in = Item.__new__(Item)
-        stand_in.hash_key, stand_in.range_key = item.hash_key, item.range_key
-        stand_in.attrs = {n: kept[n] for n in others}
-        redone = _MOTO_PROJECT[0](stand_in, [[n] for n in others]).attrs
-        for n in others:
-            if n in redone:
-                kept[n] = redone[n]
-                part[n] = bytesize(n) + redone[n].size()
-            else:
-                del kept[n]
+    done = _projected(item, [n for n in names if n in item.attrs])
     projected = Item.__new__(Item)
     projected.hash_key, projected.range_key = item.hash_key, item.range_key
     projected.attrs = type(item.attrs).__new__(type(item.attrs))
-    dict.update(projected.attrs, kept)
-    part = {n: part[n] if n in part else sizes[n] for n in kept}
-    projected.__dict__["_fit_size"] = (_SIZE_EPOCH[0], sum(part.values()), part)
+    sizes = {}
+    for n in names:
+        if done.get(n) is not None:
+            value, sizes[n] = done[n]
+            dict.__setitem__(projected.attrs, n, value)
+    projected.__dict__["_fit_size"] = (_SIZE_EPOCH[0], sum(sizes.values()), sizes)
     return projected
 
 
-def _plain_attributes(item: Any) -> dict[str, bool]:
-    """Which of the item's attributes `_verbatim` holds for, kept with the item like its size."""
-    cached = item.__dict__.get("_fit_plain")
-    if cached is not None and cached[0] == _SIZE_EPOCH[0]:
-        kept: dict[str, bool] = cached[1]
-        return kept
-    plain = {n: _verbatim(v.type, v.value) for n, v in item.attrs.items()}
-    item.__dict__["_fit_plain"] = (_SIZE_EPOCH[0], plain)
-    return plain
+def _projected(item: Any, names: list[str]) -> dict[str, Any]:
+    """name -> (the value moto's projection gives, its size with the name), or None if moto's
+    projection drops it; kept with the item like its size. A value moto's round trip through
+    plain Python values gives back unchanged is the item's own; the others are moto's projection
+    of them alone, on a stand-in item."""
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.utilities import bytesize
+
+    cached = item.__dict__.get("_fit_projected")
+    if cached is None or cached[0] != _SIZE_EPOCH[0]:
+        cached = (_SIZE_EPOCH[0], {})
+        item.__dict__["_fit_projected"] = cached
+    done: dict[str, Any] = cached[1]
+    missing = [n for n in names if n not in done]
+    if not missing:
+        return done
+    _, sizes = _sizes(item)
+    others = []
+    for n in missing:
+        value = item.attrs[n]
+        if _verbatim(value.type, value.value):
+            done[n] = (value, sizes[n])
+        else:
+            others.append(n)
+    if others:
+        stand_in = Item.__new__(Item)
+        stand_in.hash_key, stand_in.range_key = item.hash_key, item.range_key
+        stand_in.attrs = {n: item.attrs[n] for n in others}
+        redone = _MOTO_PROJECT[0](stand_in, [[n] for n in others]).attrs
+        for n in others:
+            done[n] = (redone[n], bytesize(n) + redone[n].size()) if n in redone else None
+    return done
 
 
 _MOTO_PROJECT: list[Any] = []
@@ -558,7 +567,7 @@ def _sizes(item: Any) -> tuple[int, dict[str, int]]:
 def _forget_size(item: Any) -> None:
     if item is not None:
         item.__dict__.pop("_fit_size", None)
-        item.__dict__.pop("_fit_plain", None)
+        item.__dict__.pop("_fit_projected", None)
 
 
 def _stored_item(backend: Any, table_name: str, key: Any) -> Any:
