@@ -287,6 +287,9 @@ def _export_row(rec: Mapping[str, Any], fields: list[Field]) -> list[Any]:
 # as _xHHHH_, and the characters XML escapes.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _XML_ESCAPES = re.compile('["&<>\n]')
+# Text `_inert` may change: a first character that is a formula trigger or whitespace (which
+# `looks_like_formula` strips before looking), or one of ILLEGAL_CHARACTERS_RE's characters.
+_SUSPECT = re.compile(r"^[\s=+\-@]|[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _inert(value: Any) -> Any:
@@ -338,7 +341,9 @@ class _RowWriter:
         for col, value in enumerate(values):
             if type(value) is not str:
                 return None
-            text = _inert(value)
+            # Most text needs no escape: `_inert` only when it could start a formula or holds a
+            # character an .xlsx cannot (what `_SUSPECT` finds).
+            text = _inert(value) if _SUSPECT.search(value) else value
             if not text:
                 continue
             if len(text) > self.limit:

@@ -46,3 +46,11 @@ def test_data_rows_are_byte_for_byte_xlsxwriter_s_own_cells(monkeypatch: Any) ->
     per_cell = io.BytesIO()
     excel.write_export(records, per_cell, **META)
     assert _parts(direct.getvalue()) == _parts(per_cell.getvalue())
+
+
+def test_text_passed_over_by_the_quick_check_needs_no_escape() -> None:
+    """The row writer escapes only text `_SUSPECT` finds: any other text is its own escape."""
+    for code in range(0x3100):
+        ch = chr(code)
+        for text in (ch, ch + "x", "x" + ch, " " + ch, ch + " ", "ab" + ch + "cd", ch + "=1", ch + ch + "@"):
+            assert excel._SUSPECT.search(text) or excel._inert(text) == text, repr(text)
