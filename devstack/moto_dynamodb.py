@@ -1,6 +1,6 @@
 """Give moto's DynamoDB the cost model of DynamoDB, for the local stack, the tests and the benchmarks.
 
-moto is a functional stand-in for DynamoDB. Two of its costs have nothing to do with DynamoDB's,
+moto is a functional stand-in for DynamoDB. Several of its costs have nothing to do with DynamoDB's,
 and at an association's scale (60,000 members) they dwarf everything the application does:
 
 - **Responses.** moto serialises a result by walking botocore's shape model with a generic
@@ -22,7 +22,16 @@ and at an association's scale (60,000 members) they dwarf everything the applica
   `size()` that rebuilds each nested value on every call, twice per item a page (and once per
   item a BatchGetItem). Here the partition's items go to moto's filter and projection as they
   are, and `size()` adds up the same bytes without rebuilding anything, once per item: the size
-  is kept with the item until an update changes it in place (a put stores a new item).
+  is measured when the item is written and kept with it until an update changes it in place (a
+  put stores a new item).
+- **Projections.** moto projects an item by rebuilding all of it as plain Python values once
+  per attribute named (O(attributes²) an item); DynamoDB's cost is the bytes returned. Here
+  each top-level attribute is projected once per item (text, booleans and maps and lists of
+  them come back unchanged from moto's round trip, so they are handed on as they are; any
+  other value is moto's projection of it alone) and kept with the item like its size.
+- **Results to plain values.** moto's `dynamo_to_dict`, run on every result before the
+  serializer, checks each value against five types in turn; here a stored item's types are
+  dispatched by exact type first (the same output; anything else is moto's).
 - **Index scans.** moto's Scan of an index sorts every item of the table on every page (a
   Python sort through `DynamoType.__lt__`: seconds a page for 60,000 members, so checking a
   60,000-row import file, which scans the ID-number index, ran for many minutes); DynamoDB
@@ -37,7 +46,7 @@ and at an association's scale (60,000 members) they dwarf everything the applica
   an item once. `Item.__init__` here adds up the same sizes once and refuses an item at the same
   point with the same error.
 
-Neither changes what any request returns; both only remove work DynamoDB does not do. The
+None changes what any request returns; each only removes work DynamoDB does not do. The
 local stack (devstack/__main__.py), the test suite (tests/conftest.py) and the benchmarks
 (bench/) call `fit_dynamodb()` alike, together with the lock of `devstack.atomic`.
 """
