@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
+from pynamodb.constants import BATCH_GET_PAGE_LIMIT
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.item_reads import read_items_directly
 from chalicelib.members import access, store
 from chalicelib.members.models import FaceConsent, MemberModel
 from chalicelib.members.schema import ASSOCIATION_NAMES, ID_TYPES
@@ -225,10 +227,7 @@ def numbers_matching(association: str, query: Mapping[str, str], *, only_complet
     """The member numbers of the association's members matching the list filters, in order."""
     from chalicelib.members import listing
 
-    filters = listing.parse_filters(query)
-    wanted = ["member_no", "complete"] if only_complete else ["member_no"]
-    return [m.member_no for m in listing.iterate(association, filters, attributes=wanted)
-            if not only_complete or m.complete]
+    return list(listing.member_numbers(association, listing.parse_filters(query), only_complete=only_complete))
 
 
 def check_filters(query: Mapping[str, str]) -> None:
@@ -242,8 +241,21 @@ def export_records(association: str, member_nos: list[str]) -> list[dict[str, An
     """The export view of these members (those still in the association), in the given order."""
     from chalicelib.members import views
 
-    found = {m.member_no: m for m in MemberModel.batch_get(member_nos)}
-    return [views.record(found[n]) for n in member_nos if n in found and found[n].association == association]
+    found = {item["member_no"]["S"]: item for item in _items(member_nos, views.RECORD_ATTRIBUTES)}
+    wanted = {"S": association}
+    return [views.record_of_item(found[n]) for n in member_nos if n in found and found[n].get("association") == wanted]
+
+
+def _items(member_nos: list[str], attributes: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """These members as DynamoDB returns them (AttributeValues), only `attributes`, any order:
+    `MemberModel.batch_get` without building a model of each (half the CPU of an export chunk)."""
+    read_items_directly(MemberModel._get_connection().connection.client)
+    numbers = list(dict.fromkeys(member_nos))
+    for i in range(0, len(numbers), BATCH_GET_PAGE_LIMIT):
+        keys: Any = [{"member_no": n} for n in numbers[i:i + BATCH_GET_PAGE_LIMIT]]
+        while keys:
+            page, keys = MemberModel._batch_get_page(keys, consistent_read=None, attributes_to_get=list(attributes))
+            yield from page
 
 
 def in_association(association: str, member_nos: list[str]) -> dict[str, MemberRecord]:

@@ -271,3 +271,130 @@ def test_conditions_parse_as_moto_s_own_and_decide_each_write(table: Any) -> Non
             assert exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
             ok = False
         assert ok is expected, pk
+
+
+def _pages(client: Any, name: str, grp: str) -> list[int]:
+    """The number of items on each page of the group (pages cut by the 1 MB limit alone)."""
+    sizes, start = [], None
+    while True:
+        kw: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+        r = client.query(TableName=name, IndexName="by_grp", KeyConditionExpression="grp = :g",
+                         ExpressionAttributeValues={":g": {"S": grp}}, ReturnConsumedCapacity="TOTAL", **kw)
+        assert r["ConsumedCapacity"]["TableName"] == name
+        sizes.append(r["Count"])
+        start = r.get("LastEvaluatedKey")
+        if not start:
+            return sizes
+
+
+def test_kept_item_sizes_follow_every_write(table: Any) -> None:
+    """Sizes are kept with the items between reads; each write path changes what a later page
+    sees (moto cuts a page at 1 MB of items)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    from devstack import moto_dynamodb
+
+    client, name = table
+    for n in range(5):
+        client.put_item(TableName=name, Item={"pk": {"S": f"k{n}"}, "grp": {"S": "g"}, "a": {"S": "x" * 190_000}})
+    assert _pages(client, name, "g") == [5]  # 950 KB: one page
+    stored = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].get_table(name)
+    k1 = stored.get_item(DynamoType({"S": "k1"}))
+    assert k1.__dict__["_fit_size"][1] == k1.size() == sum(
+        len(k.encode()) + moto_dynamodb._MOTO_SIZE[0](v) for k, v in k1.attrs.items())
+    # an UpdateItem grows an item in place: 1.15 MB, two pages (the fifth item on the second)
+    client.update_item(TableName=name, Key={"pk": {"S": "k1"}}, UpdateExpression="SET b = :b",
+                       ExpressionAttributeValues={":b": {"S": "y" * 200_000}})
+    assert _pages(client, name, "g") == [4, 1]
+    # and shrinks it again, in a transaction
+    client.transact_write_items(TransactItems=[{"Update": {
+        "TableName": name, "Key": {"pk": {"S": "k1"}}, "UpdateExpression": "REMOVE b"}}])
+    assert _pages(client, name, "g") == [5]
+    # a put replaces an item (single, batch, transaction)
+    client.put_item(TableName=name, Item={"pk": {"S": "k2"}, "grp": {"S": "g"}, "a": {"S": "x" * 390_000}})
+    assert _pages(client, name, "g") == [4, 1]
+    client.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {
+        "pk": {"S": "k2"}, "grp": {"S": "g"}, "a": {"S": "x"}}}}]})
+    assert _pages(client, name, "g") == [5]
+    client.transact_write_items(TransactItems=[{"Put": {"TableName": name, "Item": {
+        "pk": {"S": "k2"}, "grp": {"S": "g"}, "a": {"S": "x" * 390_000}}}}])
+    assert _pages(client, name, "g") == [4, 1]
+    # an update refused by its condition changes nothing; a delete drops the item
+    with pytest.raises(ClientError):
+        client.update_item(TableName=name, Key={"pk": {"S": "k2"}}, UpdateExpression="SET b = :b",
+                           ConditionExpression="attribute_not_exists(pk)",
+                           ExpressionAttributeValues={":b": {"S": "y"}})
+    assert _pages(client, name, "g") == [4, 1]
+    client.delete_item(TableName=name, Key={"pk": {"S": "k4"}})
+    assert _pages(client, name, "g") == [4]
+
+
+def test_projections_are_moto_s(table: Any) -> None:
+    """A projection of top-level names gives what moto's own gives (values, order, size), for
+    every attribute type; BatchGetItem and GetItem with a ProjectionExpression too."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    from devstack import moto_dynamodb
+
+    client, name = table
+    for item in ITEMS:
+        client.put_item(TableName=name, Item=item)
+    client.put_item(TableName=name, Item={"pk": {"S": "c"}, "m": {"M": {"a": {"S": "x"}, "n": {"NULL": True},
+                                                                         "l": {"L": [{"BOOL": True}, {"S": ""}]}}}})
+    stored = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].get_table(name)
+    (moto_project,) = moto_dynamodb._MOTO_PROJECT
+    names = [k for item in ITEMS for k in item] + ["m", "l", "absent"]
+    for key in ("a", "b", "c"):
+        item = stored.get_item(DynamoType({"S": key}))
+        for wanted in [[n] for n in names] + [names, names[::-1], ["m", "pk"], ["s", "n", "null", "ns", "grp"]]:
+            ours, theirs = item.project([[n] for n in wanted]), moto_project(item, [[n] for n in wanted])
+            assert ours.to_json() == theirs.to_json(), (key, wanted)
+            assert list(ours.attrs) == list(theirs.attrs) and ours.size() == theirs.size(), (key, wanted)
+    got = client.batch_get_item(RequestItems={name: {"Keys": [{"pk": {"S": "a"}}, {"pk": {"S": "c"}}],
+                                                     "ProjectionExpression": "m, s, n, #n",
+                                                     "ExpressionAttributeNames": {"#n": "null"}}})
+    back = {i.get("s", {}).get("S", "c"): i for i in got["Responses"][name]}
+    assert back[ITEMS[0]["s"]["S"]] == {"s": ITEMS[0]["s"], "n": ITEMS[0]["n"], "null": {"NULL": True}}
+    assert back["c"] == {"m": {"M": {"a": {"S": "x"}, "n": {"NULL": True}, "l": {"L": [{"BOOL": True}, {"S": ""}]}}}}
+    # a kept projection follows a later update of the item it came from
+    client.update_item(TableName=name, Key={"pk": {"S": "c"}}, UpdateExpression="SET m.a = :v",
+                       ExpressionAttributeValues={":v": {"S": "yy"}})
+    got = client.get_item(TableName=name, Key={"pk": {"S": "c"}}, ProjectionExpression="m")
+    assert got["Item"]["m"]["M"]["a"] == {"S": "yy"}
+    item = stored.get_item(DynamoType({"S": "c"}))
+    projected = item.project([["m"], ["pk"]])
+    assert projected.attrs["m"] is item.attrs["m"]  # handed on, not rebuilt
+    assert projected.size() == moto_project(item, [["m"], ["pk"]]).size()
+
+
+def test_results_become_plain_values_as_moto_s_own(table: Any) -> None:
+    """What moto's serializer is handed (dynamo_to_dict of a result) is moto's own, value and type."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    from devstack import moto_dynamodb
+
+    client, name = table
+    for item in ITEMS:
+        client.put_item(TableName=name, Item=item)
+    stored = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].get_table(name)
+    items = [stored.get_item(DynamoType({"S": k})) for k in ("a", "b")]
+    result = {"Responses": {name: [i.attrs for i in items]}, "Items": [i.describe_attrs()["Item"] for i in items],
+              "Item": items[0], "Count": 2, "Scanned": 1.5, "Flag": True, "None": None, "Table": stored}
+    (moto_to_dict,) = moto_dynamodb._MOTO_TO_DICT
+    ours, theirs = moto_dynamodb._to_dict(result), moto_to_dict(result)
+    assert ours == theirs
+
+    def types(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: types(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [types(x) for x in v]
+        return type(v).__name__
+
+    assert types(ours) == types(theirs)
