@@ -107,9 +107,14 @@ class Stack:
         self.token = ""
         self.job_timeout_s = 6 * 3600.0
 
-    def call(self, method: str, path: str, body: Any = None, **kw: Any) -> requests.Response:
+    def call(self, method: str, path: str, body: Any = None, retry: bool = True, **kw: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        return self.http.request(method, self.api + path, json=body, headers=headers, timeout=60, **kw)
+        resp = self.http.request(method, self.api + path, json=body, headers=headers, timeout=60, **kw)
+        if resp.status_code == 401 and retry and self.token and not path.startswith("/auth/"):
+            say("  the staff token expired (a job outlasts a session): logging in again, as staff would")
+            self.login()
+            return self.call(method, path, body, retry=False, **kw)
+        return resp
 
     def json(self, method: str, path: str, body: Any = None) -> Any:
         resp = self.call(method, path, body)
@@ -118,6 +123,7 @@ class Stack:
         return resp.json()
 
     def login(self) -> None:
+        self.token = ""
         captcha = self.json("GET", "/auth/captcha")
         self.token = self.json("POST", "/auth/login", {
             "user_type": "staff", "username": STAFF, "password": PASSWORD,
