@@ -258,14 +258,10 @@ def _seed_bulk_members(d: object, worker: int, count: int) -> list[str]:
 
 
 def fit_moto() -> None:
-    """The local stack's and the tests' moto: DynamoDB's and S3's cost models (devstack/)."""
-    from devstack.moto_dynamodb import fit_dynamodb
-    from devstack.moto_s3 import fit_s3
-    from devstack.moto_update_item import fit_update_item
+    """The local stack's and the tests' moto: DynamoDB's and S3's cost models (devstack/fits.py)."""
+    from devstack.fits import fit_moto as fit
 
-    fit_dynamodb()
-    fit_update_item()
-    fit_s3()
+    fit()
 
 
 def _bulk_worker(worker: int, per_run: int, runs: int, key_pem: str, cert_pem: str,

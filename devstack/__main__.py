@@ -9,9 +9,11 @@
   received;
 - an SMTP server (aiosmtpd) on a free loopback port, used when MAIL_ADAPTER=smtp (as in the AWS
   China stage, which has no SES); the default locally is MAIL_ADAPTER=ses (moto);
-- a pump that drains the photo queue into the app's SQS handler, as Lambda's event source
+- a pump thread that drains the photo queue into the app's SQS handler, as Lambda's event source
   mapping does (moto delivers S3 ObjectCreated to SQS; its s3:TestEvent is skipped by the handler),
-  and JOB_PUMPS pumps that drain the jobs queue into the job worker, in parallel like Lambda.
+  one for the jobs dead-letter queue, and JOB_WORKERS worker processes (`devstack.workers`) that
+  drain the jobs queue into the job worker in parallel, like Lambda's concurrent invocations
+  (processes, so that they use both cores; their output is prefixed "[jobs-1]", "[jobs-2]").
 
 `--members N` (`make run MEMBERS=N`) also seeds N generated members into one association
 (devstack/seed.py), to try association-scale jobs by hand.
@@ -33,7 +35,6 @@ import signal
 import sys
 import threading
 import time
-import uuid
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -52,10 +53,12 @@ from devstack.gateway import (
     request_payload_bytes,
     response_payload_bytes,
 )
+from devstack.pump import QueuePump
+from devstack.workers import JobWorkers
 
 ROOT = Path(__file__).resolve().parent.parent
 FRONTEND = ROOT / "frontend"
-JOB_PUMPS = 2  # parallel job workers (this machine has 2 cores)
+JOB_WORKERS = 2  # parallel job worker processes (this machine has 2 cores)
 
 
 def _seconds(name: str, default: float) -> float:
@@ -73,64 +76,6 @@ def _port(name: str, default: int) -> int:
         return int(os.environ.get(name, default))
     except ValueError:
         sys.exit(f"{name} must be a port number")
-
-
-class LambdaContext:
-    """Enough of Lambda's context object for Chalice's event handlers."""
-
-    function_name = "cpa-ecert-local-photo_check"
-    memory_limit_in_mb = 1536
-
-    def __init__(self) -> None:
-        self.aws_request_id = uuid.uuid4().hex
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
-
-
-class QueuePump(threading.Thread):
-    """Long-polls the photo queue and hands each message to the app's SQS handler."""
-
-    def __init__(self, sqs: Any, queue_url: str, handler: Any, stop: threading.Event,
-                 name: str = "queue-pump") -> None:
-        super().__init__(name=name, daemon=True)
-        self.sqs, self.queue_url, self.handler, self.stop = sqs, queue_url, handler, stop
-        self.arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"]["QueueArn"]
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            try:
-                resp = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=1,
-                                                WaitTimeSeconds=1, AttributeNames=["All"])
-            except Exception as exc:  # moto shutting down
-                if self.stop.is_set():
-                    return
-                print(f"[pump] receive failed: {type(exc).__name__}", file=sys.stderr)
-                time.sleep(1)
-                continue
-            for msg in resp.get("Messages", []):
-                self._deliver(msg)
-
-    def _deliver(self, msg: dict[str, Any]) -> None:
-        event = {"Records": [{
-            "messageId": msg["MessageId"], "receiptHandle": msg["ReceiptHandle"], "body": msg["Body"],
-            "attributes": msg.get("Attributes", {}), "messageAttributes": {},
-            "md5OfBody": msg.get("MD5OfBody", ""), "eventSource": "aws:sqs",
-            "eventSourceARN": self.arn, "awsRegion": "us-east-1",
-        }]}
-        try:
-            self.handler(event, LambdaContext())
-        except Exception as exc:
-            # Like Lambda: leave the message on the queue; after maxReceiveCount it goes to the DLQ.
-            print(f"[pump] handler failed ({type(exc).__name__}); will retry", file=sys.stderr)
-            try:
-                self.sqs.change_message_visibility(QueueUrl=self.queue_url,
-                                                   ReceiptHandle=msg["ReceiptHandle"], VisibilityTimeout=2)
-            except Exception:
-                pass
-            return
-        self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=msg["ReceiptHandle"])
 
 
 def gateway_handler(site_origin: str, binary_types: list[str], timeout_s: float = GATEWAY_TIMEOUT_S) -> Any:
@@ -260,13 +205,9 @@ def main() -> int:
 
     from moto.server import ThreadedMotoServer
 
-    from devstack.moto_dynamodb import fit_dynamodb
-    from devstack.moto_s3 import fit_s3
-    from devstack.moto_update_item import fit_update_item
+    from devstack.fits import fit_moto
 
-    fit_dynamodb()  # the lock of devstack.atomic, and DynamoDB's cost model (see the module)
-    fit_update_item()  # DynamoDB's cost model for UpdateItem (see the module)
-    fit_s3()  # S3's cost model for routing a request (see the module)
+    fit_moto()  # the lock of devstack.atomic, and DynamoDB's and S3's cost models (devstack/fits.py)
 
     moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
     moto.start()
@@ -326,9 +267,6 @@ def main() -> int:
     threads = [threading.Thread(target=api_server.serve_forever, name="api", daemon=True),
                threading.Thread(target=web_server.serve_forever, name="web", daemon=True),
                QueuePump(aws.client("sqs", d.settings.region), queues["queue_url"], app_module.photo_check, stop),
-               # Lambda runs chunks in parallel invocations; locally a few pumps do the same.
-               *(QueuePump(aws.client("sqs", d.settings.region), queues["jobs_queue_url"], app_module.job_worker,
-                           stop, name=f"jobs-pump-{i}") for i in range(JOB_PUMPS)),
                # a job message that failed every delivery fails its job, as in the cloud
                QueuePump(aws.client("sqs", d.settings.region), queues["jobs_dlq_url"], app_module.job_dead_letters,
                          stop, name="jobs-dead-letter-pump")]
@@ -339,6 +277,14 @@ def main() -> int:
         for t in threads:
             t.start()
         time.sleep(0.2)
+
+    # Lambda runs chunks in parallel invocations; locally worker processes do the same.
+    try:
+        workers = JobWorkers(JOB_WORKERS, queues["jobs_queue_url"]).start()
+    except RuntimeError as err:
+        print(f"[jobs] {err}", file=sys.stderr, flush=True)
+        moto.stop()
+        return 1
 
     def shutdown(signum: int, _frame: Any) -> None:
         stop.set()
@@ -367,12 +313,14 @@ def main() -> int:
 
     seen_mail = 0
     while not stop.wait(0.5):
+        workers.check()
         mails = sent_mail()
         for m in mails[seen_mail:]:
             print(f"[mail] to {', '.join(m['to'])}: {m['subject']}\n{m['body']}\n", flush=True)
         seen_mail = len(mails)
 
     print("stopping…", flush=True)
+    workers.stop()
     api_server.shutdown()
     web_server.shutdown()
     LOCAL_SMTP.stop()

@@ -58,8 +58,8 @@ and at an association's scale (60,000 members) they dwarf everything the applica
   point with the same error.
 
 None changes what any request returns; each only removes work DynamoDB does not do. The
-local stack (devstack/__main__.py), the test suite (tests/conftest.py) and the benchmarks
-(bench/) call `fit_dynamodb()` alike, together with the lock of `devstack.atomic`.
+local stack, the test suite and the benchmarks all apply it (with the lock of `devstack.atomic`)
+through `devstack.fits.fit_moto()`.
 """
 
 from __future__ import annotations

@@ -22,9 +22,8 @@ do is paid once per certificate, on the same cores as the application. Two such 
 
 Nothing here changes what a request returns (tests/integration/core/test_moto_s3.py compares
 bodies, ETags, metadata, versions, ranges, presigned GET and POST and listings with and without
-the fit); it only removes work S3 does not do. The local stack (devstack/__main__.py), the test
-suite (tests/conftest.py) and the benchmarks (bench/) call `fit_s3()` wherever they call
-`fit_dynamodb()`.
+the fit); it only removes work S3 does not do. The local stack, the test suite and the benchmarks
+all apply it through `devstack.fits.fit_moto()`.
 """
 
 from __future__ import annotations

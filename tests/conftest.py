@@ -98,16 +98,12 @@ class MotoAccount:
     def __init__(self) -> None:
         from moto import mock_aws
 
-        from devstack.moto_dynamodb import fit_dynamodb
-        from devstack.moto_s3 import fit_s3
-        from devstack.moto_update_item import fit_update_item
+        from devstack.fits import fit_moto
 
         # As the local stack: each DynamoDB request applied atomically (a lock), and DynamoDB's
         # cost model for responses, index queries and item writes (devstack/moto_dynamodb.py),
         # for UpdateItem (devstack/moto_update_item.py) and S3's for routing (devstack/moto_s3.py).
-        fit_dynamodb()
-        fit_update_item()
-        fit_s3()
+        fit_moto()
         self.mock = mock_aws()
         self.provisioned = False
 
