@@ -1,0 +1,36 @@
+"""moto's server finds the service of each request once per host, not on every request.
+
+Why this exists: the local stack's moto server is one process, so its CPU bounds how fast the
+job workers beside it can go. For every request, moto's dispatcher lists its own package folder
+on disk (`list_of_moto_modules`) and then matches the request's inferred host against ~140 URL
+patterns until one fits: in a 60,000-member export that was a large share of the server's CPU,
+more than the DynamoDB work itself. Which backend serves a host depends only on the host and on
+moto's installed code, so the answer is kept per host (per dispatcher). Nothing else changes:
+the host is still inferred from each request's signature, target and path exactly as before
+(tests/integration/core/test_moto_dispatch.py compares the answers with moto's own).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def fit_dispatch() -> None:
+    """Idempotent: keep each host's backend after moto's dispatcher has found it once."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    stock = DomainDispatcherApplication.get_backend_for_host
+    if getattr(stock, "fitted", False):
+        return
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        if host is None:
+            return None
+        known: dict[str, Any] = self.__dict__.setdefault("_fit_backends", {})
+        if host not in known:
+            known[host] = stock(self, host)
+        return known[host]
+
+    get_backend_for_host.fitted = True  # type: ignore[attr-defined]
+    get_backend_for_host.stock = stock  # type: ignore[attr-defined]
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
