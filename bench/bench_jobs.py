@@ -11,7 +11,7 @@ Lambda's concurrent invocations. This machine has 2 cores for moto and both work
 the wall figure is what the local stack does here, not what Lambda would.
 
 - ``export_60k_s``: 60,000 members seeded into one association (the local stack's seeder,
-  ``devstack/seed.py``); from ``POST /jobs`` (the service call) through the plan, 120 chunks of 500
+  ``devstack/seed.py``); from ``POST /jobs`` (the service call) through the plan, 60 chunks of 1,000
   and the assembly of the xlsx to the job being ``done`` (polled every 0.2 s).
 - ``export_60k_s_outside_moto``: the worker processes' CPU seconds (user + system) during the
   job divided by the number of workers: the wall time if moto cost nothing and the work split

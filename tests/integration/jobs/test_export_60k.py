@@ -12,6 +12,7 @@ import json
 
 from python_calamine import CalamineWorkbook
 
+from chalicelib.jobs import kinds
 from tests.integration.jobs.conftest import fetch, seed_members
 
 MEMBERS = 60_000
@@ -28,7 +29,7 @@ def test_a_60000_member_export_job_completes(client, aws, persona, worker):
     body = client.http.get(f"/jobs/{job_id}", headers=bj.headers).json_body
     assert body["status"] == "done", body
     assert body["total"] == body["done"] == MEMBERS and body["failed"] == 0
-    assert body["chunks"] == body["chunks_done"] == MEMBERS // 500
+    assert body["chunks"] == body["chunks_done"] == MEMBERS // kinds.EXPORT_CHUNK
     link = client.http.get(f"/jobs/{job_id}/result", headers=bj.headers).json_body
     sheet = CalamineWorkbook.from_filelike(io.BytesIO(fetch(link["url"]))).get_sheet_by_index(0).to_python()
     assert sheet[0][0] == "会员证书编号"
