@@ -12,7 +12,11 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-_CONFIG = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=3, read_timeout=10)
+# A pool of 32 connections per client: the bulk ZIP's assembly reads 16 PDFs in flight while 4
+# parts of the ZIP upload (chalicelib/jobs/kinds.py, multipart.py), and botocore's default pool
+# of 10 would discard the connections beyond it (a new TLS handshake for each on AWS).
+_CONFIG = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=3, read_timeout=10,
+                 max_pool_connections=32)
 
 
 @lru_cache(maxsize=None)
