@@ -179,5 +179,8 @@ def finish(job: JobModel, status: str, *, finished_at: str, result_key: str | No
                         (JobModel.report_key, report_key), (JobModel.message, message)):
         if value is not None:
             actions.append(attr.set(value))
-    job.update(actions=actions)
+    # The lock first: once anyone sees the job finished, a new job of its kind can start. (In the
+    # other order, a worker stopped between the two writes left the lock held: the redelivered
+    # message finds the job finished and does nothing, so the lock waited to age out.)
     release(job)
+    job.update(actions=actions)

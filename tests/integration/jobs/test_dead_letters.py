@@ -61,3 +61,38 @@ def test_a_dead_letter_for_a_finished_or_unknown_job_changes_nothing(client, aws
     _dead_letter(aws, "not json")
     assert client.http.get(f"/jobs/{job['job_id']}", headers=bj.headers).json_body["status"] == "done"
     assert "JobsFailed" not in capsys.readouterr().out
+
+
+def test_a_worker_stopped_while_finishing_leaves_the_kind_free(client, aws, persona, worker, monkeypatch):
+    """A job seen finished never keeps its lock. Finishing is two writes (the job's status, the
+    lock freed); a worker that stops after the first leaves its message to be redelivered, and
+    the redelivery must still leave the kind free for a new job."""
+    from chalicelib.jobs import repository
+    from chalicelib.jobs.models import JobModel
+
+    seed_members("110000", 5)
+    bj = persona("association_staff", "110000")
+    job = _start(client, bj, kind="export").json_body
+    stock_update, stock_release, writes = JobModel.update, repository.release, []
+
+    def update(self, actions, condition=None, **kw):
+        if any("finished_at" in str(a) for a in actions):
+            writes.append("status")
+            if len(writes) == 2:
+                raise RuntimeError("worker stopped")
+        return stock_update(self, actions=actions, condition=condition, **kw)
+
+    def release(j):
+        writes.append("lock")
+        if len(writes) == 2:
+            raise RuntimeError("worker stopped")
+        return stock_release(j)
+
+    monkeypatch.setattr(JobModel, "update", update)
+    monkeypatch.setattr(repository, "release", release)
+    worker.drain()  # the failed delivery comes back
+    assert len(writes) >= 2
+    assert client.http.get(f"/jobs/{job['job_id']}", headers=bj.headers).json_body["status"] == "done"
+    assert repository.JobLockModel.get(repository._lock_key("110000", "export")).job_id is None
+    again = _start(client, bj, kind="export")
+    assert again.status_code == 202, again.body
