@@ -13,7 +13,8 @@ ways end with the same API. Run it after every `chalice deploy`.
 - a new deployment of the stage, so the gateway responses take effect;
 - the API's name cpa-ecert-<stage> (the 5xx alarm of infra/resources.yaml watches that name);
 - the runtime's JSON log format on every function (the overlay's Globals.Function.LoggingConfig);
-- at most N concurrent photo checks on the SQS source (the overlay's ScalingConfig).
+- at most N concurrent invocations on each SQS source (the overlay's ScalingConfig: photo checks,
+  and job workers, capped at the job worker's reserved concurrency).
 
 Active X-Ray tracing needs no step here: `"xray": true` in .chalice/config.json makes
 `chalice deploy` enable it on the functions and on the API stage.
@@ -107,24 +108,37 @@ def apply(apigw: Any, api_id: str, api_stage: str, responses: Mapping[str, Mappi
 
 def function_names(stage: str) -> list[str]:
     """The names `chalice deploy` gives the stage's functions (the overlay uses the same)."""
-    return [f"cpa-ecert-{stage}", f"cpa-ecert-{stage}-photo_check", f"cpa-ecert-{stage}-token_authorizer"]
+    return [f"cpa-ecert-{stage}"] + [f"cpa-ecert-{stage}-{name}" for name in
+                                     ("photo_check", "photo_prepare", "token_authorizer", "job_worker", "job_dead_letters")]
 
 
-def function_settings(overlay: Mapping[str, Any]) -> tuple[dict[str, str], int]:
-    """(LoggingConfig for every function, the photo check's SQS MaximumConcurrency)."""
+# The overlay's functions with an SQS source whose concurrency it caps, and the name suffix
+# `chalice deploy` gives them.
+SQS_SOURCES = {"PhotoCheck": ("photo_check", "PhotoCheckSqsEventSource"),
+               "JobWorker": ("job_worker", "JobWorkerSqsEventSource")}
+
+
+def function_settings(overlay: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, int]]:
+    """(LoggingConfig for every function, each capped SQS source's MaximumConcurrency by function
+    name suffix)."""
     logging_config = dict(overlay["Globals"]["Function"]["LoggingConfig"])
-    source = overlay["Resources"]["PhotoCheck"]["Properties"]["Events"]["PhotoCheckSqsEventSource"]
-    return logging_config, int(source["Properties"]["ScalingConfig"]["MaximumConcurrency"])
+    caps = {}
+    for logical_id, (suffix, event) in SQS_SOURCES.items():
+        source = overlay["Resources"][logical_id]["Properties"]["Events"][event]
+        caps[suffix] = int(source["Properties"]["ScalingConfig"]["MaximumConcurrency"])
+    return logging_config, caps
 
 
-def apply_functions(lam: Any, stage: str, logging_config: Mapping[str, str], max_concurrency: int) -> None:
+def apply_functions(lam: Any, stage: str, logging_config: Mapping[str, str], caps: Mapping[str, int]) -> None:
     for name in function_names(stage):
         lam.update_function_configuration(FunctionName=name, LoggingConfig=dict(logging_config))
-    mappings = lam.list_event_source_mappings(FunctionName=f"cpa-ecert-{stage}-photo_check")["EventSourceMappings"]
-    if not mappings:
-        raise PostDeployError(f"cpa-ecert-{stage}-photo_check has no SQS event source: run chalice deploy first")
-    for mapping in mappings:
-        lam.update_event_source_mapping(UUID=mapping["UUID"], ScalingConfig={"MaximumConcurrency": max_concurrency})
+    for suffix, cap in caps.items():
+        function = f"cpa-ecert-{stage}-{suffix}"
+        mappings = lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
+        if not mappings:
+            raise PostDeployError(f"{function} has no SQS event source: run chalice deploy first")
+        for mapping in mappings:
+            lam.update_event_source_mapping(UUID=mapping["UUID"], ScalingConfig={"MaximumConcurrency": cap})
 
 
 def rename_api(apigw: Any, api_id: str, stage: str) -> None:
@@ -168,9 +182,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         log_arn = match[0]["arn"].removesuffix(":*")
     patch = stage_patch(overlay, log_arn)
-    logging_config, max_concurrency = function_settings(overlay)
+    logging_config, caps = function_settings(overlay)
+    capped = ", ".join(f"{suffix} at most {cap}" for suffix, cap in caps.items())
     print(f"API {api_id}, stage {api_stage}: {len(responses)} gateway responses, {len(patch)} stage settings; "
-          f"functions: {logging_config['LogFormat']} logs, at most {max_concurrency} concurrent photo checks")
+          f"functions: {logging_config['LogFormat']} logs; concurrent invocations from SQS: {capped}")
     if args.dry_run:
         print(json.dumps({"gateway_responses": responses, "patch": patch, "logging": logging_config},
                          ensure_ascii=False, indent=2))
@@ -179,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     apply(apigw, api_id, api_stage, responses, patch)
     rename_api(apigw, api_id, args.stage)
     try:
-        apply_functions(boto3.client("lambda", region_name=args.region), args.stage, logging_config, max_concurrency)
+        apply_functions(boto3.client("lambda", region_name=args.region), args.stage, logging_config, caps)
     except PostDeployError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

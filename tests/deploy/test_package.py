@@ -103,8 +103,10 @@ def test_sam_transform_succeeds_offline_with_one_api_stage(template):
     for fn in functions:
         assert fn["TracingConfig"] == {"Mode": "Active"}
         assert fn["LoggingConfig"]["LogFormat"] == "JSON"
-    mapping = next(r for r in res.values() if r["Type"] == "AWS::Lambda::EventSourceMapping")["Properties"]
-    assert mapping["ScalingConfig"] == {"MaximumConcurrency": 5}
+    caps = {m["FunctionName"]["Ref"]: m.get("ScalingConfig") for m in
+            (r["Properties"] for r in res.values() if r["Type"] == "AWS::Lambda::EventSourceMapping")}
+    assert caps == {"PhotoCheck": {"MaximumConcurrency": 5}, "JobWorker": {"MaximumConcurrency": 20},
+                    "JobDeadLetters": None}
 
 
 def test_every_service_the_stage_uses_exists_in_its_partition(template):

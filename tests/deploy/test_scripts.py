@@ -198,20 +198,26 @@ def test_post_deploy_applies_responses_redeploys_and_sets_the_stage(post_deploy,
     assert json.loads(paths["/accessLogSettings/format"])["principal"] == "$context.authorizer.principalId"
 
 
-def test_post_deploy_gives_way_b_the_function_settings_of_way_a(post_deploy, overlay):
-    """JSON logs and the photo check's concurrency cap come from the overlay, so both ways of
-    deploying end with the same functions; the API gets the name the 5xx alarm watches."""
-    logging_config, cap = post_deploy.function_settings(overlay)
-    assert logging_config["LogFormat"] == "JSON" and cap == 5
+def test_post_deploy_gives_way_b_the_function_settings_of_way_a(post_deploy, overlay, chalice_config):
+    """JSON logs on every function and the SQS sources' concurrency caps come from the overlay,
+    so both ways of deploying end with the same functions; the API gets the name the 5xx alarm
+    watches."""
+    logging_config, caps = post_deploy.function_settings(overlay)
+    assert logging_config["LogFormat"] == "JSON" and caps == {"photo_check": 5, "job_worker": 20}
     lam = boto3.client("lambda", region_name="cn-north-1")
     stub = Stubber(lam)
-    for name in ("cpa-ecert-prod-cn", "cpa-ecert-prod-cn-photo_check", "cpa-ecert-prod-cn-token_authorizer"):
+    names = post_deploy.function_names("prod-cn")
+    assert set(names) == {"cpa-ecert-prod-cn" if fn == "api_handler" else f"cpa-ecert-prod-cn-{fn}"
+                          for fn in chalice_config["stages"]["prod-cn"]["lambda_functions"]}
+    for name in names:
         stub.add_response("update_function_configuration", {}, {"FunctionName": name, "LoggingConfig": logging_config})
-    stub.add_response("list_event_source_mappings", {"EventSourceMappings": [{"UUID": "8c3a5e0c-2f4b-4d7a-9a61-3e2b1c0d9f10"}]},
-                      {"FunctionName": "cpa-ecert-prod-cn-photo_check"})
-    stub.add_response("update_event_source_mapping", {}, {"UUID": "8c3a5e0c-2f4b-4d7a-9a61-3e2b1c0d9f10", "ScalingConfig": {"MaximumConcurrency": 5}})
+    for suffix, cap, uuid in (("photo_check", 5, "8c3a5e0c-2f4b-4d7a-9a61-3e2b1c0d9f10"),
+                              ("job_worker", 20, "1f0e2d3c-4b5a-4978-8695-a4b3c2d1e0f9")):
+        stub.add_response("list_event_source_mappings", {"EventSourceMappings": [{"UUID": uuid}]},
+                          {"FunctionName": f"cpa-ecert-prod-cn-{suffix}"})
+        stub.add_response("update_event_source_mapping", {}, {"UUID": uuid, "ScalingConfig": {"MaximumConcurrency": cap}})
     with stub:
-        post_deploy.apply_functions(lam, "prod-cn", logging_config, cap)
+        post_deploy.apply_functions(lam, "prod-cn", logging_config, caps)
         stub.assert_no_pending_responses()
     apigw = boto3.client("apigateway", region_name="cn-north-1")
     stub = Stubber(apigw)
@@ -225,11 +231,11 @@ def test_post_deploy_gives_way_b_the_function_settings_of_way_a(post_deploy, ove
 def test_post_deploy_refuses_a_photo_check_without_its_queue(post_deploy):
     lam = boto3.client("lambda", region_name="cn-north-1")
     stub = Stubber(lam)
-    for _ in range(3):
+    for _ in post_deploy.function_names("prod"):
         stub.add_response("update_function_configuration", {})
     stub.add_response("list_event_source_mappings", {"EventSourceMappings": []})
-    with stub, pytest.raises(post_deploy.PostDeployError, match="no SQS event source"):
-        post_deploy.apply_functions(lam, "prod", {"LogFormat": "JSON"}, 5)
+    with stub, pytest.raises(post_deploy.PostDeployError, match="photo_check has no SQS event source"):
+        post_deploy.apply_functions(lam, "prod", {"LogFormat": "JSON"}, {"photo_check": 5})
 
 
 def test_post_deploy_needs_a_chalice_deploy_first(post_deploy, tmp_path):

@@ -270,7 +270,9 @@ def test_policies_name_the_resources_the_template_creates(resources, chalice_con
 
 FUNCTION_NAMES = {"api_handler": "cpa-ecert-${Stage}", "photo_check": "cpa-ecert-${Stage}-photo_check",
                   "photo_prepare": "cpa-ecert-${Stage}-photo_prepare",
-                  "token_authorizer": "cpa-ecert-${Stage}-token_authorizer"}
+                  "token_authorizer": "cpa-ecert-${Stage}-token_authorizer",
+                  "job_worker": "cpa-ecert-${Stage}-job_worker",
+                  "job_dead_letters": "cpa-ecert-${Stage}-job_dead_letters"}
 
 
 def _alarms(resources: dict[str, Any]) -> list[dict[str, Any]]:
@@ -329,3 +331,12 @@ def test_the_jobs_dead_letter_queue_feeds_its_handler(resources, overlay, chalic
         dlq = res["JobsDeadLetterQueue"]["Properties"]["QueueName"]["Fn::Sub"].replace("${Stage}", stage)
         assert config.jobs_dead_letter_queue_name(env) == dlq  # what `chalice deploy` subscribes
         assert policy_file(chalice_config, stage, "job_dead_letters") == f"policy-{stage}-job-dead-letters.json"
+
+
+def test_the_job_workers_sqs_source_stays_within_the_reserved_concurrency(overlay, chalice_config):
+    """The event source ignores the function's reserved concurrency: uncapped, its pollers take
+    messages that throttled invocations give back, each a receive towards the dead letters."""
+    source = overlay["Resources"]["JobWorker"]["Properties"]["Events"]["JobWorkerSqsEventSource"]["Properties"]
+    cap = source["ScalingConfig"]["MaximumConcurrency"]
+    for stage in STAGES:
+        assert cap == function_setting(chalice_config, stage, "job_worker", "reserved_concurrency"), stage
