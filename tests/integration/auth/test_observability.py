@@ -8,6 +8,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
 import app as app_module
 from chalicelib import logs, metrics
 from chalicelib.auth import authorizer
@@ -117,3 +119,21 @@ def test_emf_line_uses_the_stage_namespace(monkeypatch):
 def test_scrub_masks_personal_data():
     text = "to li.lei@example.com id 11010519491231002X phone 13812345678 member 110000000009"
     assert logs.scrub(text) == "to *** id *** phone *** member 110000000009"
+
+
+def test_batched_counts_go_out_as_one_line_per_metric(capsys):
+    """A bulk chunk's certificates: one EMF line carrying the total, also when the chunk fails."""
+    with pytest.raises(RuntimeError):
+        with metrics.batched():
+            for _ in range(300):
+                metrics.count(metrics.CERTIFICATES_ISSUED)
+            metrics.count(metrics.LOGIN_FAILURES, 2)
+            assert capsys.readouterr().out == ""  # nothing yet
+            raise RuntimeError("the chunk failed after issuing")
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [(x["_aws"]["CloudWatchMetrics"][0]["Metrics"], x.get("CertificatesIssued"), x.get("LoginFailures"))
+            for x in lines] == [([{"Name": "CertificatesIssued", "Unit": "Count"}], 300, None),
+                                ([{"Name": "LoginFailures", "Unit": "Count"}], None, 2)]
+    metrics.count(metrics.CERTIFICATES_ISSUED)  # outside: a line of its own again
+    [line] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert line["CertificatesIssued"] == 1

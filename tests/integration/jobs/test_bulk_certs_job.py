@@ -67,3 +67,14 @@ def test_a_filter_takes_the_complete_members_of_my_association(client, aws, pers
     assert body["status"] == "done" and (body["total"], body["failed"]) == (1, 0) and not body["has_report"]
     assert [n for n in _zip(client, bj, job_id).namelist() if n.endswith(".pdf")] == [
         entry_name(mine.member_no, mine.name)]
+
+
+def test_a_chunk_counts_its_certificates_in_one_metric_line(client, aws, persona, with_photo, worker, capsys):
+    """One EMF line per chunk carrying its total, not one per certificate (60,000 lines a job)."""
+    members = [with_photo() for _ in range(3)]
+    bj = persona("association_staff", "110000")
+    capsys.readouterr()
+    _start(client, bj, member_nos=[m.member_no for m in members])
+    worker.drain()
+    issued = [line for line in capsys.readouterr().out.splitlines() if '"CertificatesIssued"' in line]
+    assert [json.loads(line)["CertificatesIssued"] for line in issued] == [3]
