@@ -20,16 +20,14 @@ docs/operations.md turns these into the estimate for 60,000 certificates on AWS.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import random
 import sys
-import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, BinaryIO, Iterator, cast
+from typing import Any, BinaryIO, cast
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -37,38 +35,11 @@ if str(ROOT) not in sys.path:
 
 from moto import mock_aws  # noqa: E402
 
+from bench.moto_time import MotoTime  # noqa: E402
+
 CERTS = int(os.environ.get("BENCH_ASSEMBLY_CERTS", "3000"))
 PDF_BYTES = 100_000
 CHUNK = 200
-
-
-class _MotoCpu:
-    """CPU time of every thread inside moto's request handling (thread CPU, so the prefetch
-    and upload threads are counted once each)."""
-
-    spent = 0.0
-    _lock = threading.Lock()
-
-    @classmethod
-    @contextlib.contextmanager
-    def installed(cls) -> Iterator[None]:
-        from moto.core.botocore_stubber import BotocoreStubber
-
-        original = BotocoreStubber.process_request
-
-        def timed(self: Any, request: Any) -> Any:
-            t0 = time.thread_time()
-            try:
-                return original(self, request)
-            finally:
-                with cls._lock:
-                    cls.spent += time.thread_time() - t0
-
-        BotocoreStubber.process_request = timed  # type: ignore[method-assign]
-        try:
-            yield
-        finally:
-            BotocoreStubber.process_request = original  # type: ignore[method-assign]
 
 
 class _Sink:
@@ -132,10 +103,11 @@ def main() -> int:
         provision(d.settings)
         outputs = _seed(d, rng)
         job = SimpleNamespace(job_id="bench-assembly", total=CERTS)
-        with _MotoCpu.installed():
-            moto0, cpu0, t0 = _MotoCpu.spent, time.process_time(), time.perf_counter()
+        # thread CPU: the prefetch and upload threads call moto at once
+        with MotoTime(time.thread_time).installed() as moto:
+            cpu0, t0 = time.process_time(), time.perf_counter()
             result = bulk_assemble(d, job, iter(outputs), "bench")
-            wall, cpu, in_moto = time.perf_counter() - t0, time.process_time() - cpu0, _MotoCpu.spent - moto0
+            wall, cpu, in_moto = time.perf_counter() - t0, time.process_time() - cpu0, moto.spent
         assert result.report_key is None, "every certificate should have been read"
         from chalicelib import aws
 

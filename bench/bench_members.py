@@ -63,6 +63,8 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 from moto import mock_aws  # noqa: E402
 
+from bench.moto_time import MotoTime  # noqa: E402
+
 ASSOCIATION = "110000"
 PAGE = 50
 LIST_ROUNDS = 41
@@ -183,32 +185,6 @@ def indexed_moto_queries() -> Iterator[None]:
         Table.query = original  # type: ignore[method-assign]
 
 
-class _MotoClock:
-    """Time spent inside moto's request handling (parsing, the fake table, serialising)."""
-
-    spent = 0.0
-
-    @classmethod
-    @contextlib.contextmanager
-    def installed(cls) -> Iterator[None]:
-        from moto.core.botocore_stubber import BotocoreStubber
-
-        original = BotocoreStubber.process_request
-
-        def timed(self: Any, request: Any) -> Any:
-            t0 = time.perf_counter()
-            try:
-                return original(self, request)
-            finally:
-                cls.spent += time.perf_counter() - t0
-
-        BotocoreStubber.process_request = timed  # type: ignore[method-assign]
-        try:
-            yield
-        finally:
-            BotocoreStubber.process_request = original  # type: ignore[method-assign]
-
-
 @contextlib.contextmanager
 def _use_table(name: str) -> Iterator[None]:
     from chalicelib.members.models import MemberModel
@@ -242,17 +218,17 @@ def _pages(tables: dict[str, tuple[str, int]], rounds: int, seed: int) -> dict[s
         body = service.list_members(staff, {"limit": str(PAGE), "cursor": cursor})
         assert len(body["items"]) == PAGE, len(body["items"])
 
-    with _MotoClock.installed():
+    with MotoTime(time.perf_counter).installed() as moto:  # wall time: one thread
         for _ in range(rounds):
             for key, (table, total) in tables.items():
                 with _use_table(table):
                     page(total)  # untimed
-                    _MotoClock.spent = 0.0
+                    moto.spent = 0.0
                     t0 = time.perf_counter()
                     page(total)
                     elapsed = time.perf_counter() - t0
                 wall[key].append(elapsed * 1000.0)
-                own[key].append((elapsed - _MotoClock.spent) * 1000.0)
+                own[key].append((elapsed - moto.spent) * 1000.0)
     return {k: (statistics.median(wall[k]), statistics.median(own[k])) for k in tables}
 
 
@@ -332,15 +308,15 @@ def bench_import(report: Callable[[str, float, str], None]) -> None:
 
     data = _workbook(IMPORT_ROWS)
     staff = Principal("bench_staff", "association_staff", ASSOCIATION)
-    with mock_aws(), _MotoClock.installed():
+    with mock_aws(), MotoTime(time.perf_counter).installed() as moto:
         d = _env()
-        _MotoClock.spent = 0.0
+        moto.spent = 0.0
         t0 = time.perf_counter()
         dry = imports.run(staff, data, "dry_run", d.job_files)
         t1 = time.perf_counter()
         done = _import_job(d, staff, dry["upload_id"])
         t2 = time.perf_counter()
-        in_moto = _MotoClock.spent
+        in_moto = moto.spent
         assert dry["ok"] and dry["create"] == IMPORT_ROWS, {k: dry[k] for k in ("rows", "create", "error_count")}
         assert done.status == "done" and int(done.total) == IMPORT_ROWS and int(done.failed) == 0
         assert MemberModel.by_association.count(ASSOCIATION) == IMPORT_ROWS
