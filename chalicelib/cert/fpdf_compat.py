@@ -42,6 +42,7 @@ behaviour, so an fpdf2 upgrade that changes them fails there first.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import threading
 import zlib
@@ -51,6 +52,7 @@ from types import SimpleNamespace
 from typing import Any, BinaryIO, Sequence
 
 import fpdf.output
+import fpdf.syntax
 from fontTools import subset as ftsubset
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
@@ -347,6 +349,40 @@ def _add_fonts(producer: Any, *args: Any, **kwargs: Any) -> dict[int, Any]:
 
 
 fpdf.output.OutputProducer._add_fonts = _add_fonts  # type: ignore[method-assign,assignment]
+
+
+# Writing an object. fpdf2 serialises each PDF object (about 25 per certificate) from
+# `{name: getattr(obj, name) for name in dir(obj)}`, and turns each snake_case name into a
+# PDF key with `camel_case`. `dir()` walks and sorts every attribute of the object's class
+# hierarchy for every object; what it adds to the instance's own attributes depends on the class
+# alone, so it is kept per class (`_names`: the same sorted list `dir` returns, for objects
+# without a `__dir__` of their own). `camel_case` is a pure function of its argument and is
+# memoised. The objects, their keys and their order are unchanged (test_fpdf_compat compares
+# the documents with fpdf2's own writing).
+_class_names: dict[type, frozenset[str]] = {}
+
+
+def _names(obj: object) -> list[str]:
+    """`dir(obj)`: the instance's attributes and its class's, sorted."""
+    kind = type(obj)
+    if kind.__dir__ is not object.__dir__ or not hasattr(obj, "__dict__"):
+        return dir(obj)
+    inherited = _class_names.get(kind)
+    if inherited is None:
+        inherited = _class_names[kind] = frozenset(dir(kind))
+    return sorted(inherited.union(obj.__dict__))
+
+
+def _build_obj_dict(self: PDFObject, security_handler: Any = None) -> dict[str, object]:
+    """fpdf2's `PDFObject._build_obj_dict`, with `dir(self)` as `_names(self)`."""
+    return fpdf.syntax.build_obj_dict({key: getattr(self, key) for key in _names(self)},
+                                      _security_handler=security_handler, _obj_id=self.id)
+
+
+_fpdf_build_obj_dict = PDFObject._build_obj_dict
+_fpdf_camel_case = fpdf.syntax.camel_case
+PDFObject._build_obj_dict = _build_obj_dict  # type: ignore[method-assign]
+fpdf.syntax.camel_case = functools.lru_cache(maxsize=1024)(fpdf.syntax.camel_case)
 
 
 def missing_glyphs(pdf: FPDF) -> list[str]:

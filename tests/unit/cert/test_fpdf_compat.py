@@ -144,3 +144,34 @@ def test_a_derived_subset_reads_as_fontTools_reads_it(text: str) -> None:
         assert getattr(derived, name) == getattr(parsed, name), name
     for glyph_name in parsed.cmap.values():
         assert derived.ttfont.getGlyphID(glyph_name) == parsed.ttfont.getGlyphID(glyph_name)
+
+
+def test_objects_are_written_as_fpdf2_writes_them(photo: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each object's attributes listed per class (`_names`) and the memoised key names give the
+    same documents, byte for byte, as fpdf2's `dir()` and `camel_case` on every object."""
+    import fpdf.syntax
+    from fpdf.syntax import PDFObject
+
+    from chalicelib.cert import fpdf_compat
+
+    ours = _certificates(photo)
+    assert fpdf_compat._class_names  # the names were kept
+    monkeypatch.setattr(PDFObject, "_build_obj_dict", fpdf_compat._fpdf_build_obj_dict)
+    monkeypatch.setattr(fpdf.syntax, "camel_case", fpdf_compat._fpdf_camel_case)
+    assert _certificates(photo) == ours
+
+
+def test_attribute_names_are_dirs() -> None:
+    from fpdf.output import PDFCatalog, PDFFont, PDFInfo, PDFPage
+    from fpdf.syntax import PDFArray, PDFObject
+
+    from chalicelib.cert import fpdf_compat
+
+    page = PDFPage(duration=None, transition=None, contents=bytearray(), index=1)
+    samples = [PDFObject(), PDFFont(subtype="Type0", base_font="x"), page, PDFCatalog(), PDFArray([1]),
+               PDFInfo(title="t", subject=None, author=None, keywords=None, creator=None, producer=None,
+                       creation_date=None)]
+    page.extra = "added to one instance"  # type: ignore[attr-defined]
+    for obj in samples:
+        assert fpdf_compat._names(obj) == dir(obj)
+        assert fpdf_compat._names(obj) == dir(obj)  # kept
