@@ -77,9 +77,18 @@ def register_subset(pdf: FPDF, family: str, face: object, font: bytes,
     All subsets of one face share everything fpdf2 reads from a font but the character maps and
     widths; those we have (`glyphs`), so after the first subset of a face fontTools need not
     parse the others (`_ParsedFonts.derive`).
+
+    The document's character codes for the subset are taken here, in code point order, instead
+    of in the order the text first uses each character (fpdf2's `SubsetMap` hands out the next
+    free code on first use; same glyphs, same text): the glyph ids of a subset follow code
+    point order too, so the font's CIDToGIDMap (code -> glyph id, 128 KB before compression)
+    depends only on how many glyphs the subset has and is compressed once per size
+    (`_glyph_map_stream`), not once per certificate.
     """
     fontkey = _check_new_font(pdf, family)
-    pdf.fonts[fontkey] = _parsed.subset(pdf, fontkey, face, font, glyphs)
+    registered = pdf.fonts[fontkey] = _parsed.subset(pdf, fontkey, face, font, glyphs)
+    for code_point, _, _ in glyphs:
+        registered.subset.pick(code_point)
 
 
 def _check_new_font(pdf: FPDF, family: str) -> str:
@@ -279,6 +288,44 @@ def _cid_to_gid_map(code_to_glyph: dict[int, int]) -> bytes:
     return bytes(table)
 
 
+class _GlyphMaps:
+    """Compressed CIDToGIDMap contents by the map's entries, least recently used evicted
+    (thread-safe): with codes taken in code point order (`register_subset`) a map depends on
+    the subset's size only, so a few dozen maps serve every certificate."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[tuple[int, int], ...], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, code_to_glyph: dict[int, int]) -> bytes:
+        key = tuple(sorted(code_to_glyph.items()))
+        with self._lock:
+            out = self._items.get(key)
+            if out is not None:
+                self._items.move_to_end(key)
+                return out
+        out = zlib.compress(_cid_to_gid_map(code_to_glyph), level=PDFContentStream._COMPRESSION_LEVEL)
+        with self._lock:
+            self._items[key] = out
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return out
+
+
+_glyph_maps = _GlyphMaps(size=256)
+
+
+def _glyph_map_stream(code_to_glyph: dict[int, int]) -> PDFContentStream:
+    """`_stream(PDFContentStream, _cid_to_gid_map(code_to_glyph))`, compressed once per map."""
+    stream = PDFContentStream.__new__(PDFContentStream)
+    PDFObject.__init__(stream)
+    stream._contents = _glyph_maps(code_to_glyph)
+    stream.filter = Name("FlateDecode")
+    stream.length = len(stream._contents)
+    return stream
+
+
 def _add_cut_font(producer: Any, font: TTFFont) -> PDFFont:
     """The PDF objects of a font marked as cut, exactly as fpdf2's `_add_fonts` writes a TrueType
     font (same objects, order and bytes; `test_fpdf_compat` compares), minus its slow parts: the
@@ -318,7 +365,7 @@ def _add_cut_font(producer: Any, font: TTFFont) -> PDFFont:
     producer._add_pdf_obj(descriptor, "fonts")
     cid_font.font_descriptor = descriptor
 
-    glyph_map = _stream(PDFContentStream, _cid_to_gid_map(code_to_glyph))
+    glyph_map = _glyph_map_stream(code_to_glyph)
     producer._add_pdf_obj(glyph_map, "fonts")
     cid_font.c_i_d_to_g_i_d_map = glyph_map
 

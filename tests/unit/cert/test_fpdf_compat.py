@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from io import BytesIO
+from typing import Any
 
 import pytest
 from fpdf import FPDF
@@ -120,9 +121,38 @@ def test_fonts_parsed_once_give_the_documents_fonts_parsed_each_time(photo: byte
     _certificates(photo)
     shared = _certificates(photo)  # every face parsed already: copies, and subsets derived
     monkeypatch.setattr(fpdf_compat, "_parsed", fpdf_compat._ParsedFonts(size=0))  # parse every time
-    monkeypatch.setattr(render, "register_subset",
-                        lambda pdf, family, face, font, glyphs: fpdf_compat.register_font(pdf, family, font))
+
+    def parse_each_time(pdf: Any, family: str, face: object, font: bytes, glyphs: Any) -> None:
+        fpdf_compat.register_font(pdf, family, font)
+        for code_point, _, _ in glyphs:  # the codes in code point order, as register_subset takes them
+            pdf.fonts[family.lower()].subset.pick(code_point)
+
+    monkeypatch.setattr(render, "register_subset", parse_each_time)
     assert _certificates(photo) == shared
+
+
+def test_codes_in_code_point_order_print_the_same_pages(photo: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`register_subset` takes the character codes in code point order (so the CIDToGIDMap is
+    compressed once per subset size): the same text and the same page, pixel for pixel, as with
+    fpdf2's codes in order of first use; the maps repeat."""
+    from chalicelib.cert import fpdf_compat, render
+    from tests.unit.cert.conftest import pdf_text, rasterise
+
+    monkeypatch.setattr(fpdf_compat, "_glyph_maps", fpdf_compat._GlyphMaps(size=256))
+    ordered = _certificates(photo)
+    maps = len(fpdf_compat._glyph_maps._items)
+    _certificates(photo)
+    assert len(fpdf_compat._glyph_maps._items) == maps  # the second time, every map was kept
+
+    def first_use_codes(pdf: Any, family: str, face: object, font: bytes, glyphs: Any) -> None:
+        fpdf_compat.register_font(pdf, family, font)
+
+    monkeypatch.setattr(render, "register_subset", first_use_codes)
+    first_use = _certificates(photo)
+    assert first_use != ordered  # the codes did differ
+    for a, b in zip(ordered, first_use, strict=True):
+        assert pdf_text(a, layout=True) == pdf_text(b, layout=True)
+        assert rasterise(a, dpi=60).tobytes() == rasterise(b, dpi=60).tobytes()
 
 
 @pytest.mark.parametrize("text", ["张喆 110000123456", "欧阳玥祎（Smith, J.）2024年3月1日", "a", "。，；"])
