@@ -20,7 +20,9 @@ is the one we built (same glyph order, so fpdf2's glyph-id mapping read from it 
 Every other font (`FPDF.add_font`) goes through fontTools as before. fpdf2's writing of the
 font objects then builds a 128 KB glyph map as 131,072 one-character strings and compresses
 every stream again; for fonts made of cut fonts only, `_add_cut_font` writes the same objects
-(byte for byte) from bytes, and compresses an unchanged stream (the headline face) once.
+(byte for byte) from bytes, and compresses an unchanged stream (the headline face) once. A
+subset's character codes are taken in code point order (`register_subset`), so its glyph map
+depends on the subset's size alone and is compressed once per size (`_GlyphMaps`).
 
 Parsing. Even a small font costs fpdf2 ~1.5 ms to read through fontTools. A program seen before
 (the headline face: the same on every certificate of a layout) is parsed once and copied into
