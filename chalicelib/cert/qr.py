@@ -12,11 +12,11 @@ the same penalty rules (ISO/IEC 18004 7.8.3, as segno scores them, including its
 numpy arrays. segno's codeword placement and masking walk the matrix module by module too: we
 take segno's own message (data and error correction bits, `_message`) and place it with one
 numpy scatter along the placement order, computed once per symbol size; the symbol is exactly
-the one segno makes (tests compare both over many URLs). segno's final message (error correction
-blocks, interleaving) converts between bits and bytes one bit at a time in Python; `_final_message`
-keeps its Reed-Solomon code and does those conversions with numpy (the same bits). numpy is not a runtime dependency of
-every function (it comes with the face layer where that is attached): without it, segno makes
-the symbol. Dark runs are found with numpy as well, and the rectangles go to the page as one
+the one segno makes (tests compare both over many URLs). segno's final message (error
+correction blocks, interleaving) converts between bits and bytes one bit at a time in Python;
+`_final_message` keeps its Reed-Solomon code and does those conversions with numpy (the same
+bits). numpy is not a runtime dependency of every function (it comes with the face layer where
+that is attached): without it, segno makes the symbol. Dark runs are found with numpy as well, and the rectangles go to the page as one
 block of the operators `FPDF.rect` writes, without its per-call overhead.
 """
 
