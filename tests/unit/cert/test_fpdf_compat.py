@@ -205,3 +205,31 @@ def test_attribute_names_are_dirs() -> None:
     for obj in samples:
         assert fpdf_compat._names(obj) == dir(obj)
         assert fpdf_compat._names(obj) == dir(obj)  # kept
+
+
+def test_string_widths_are_fpdf2_s(photo: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`render.string_width` gives `FPDF.get_string_width`'s number: for every string, size and
+    spacing the page uses (and a few more), and in whole documents, byte for byte."""
+    from chalicelib.cert import render
+    from chalicelib.cert.fontpack import body_font
+    from chalicelib.cert.fpdf_compat import register_subset
+
+    ours = _certificates(photo)
+    monkeypatch.setattr(render, "string_width", lambda pdf, text: pdf.get_string_width(text))
+    assert _certificates(photo) == ours
+    monkeypatch.undo()
+
+    texts = ["张喆 110000123456", "欧阳玥祎（Smith, J.）2024年3月1日", "a", "。，；", "{nb} 页", " "]
+    pdf = FPDF()
+    pack = body_font()
+    chars = frozenset("".join(texts))
+    register_subset(pdf, "body", pack.path, pack.subset(chars), pack.subset_glyphs(chars))
+    pdf.add_page()
+    for size in (7.5, 10.5, 13.0, 17.0):
+        pdf.set_font("body", size=size)
+        for spacing in (0.0, 0.15, 0.6, 4.5):
+            pdf.set_char_spacing(spacing)
+            for text in texts:
+                assert render.string_width(pdf, text) == pdf.get_string_width(text), (size, spacing, text)
+    pdf.set_stretching(90)
+    assert render.string_width(pdf, texts[1]) == pdf.get_string_width(texts[1])
