@@ -22,6 +22,12 @@ moto spent per certificate, for two reasons that have nothing to do with the ite
 - **Each of the ten validation passes rebuilds its table of node classes for every node** it
   visits (to ask "is this a node I process?"); the table is the same every time. Here a pass
   builds it once.
+- **Every node of every validation pass asks "is this a tree node?" and "is it one of the
+  classes this pass processes?"** through `isinstance` against abstract base classes, which
+  goes through `ABCMeta.__instancecheck__` in Python each time (the same for `find_clauses`).
+  The answers depend only on the node's class (moto registers no virtual subclasses), so here
+  they are kept per class (`_instance_of`); the traversal and the search are otherwise moto's,
+  statement for statement.
 - **An update that asks for nothing back (ReturnValues NONE, what the application sends)
   still copies the whole item before the update and renders it twice** (before and after),
   only to compute the attributes the other ReturnValues answer with. Here such a request runs
@@ -52,6 +58,7 @@ def fit_update_item() -> None:
     _install_parse_cache()
     _install_tree_copy()
     _install_traverser_kinds()
+    _install_class_checks()
     _install_no_return_values()
     _FITTED.append(True)
 
@@ -96,6 +103,56 @@ def _install_traverser_kinds() -> None:
         return kinds
 
     traverser.nodes_to_be_processed = nodes_to_be_processed
+
+
+_INSTANCE_OF: dict[tuple[type, Any], bool] = {}
+
+
+def _instance_of(kind: type, classes: Any) -> bool:
+    """`isinstance(x, classes)` for any `x` of class `kind` (a class or a tuple of classes), kept."""
+    key = (kind, classes)
+    answer = _INSTANCE_OF.get(key)
+    if answer is None:
+        answer = _INSTANCE_OF[key] = issubclass(kind, classes)
+    return answer
+
+
+def _install_class_checks() -> None:
+    ast_nodes = _moto("moto.dynamodb.parsing.ast_nodes")
+    traverser, node_class = ast_nodes.DepthFirstTraverser, ast_nodes.Node
+    expression, function = ast_nodes.Expression, ast_nodes.UpdateExpressionFunction
+    _STOCK["traverse"] = traverser.traverse_node_recursively
+    _STOCK["find_clauses"] = node_class.find_clauses
+
+    def traverse_node_recursively(self: Any, node: Any, child_id: int = -1) -> Any:
+        """moto's `DepthFirstTraverser.traverse_node_recursively`, with the class checks kept."""
+        if _instance_of(type(node), node_class):
+            parent_node = node.parent
+            if node.children is not None:
+                for i, child_node in enumerate(node.children):
+                    self.pre_processing_of_child(node, i)
+                    self.traverse_node_recursively(child_node, i)
+            if _instance_of(type(node), self.nodes_to_be_processed()):
+                node = self.process(node)
+                node.parent = parent_node
+                if parent_node:
+                    parent_node.children[child_id] = node
+        return node
+
+    def find_clauses(self: Any, clause_types: Any) -> list[Any]:
+        """moto's `Node.find_clauses`, with the class checks kept."""
+        clauses = []
+        for child in self.children or []:
+            if type(child) in clause_types:
+                clauses.append(child)
+            elif _instance_of(type(child), expression):
+                clauses.extend(child.find_clauses(clause_types))
+            elif _instance_of(type(child), function):
+                clauses.extend(child.find_clauses(clause_types))
+        return clauses
+
+    traverser.traverse_node_recursively = traverse_node_recursively
+    node_class.find_clauses = find_clauses
 
 
 def _install_no_return_values() -> None:
@@ -176,16 +233,19 @@ def unfitted() -> Iterator[None]:
     if not _STOCK:
         yield
         return
-    traverser = _moto("moto.dynamodb.parsing.ast_nodes").DepthFirstTraverser
+    ast_nodes = _moto("moto.dynamodb.parsing.ast_nodes")
+    traverser, node = ast_nodes.DepthFirstTraverser, ast_nodes.Node
     handler = _moto("moto.dynamodb.responses").DynamoHandler
     fitted = (parser.__dict__["make"], validators.deepcopy, traverser.nodes_to_be_processed,
-              handler.__dict__["update_item"])
+              handler.__dict__["update_item"], traverser.traverse_node_recursively, node.find_clauses)
     parser.make, validators.deepcopy = _STOCK["make"], _STOCK["deepcopy"]
     traverser.nodes_to_be_processed, handler.update_item = _STOCK["nodes_to_be_processed"], _STOCK["update_item"]
+    traverser.traverse_node_recursively, node.find_clauses = _STOCK["traverse"], _STOCK["find_clauses"]
     try:
         yield
     finally:
-        parser.make, validators.deepcopy, traverser.nodes_to_be_processed, handler.update_item = fitted
+        (parser.make, validators.deepcopy, traverser.nodes_to_be_processed, handler.update_item,
+         traverser.traverse_node_recursively, node.find_clauses) = fitted
 
 
 def tree_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:

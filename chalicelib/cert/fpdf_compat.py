@@ -20,7 +20,9 @@ is the one we built (same glyph order, so fpdf2's glyph-id mapping read from it 
 Every other font (`FPDF.add_font`) goes through fontTools as before. fpdf2's writing of the
 font objects then builds a 128 KB glyph map as 131,072 one-character strings and compresses
 every stream again; for fonts made of cut fonts only, `_add_cut_font` writes the same objects
-(byte for byte) from bytes, and compresses an unchanged stream (the headline face) once.
+(byte for byte) from bytes, and compresses an unchanged stream (the headline face) once. A
+subset's character codes are taken in code point order (`register_subset`), so its glyph map
+depends on the subset's size alone and is compressed once per size (`_GlyphMaps`).
 
 Parsing. Even a small font costs fpdf2 ~1.5 ms to read through fontTools. A program seen before
 (the headline face: the same on every certificate of a layout) is parsed once and copied into
@@ -42,6 +44,7 @@ behaviour, so an fpdf2 upgrade that changes them fails there first.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import threading
 import zlib
@@ -51,6 +54,7 @@ from types import SimpleNamespace
 from typing import Any, BinaryIO, Sequence
 
 import fpdf.output
+import fpdf.syntax
 from fontTools import subset as ftsubset
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
@@ -75,9 +79,18 @@ def register_subset(pdf: FPDF, family: str, face: object, font: bytes,
     All subsets of one face share everything fpdf2 reads from a font but the character maps and
     widths; those we have (`glyphs`), so after the first subset of a face fontTools need not
     parse the others (`_ParsedFonts.derive`).
+
+    The document's character codes for the subset are taken here, in code point order, instead
+    of in the order the text first uses each character (fpdf2's `SubsetMap` hands out the next
+    free code on first use; same glyphs, same text): the glyph ids of a subset follow code
+    point order too, so the font's CIDToGIDMap (code -> glyph id, 128 KB before compression)
+    depends only on how many glyphs the subset has and is compressed once per size
+    (`_glyph_map_stream`), not once per certificate.
     """
     fontkey = _check_new_font(pdf, family)
-    pdf.fonts[fontkey] = _parsed.subset(pdf, fontkey, face, font, glyphs)
+    registered = pdf.fonts[fontkey] = _parsed.subset(pdf, fontkey, face, font, glyphs)
+    for code_point, _, _ in glyphs:
+        registered.subset.pick(code_point)
 
 
 def _check_new_font(pdf: FPDF, family: str) -> str:
@@ -277,6 +290,44 @@ def _cid_to_gid_map(code_to_glyph: dict[int, int]) -> bytes:
     return bytes(table)
 
 
+class _GlyphMaps:
+    """Compressed CIDToGIDMap contents by the map's entries, least recently used evicted
+    (thread-safe): with codes taken in code point order (`register_subset`) a map depends on
+    the subset's size only, so a few dozen maps serve every certificate."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[tuple[int, int], ...], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, code_to_glyph: dict[int, int]) -> bytes:
+        key = tuple(sorted(code_to_glyph.items()))
+        with self._lock:
+            out = self._items.get(key)
+            if out is not None:
+                self._items.move_to_end(key)
+                return out
+        out = zlib.compress(_cid_to_gid_map(code_to_glyph), level=PDFContentStream._COMPRESSION_LEVEL)
+        with self._lock:
+            self._items[key] = out
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return out
+
+
+_glyph_maps = _GlyphMaps(size=256)
+
+
+def _glyph_map_stream(code_to_glyph: dict[int, int]) -> PDFContentStream:
+    """`_stream(PDFContentStream, _cid_to_gid_map(code_to_glyph))`, compressed once per map."""
+    stream = PDFContentStream.__new__(PDFContentStream)
+    PDFObject.__init__(stream)
+    stream._contents = _glyph_maps(code_to_glyph)
+    stream.filter = Name("FlateDecode")
+    stream.length = len(stream._contents)
+    return stream
+
+
 def _add_cut_font(producer: Any, font: TTFFont) -> PDFFont:
     """The PDF objects of a font marked as cut, exactly as fpdf2's `_add_fonts` writes a TrueType
     font (same objects, order and bytes; `test_fpdf_compat` compares), minus its slow parts: the
@@ -316,7 +367,7 @@ def _add_cut_font(producer: Any, font: TTFFont) -> PDFFont:
     producer._add_pdf_obj(descriptor, "fonts")
     cid_font.font_descriptor = descriptor
 
-    glyph_map = _stream(PDFContentStream, _cid_to_gid_map(code_to_glyph))
+    glyph_map = _glyph_map_stream(code_to_glyph)
     producer._add_pdf_obj(glyph_map, "fonts")
     cid_font.c_i_d_to_g_i_d_map = glyph_map
 
@@ -347,6 +398,40 @@ def _add_fonts(producer: Any, *args: Any, **kwargs: Any) -> dict[int, Any]:
 
 
 fpdf.output.OutputProducer._add_fonts = _add_fonts  # type: ignore[method-assign,assignment]
+
+
+# Writing an object. fpdf2 serialises each PDF object (about 25 per certificate) from
+# `{name: getattr(obj, name) for name in dir(obj)}`, and turns each snake_case name into a
+# PDF key with `camel_case`. `dir()` walks and sorts every attribute of the object's class
+# hierarchy for every object; what it adds to the instance's own attributes depends on the class
+# alone, so it is kept per class (`_names`: the same sorted list `dir` returns, for objects
+# without a `__dir__` of their own). `camel_case` is a pure function of its argument and is
+# memoised. The objects, their keys and their order are unchanged (test_fpdf_compat compares
+# the documents with fpdf2's own writing).
+_class_names: dict[type, frozenset[str]] = {}
+
+
+def _names(obj: object) -> list[str]:
+    """`dir(obj)`: the instance's attributes and its class's, sorted."""
+    kind = type(obj)
+    if kind.__dir__ is not object.__dir__ or not hasattr(obj, "__dict__"):
+        return dir(obj)
+    inherited = _class_names.get(kind)
+    if inherited is None:
+        inherited = _class_names[kind] = frozenset(dir(kind))
+    return sorted(inherited.union(obj.__dict__))
+
+
+def _build_obj_dict(self: PDFObject, security_handler: Any = None) -> dict[str, object]:
+    """fpdf2's `PDFObject._build_obj_dict`, with `dir(self)` as `_names(self)`."""
+    return fpdf.syntax.build_obj_dict({key: getattr(self, key) for key in _names(self)},
+                                      _security_handler=security_handler, _obj_id=self.id)
+
+
+_fpdf_build_obj_dict = PDFObject._build_obj_dict
+_fpdf_camel_case = fpdf.syntax.camel_case
+PDFObject._build_obj_dict = _build_obj_dict  # type: ignore[method-assign]
+fpdf.syntax.camel_case = functools.lru_cache(maxsize=1024)(fpdf.syntax.camel_case)
 
 
 def missing_glyphs(pdf: FPDF) -> list[str]:

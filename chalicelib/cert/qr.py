@@ -12,16 +12,19 @@ the same penalty rules (ISO/IEC 18004 7.8.3, as segno scores them, including its
 numpy arrays. segno's codeword placement and masking walk the matrix module by module too: we
 take segno's own message (data and error correction bits, `_message`) and place it with one
 numpy scatter along the placement order, computed once per symbol size; the symbol is exactly
-the one segno makes (tests compare both over many URLs). numpy is not a runtime dependency of
-every function (it comes with the face layer where that is attached): without it, segno makes
-the symbol. Dark runs are found with numpy as well, and the rectangles go to the page as one
+the one segno makes (tests compare both over many URLs). segno's final message (error
+correction blocks, interleaving) converts between bits and bytes one bit at a time in Python;
+`_final_message` keeps its Reed-Solomon code and does those conversions with numpy (the same
+bits). numpy is not a runtime dependency of every function (it comes with the face layer where
+that is attached): without it, segno makes the symbol. Dark runs are found with numpy as well, and the rectangles go to the page as one
 block of the operators `FPDF.rect` writes, without its per-call overhead.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from itertools import chain, zip_longest
+from typing import Any, Iterator
 
 import segno
 from fpdf import FPDF
@@ -118,7 +121,43 @@ def _message(url: str) -> tuple[int, int, bytearray]:
     _enc.write_terminator(buff, capacity, None, len(buff))
     _enc.write_padding_bits(buff, version, len(buff))
     _enc.write_pad_codewords(buff, version, capacity, len(buff))
-    return version, error, _enc.make_final_message(version, error, buff).getbits()
+    return version, error, _final_message(version, error, buff.getbits())
+
+
+class _Codewords:
+    """What segno's `make_blocks` reads from its bit buffer (`toints`), from bytes packed at once."""
+
+    def __init__(self, codewords: bytes) -> None:
+        self._codewords = codewords
+
+    def toints(self) -> Iterator[int]:
+        return iter(self._codewords)
+
+
+def _final_message(version: int, error: int, bits: bytearray) -> bytearray:
+    """segno's `make_final_message(version, error, buff).getbits()` for a QR code (not Micro QR):
+    the same blocks (segno's own Reed-Solomon `make_blocks`), interleaved the same way, with the
+    same remainder bits; the conversions between bits and bytes, which segno does one bit at a
+    time in Python (most of a symbol's encoding time), done by numpy."""
+    codewords = np.packbits(np.frombuffer(bytes(bits), dtype=np.uint8)).tobytes()  # zero-padded, as `toints`
+    ec_infos = _consts.ECC[version][error]  # type: ignore[index]
+    data_blocks, error_blocks = _enc.make_blocks(ec_infos, _Codewords(codewords))
+    interleaved = bytes(x for blocks in (data_blocks, error_blocks)
+                        for x in chain.from_iterable(zip_longest(*blocks)) if x is not None)
+    final = bytearray(np.unpackbits(np.frombuffer(interleaved, dtype=np.uint8)).tobytes())
+    final.extend(bytes(_remainder_bits(version)))
+    return final
+
+
+def _remainder_bits(version: int) -> int:
+    """ISO/IEC 18004 7.6: the bits after the last codeword that fill the encoding region (segno's table)."""
+    if version in (2, 3, 4, 5, 6):
+        return 7
+    if version in (14, 15, 16, 17, 18, 19, 20, 28, 29, 30, 31, 32, 33, 34):
+        return 3
+    if version in (21, 22, 23, 24, 25, 26, 27):
+        return 4
+    return 0
 
 
 @lru_cache(maxsize=8)
@@ -236,12 +275,14 @@ def draw_qr(pdf: FPDF, url: str, x: float, y: float, size: float,
     origin_y = y + QUIET_ZONE * module
     # A hair of overlap hides the seams some viewers' anti-aliasing shows between touching areas.
     overlap = module * 0.02
-    # Byte for byte what `pdf.rect(..., style="F")` writes per rectangle, in one call.
+    # Byte for byte what `pdf.rect(..., style="F")` writes per rectangle, in one call; the numbers
+    # are computed as it computes them and formatted by one template for all the rectangles
+    # ("%.2f" is the "{:.2f}" of an f-string).
     k, page_h = pdf.k, pdf.h
-    ops = []
+    numbers: list[float] = []
     for row, col, width, height in rects:
         rx, ry = origin_x + col * module, origin_y + row * module
         rw, rh = width * module + overlap, height * module + overlap
-        ops.append(f"{rx * k:.2f} {(page_h - ry) * k:.2f} {rw * k:.2f} {-rh * k:.2f} re f")
-    if ops:
-        pdf._out("\n".join(ops))
+        numbers += (rx * k, (page_h - ry) * k, rw * k, -rh * k)
+    if rects:
+        pdf._out("\n".join(["%.2f %.2f %.2f %.2f re f"] * len(rects)) % tuple(numbers))

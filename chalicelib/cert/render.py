@@ -33,6 +33,7 @@ from functools import lru_cache
 from typing import Callable, Protocol
 
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
 from fpdf.graphics_state import GraphicsState
 
 from chalicelib.cert import wording
@@ -243,10 +244,26 @@ def _render(data: CertificateData, photo: bytes, issued_on: date, *, qr_url: str
     return bytes(pdf.output())
 
 
+def string_width(pdf: FPDF, text: str) -> float:
+    """`pdf.get_string_width(text)`, the same number, for the plain case of this page (a TrueType
+    font, no text shaping, fallback fonts, stretching or page-number alias): fpdf2 builds a
+    fragment with a copy of the whole graphics state to measure each string; the width is that
+    fragment's `get_width`, computed here from the same font call and the same arithmetic."""
+    font = pdf.current_font
+    alias = pdf.str_alias_nb_pages
+    if (not text or not isinstance(font, TTFFont) or pdf.text_shaping or pdf._fallback_font_ids
+            or pdf.font_stretching != 100 or (alias and alias in text)):
+        return pdf.get_string_width(text)
+    char_len, width = font.get_text_width(text, pdf.font_size_pt, None)
+    if pdf.char_spacing != 0:
+        width += pdf.char_spacing * char_len
+    return width / pdf.k
+
+
 def _text_centered(pdf: FPDF, text: str, cx: float, baseline: float, spacing: float = 0.0) -> float:
     """Draw `text` centred on `cx`; `spacing` (mm) is added between characters. Returns its width."""
     pdf.set_char_spacing(spacing)
-    width = pdf.get_string_width(text) - spacing  # no spacing after the last character
+    width = string_width(pdf, text) - spacing  # no spacing after the last character
     pdf.text(cx - width / 2, baseline, text)
     pdf.set_char_spacing(0)
     return width
@@ -254,7 +271,7 @@ def _text_centered(pdf: FPDF, text: str, cx: float, baseline: float, spacing: fl
 
 def _text_justified(pdf: FPDF, text: str, x: float, baseline: float, width: float) -> None:
     """Spread `text` to exactly `width`, the way Chinese forms align labels of unequal length."""
-    natural = pdf.get_string_width(text)
+    natural = string_width(pdf, text)
     spacing = (width - natural) / (len(text) - 1) if len(text) > 1 else 0.0
     pdf.set_char_spacing(max(spacing, 0.0))
     pdf.text(x, baseline, text)
@@ -264,7 +281,7 @@ def _text_justified(pdf: FPDF, text: str, x: float, baseline: float, width: floa
 def _fit_size(pdf: FPDF, family: str, text: str, size: float, max_width: float, min_size: float) -> float:
     """The largest size ≤ `size` at which `text` fits `max_width` (long names, long associations)."""
     pdf.set_font(family, size=size)
-    width = pdf.get_string_width(text)
+    width = string_width(pdf, text)
     if width <= max_width:
         return size
     return max(min_size, size * max_width / width)

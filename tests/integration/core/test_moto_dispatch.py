@@ -33,3 +33,32 @@ def test_fitting_twice_keeps_one_layer() -> None:
     once = DomainDispatcherApplication.get_backend_for_host
     fit_dispatch()
     assert DomainDispatcherApplication.get_backend_for_host is once
+
+
+def test_each_handler_class_gets_moto_s_own_method_names_also_after_a_change() -> None:
+    import moto.core.responses as responses
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.s3.responses import S3Response
+    from moto.sqs.responses import SQSResponse
+
+    fit_dispatch()
+    fitted = responses.method_names_from_class
+    stock: Any = fitted.stock  # type: ignore[attr-defined]
+    for handler in (DynamoHandler, SQSResponse, S3Response, responses.BaseResponse):
+        expected = stock(handler)
+        assert "update_item" in stock(DynamoHandler)
+        for _ in range(2):  # first found, then kept
+            assert fitted(handler) == expected
+
+    class Handler(DynamoHandler):
+        pass
+
+    assert fitted(Handler) == stock(Handler)
+    Handler.zz_added = lambda self: None  # type: ignore[attr-defined]
+    DynamoHandler.aa_added = lambda self: None  # type: ignore[attr-defined]
+    try:
+        assert "zz_added" in fitted(Handler) and "aa_added" in fitted(Handler)
+        assert fitted(Handler) == stock(Handler) and fitted(DynamoHandler) == stock(DynamoHandler)
+    finally:
+        del DynamoHandler.aa_added  # type: ignore[attr-defined]
+    assert fitted(DynamoHandler) == stock(DynamoHandler) and "aa_added" not in fitted(Handler)

@@ -5,6 +5,7 @@ conditions and failures give the same answers and the same stored items with and
 from __future__ import annotations
 
 import copy
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -163,3 +164,42 @@ def test_updates_answer_and_store_the_same_with_and_without_the_fit(aws: Any) ->
     assert fitted == stock
     assert fitted[4][0] == "ConditionalCheckFailedException"
     assert [i["pk"]["S"] for i in fitted[-1]] == ["a", "new"]
+
+
+@pytest.mark.parametrize("expression", EXPRESSIONS)
+def test_validation_passes_and_clause_search_give_moto_s_own_trees(aws: Any, expression: str) -> None:
+    """The class checks kept per class: every validation pass of moto's validator, and the clause
+    search, give the same tree (same classes, attributes and parent links) as moto's own code."""
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+    from moto.dynamodb.parsing import ast_nodes
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+    from moto.dynamodb.parsing.validators import UpdateExpressionValidator
+
+    from devstack.moto_update_item import unfitted
+
+    item = Item(DynamoType({"S": "a"}), None, {"pk": {"S": "a"}, "b": {"N": "2"}, "l": {"L": [{"S": "x"}]},
+                                               "a": {"M": {"b": {"L": [{"N": "1"}] * 3}}}, "c": {"S": "c"},
+                                               "m": {"M": {"k": {"N": "1"}}}, "s": {"SS": ["x", "y"]}})
+    table = SimpleNamespace(table_key_attrs=["pk"], attr=[{"AttributeName": "pk", "AttributeType": "S"}],
+                            attribute_keys=["pk"])
+    values = {":v": {"S": "中文"}, ":zero": {"N": "0"}, ":one": {"N": "1"}, ":empty": {"L": []},
+              ":more": {"L": [{"S": "x"}]}, ":gone": {"SS": ["x"]}}
+    kinds = [ast_nodes.ExpressionAttributeName, ast_nodes.ExpressionAttributeValue, ast_nodes.ExpressionPathDescender,
+             ast_nodes.UpdateExpressionSetAction, ast_nodes.UpdateExpressionRemoveAction]
+
+    def run() -> Any:
+        tree = UpdateExpressionParser.make(expression)
+        clauses = [[_shape(c, {}) for c in tree.find_clauses([kind])] for kind in kinds]
+        try:
+            validated = UpdateExpressionValidator(tree, expression_attribute_names={"#a": "a"},
+                                                  expression_attribute_values=values, item=copy.deepcopy(item),
+                                                  table=table).validate()
+            return clauses, _shape(validated, {})
+        except Exception as err:  # noqa: BLE001 - the same failure either way is the point
+            return clauses, (type(err).__name__, str(err))
+
+    fitted = run()
+    with unfitted():
+        stock = run()
+    assert fitted == stock
+    assert any(fitted[0])

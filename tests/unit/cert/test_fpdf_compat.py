@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from io import BytesIO
+from typing import Any
 
 import pytest
 from fpdf import FPDF
@@ -120,9 +121,38 @@ def test_fonts_parsed_once_give_the_documents_fonts_parsed_each_time(photo: byte
     _certificates(photo)
     shared = _certificates(photo)  # every face parsed already: copies, and subsets derived
     monkeypatch.setattr(fpdf_compat, "_parsed", fpdf_compat._ParsedFonts(size=0))  # parse every time
-    monkeypatch.setattr(render, "register_subset",
-                        lambda pdf, family, face, font, glyphs: fpdf_compat.register_font(pdf, family, font))
+
+    def parse_each_time(pdf: Any, family: str, face: object, font: bytes, glyphs: Any) -> None:
+        fpdf_compat.register_font(pdf, family, font)
+        for code_point, _, _ in glyphs:  # the codes in code point order, as register_subset takes them
+            pdf.fonts[family.lower()].subset.pick(code_point)
+
+    monkeypatch.setattr(render, "register_subset", parse_each_time)
     assert _certificates(photo) == shared
+
+
+def test_codes_in_code_point_order_print_the_same_pages(photo: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`register_subset` takes the character codes in code point order (so the CIDToGIDMap is
+    compressed once per subset size): the same text and the same page, pixel for pixel, as with
+    fpdf2's codes in order of first use; the maps repeat."""
+    from chalicelib.cert import fpdf_compat, render
+    from tests.unit.cert.conftest import pdf_text, rasterise
+
+    monkeypatch.setattr(fpdf_compat, "_glyph_maps", fpdf_compat._GlyphMaps(size=256))
+    ordered = _certificates(photo)
+    maps = len(fpdf_compat._glyph_maps._items)
+    _certificates(photo)
+    assert len(fpdf_compat._glyph_maps._items) == maps  # the second time, every map was kept
+
+    def first_use_codes(pdf: Any, family: str, face: object, font: bytes, glyphs: Any) -> None:
+        fpdf_compat.register_font(pdf, family, font)
+
+    monkeypatch.setattr(render, "register_subset", first_use_codes)
+    first_use = _certificates(photo)
+    assert first_use != ordered  # the codes did differ
+    for a, b in zip(ordered, first_use, strict=True):
+        assert pdf_text(a, layout=True) == pdf_text(b, layout=True)
+        assert rasterise(a, dpi=60).tobytes() == rasterise(b, dpi=60).tobytes()
 
 
 @pytest.mark.parametrize("text", ["张喆 110000123456", "欧阳玥祎（Smith, J.）2024年3月1日", "a", "。，；"])
@@ -144,3 +174,62 @@ def test_a_derived_subset_reads_as_fontTools_reads_it(text: str) -> None:
         assert getattr(derived, name) == getattr(parsed, name), name
     for glyph_name in parsed.cmap.values():
         assert derived.ttfont.getGlyphID(glyph_name) == parsed.ttfont.getGlyphID(glyph_name)
+
+
+def test_objects_are_written_as_fpdf2_writes_them(photo: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each object's attributes listed per class (`_names`) and the memoised key names give the
+    same documents, byte for byte, as fpdf2's `dir()` and `camel_case` on every object."""
+    import fpdf.syntax
+    from fpdf.syntax import PDFObject
+
+    from chalicelib.cert import fpdf_compat
+
+    ours = _certificates(photo)
+    assert fpdf_compat._class_names  # the names were kept
+    monkeypatch.setattr(PDFObject, "_build_obj_dict", fpdf_compat._fpdf_build_obj_dict)
+    monkeypatch.setattr(fpdf.syntax, "camel_case", fpdf_compat._fpdf_camel_case)
+    assert _certificates(photo) == ours
+
+
+def test_attribute_names_are_dirs() -> None:
+    from fpdf.output import PDFCatalog, PDFFont, PDFInfo, PDFPage
+    from fpdf.syntax import PDFArray, PDFObject
+
+    from chalicelib.cert import fpdf_compat
+
+    page = PDFPage(duration=None, transition=None, contents=bytearray(), index=1)
+    samples = [PDFObject(), PDFFont(subtype="Type0", base_font="x"), page, PDFCatalog(), PDFArray([1]),
+               PDFInfo(title="t", subject=None, author=None, keywords=None, creator=None, producer=None,
+                       creation_date=None)]
+    page.extra = "added to one instance"  # type: ignore[attr-defined]
+    for obj in samples:
+        assert fpdf_compat._names(obj) == dir(obj)
+        assert fpdf_compat._names(obj) == dir(obj)  # kept
+
+
+def test_string_widths_are_fpdf2_s(photo: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`render.string_width` gives `FPDF.get_string_width`'s number: for every string, size and
+    spacing the page uses (and a few more), and in whole documents, byte for byte."""
+    from chalicelib.cert import render
+    from chalicelib.cert.fontpack import body_font
+    from chalicelib.cert.fpdf_compat import register_subset
+
+    ours = _certificates(photo)
+    monkeypatch.setattr(render, "string_width", lambda pdf, text: pdf.get_string_width(text))
+    assert _certificates(photo) == ours
+    monkeypatch.undo()
+
+    texts = ["张喆 110000123456", "欧阳玥祎（Smith, J.）2024年3月1日", "a", "。，；", "{nb} 页", " "]
+    pdf = FPDF()
+    pack = body_font()
+    chars = frozenset("".join(texts))
+    register_subset(pdf, "body", pack.path, pack.subset(chars), pack.subset_glyphs(chars))
+    pdf.add_page()
+    for size in (7.5, 10.5, 13.0, 17.0):
+        pdf.set_font("body", size=size)
+        for spacing in (0.0, 0.15, 0.6, 4.5):
+            pdf.set_char_spacing(spacing)
+            for text in texts:
+                assert render.string_width(pdf, text) == pdf.get_string_width(text), (size, spacing, text)
+    pdf.set_stretching(90)
+    assert render.string_width(pdf, texts[1]) == pdf.get_string_width(texts[1])

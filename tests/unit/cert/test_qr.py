@@ -63,3 +63,28 @@ def test_dark_runs_with_numpy_are_the_runs_walked_module_by_module(monkeypatch: 
     assert [qr._dark_runs(m) for m in matrices] == fast
     covered = {(y, x) for y, start, width in fast[0] for x in range(start, start + width)}
     assert covered == {(y, x) for y, row in enumerate(matrices[0]) for x, v in enumerate(row) if v}
+
+
+def test_final_message_is_segnos_for_every_block_structure() -> None:
+    """Data and error codewords, interleaving and remainder bits: segno's own final message,
+    over lengths from version 3 to version 20 (one and several blocks, 0, 3 and 7 remainder bits)."""
+    from segno import encoder
+
+    import chalicelib.cert.qr as qr
+
+    rnd = random.Random(7)
+    versions = set()
+    for length in list(range(1, 60)) + list(range(60, 600, 7)):
+        url = "https://ecert.example.com/verify/?c=" + "".join(rnd.choice(_ALPHABET) for _ in range(length))
+        version, error, bits = qr._message(url)
+        segments = encoder.prepare_data(url, None, None)
+        buff = encoder.Buffer()
+        for segment in segments:
+            encoder.write_segment(buff, segment, None, encoder.version_range(version), False)
+        capacity = encoder.consts.SYMBOL_CAPACITY[version][error]
+        encoder.write_terminator(buff, capacity, None, len(buff))
+        encoder.write_padding_bits(buff, version, len(buff))
+        encoder.write_pad_codewords(buff, version, capacity, len(buff))
+        assert bits == encoder.make_final_message(version, error, buff).getbits(), url
+        versions.add(version)
+    assert set(range(3, 21)) <= versions
