@@ -33,3 +33,23 @@ def test_fitting_twice_keeps_one_layer() -> None:
     once = DomainDispatcherApplication.get_backend_for_host
     fit_dispatch()
     assert DomainDispatcherApplication.get_backend_for_host is once
+
+
+def test_each_handler_class_lists_moto_s_own_action_methods() -> None:
+    from moto.core import responses
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.s3.responses import S3Response
+    from moto.sqs.responses import SQSResponse
+
+    fit_dispatch()
+    fitted = responses.method_names_from_class
+    stock: Any = fitted.stock  # type: ignore[attr-defined]
+    for cls in (DynamoHandler, S3Response, SQSResponse, DynamoHandler):  # found, then kept
+        assert fitted(cls) == stock(cls) and "batch_write_item" in fitted(DynamoHandler)
+
+    class Handler(SQSResponse):
+        pass
+
+    before = fitted(Handler)
+    Handler.added_action = lambda self: None  # type: ignore[attr-defined]
+    assert fitted(Handler) == stock(Handler) == sorted([*before, "added_action"])
