@@ -61,6 +61,9 @@ def fit_item_writes() -> None:
     """Idempotent: one walk per item put (moto's validation, building and measuring)."""
     if _FITTED:
         return
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    _DYNAMO_TYPE[:] = [DynamoType]
     _install_put()
     _install_duplicate_check()
     _FITTED.append(True)
@@ -68,11 +71,13 @@ def fit_item_writes() -> None:
 
 # -- the walk ---------------------------------------------------------------------------------------
 
+_DYNAMO_TYPE: list[Any] = []
+
+
 def _walk(table: Any, value: Any, check: bool) -> tuple[Any, int]:
     """(DynamoType(value), its `size()`), validating it as moto's `_validate_item_types` would
     (numbers with moto's own check) when `check` (moto does not look inside lists)."""
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
+    DynamoType = _DYNAMO_TYPE[0]  # noqa: N806 (moto's class; bound once: an import per value cost more)
     if type(value) is not dict or len(value) != 1:
         raise _Unusual
     ((t, x),) = value.items()
