@@ -7,8 +7,11 @@ fit makes moto skip work the real service's cost model does not imply, with the 
 - devstack/moto_dynamodb.py: the lock of devstack.atomic, responses, index queries and scans,
   item sizes, projections, transactions;
 - devstack/moto_update_item.py: UpdateItem's parse, validation and copies;
+- devstack/moto_item_writes.py: one walk per item put (validation, building, measuring) and
+  BatchWriteItem's duplicate check;
 - devstack/moto_s3.py: routing a request to S3 and a bucket;
-- devstack/moto_dispatch.py: the server finding a request's service.
+- devstack/moto_dispatch.py: the server finding a request's service;
+- devstack/moto_gc.py: the server's garbage collector re-reading every stored item.
 """
 
 from __future__ import annotations
@@ -18,10 +21,14 @@ def fit_moto() -> None:
     """Idempotent: apply every fit (before moto serves its first request)."""
     from devstack.moto_dispatch import fit_dispatch
     from devstack.moto_dynamodb import fit_dynamodb
+    from devstack.moto_gc import fit_gc
+    from devstack.moto_item_writes import fit_item_writes
     from devstack.moto_s3 import fit_s3
     from devstack.moto_update_item import fit_update_item
 
     fit_dynamodb()
     fit_update_item()
+    fit_item_writes()
     fit_s3()
     fit_dispatch()
+    fit_gc()

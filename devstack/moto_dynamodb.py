@@ -9,7 +9,11 @@ and at an association's scale (60,000 members) they dwarf everything the applica
   spent most of an export's time inside moto. DynamoDB's cost is linear in the bytes returned.
   `_FastDynamoJSONSerializer` writes AttributeValue maps directly; its output is byte for byte
   moto's own (tests/unit/test_moto_dynamodb.py compares the two on every attribute type) and
-  any value it does not recognise goes through moto's serializer unchanged.
+  any value it does not recognise goes through moto's serializer unchanged. A write's
+  response (BatchWriteItem, TransactWriteItems, PutItem, DeleteItem) carries no item, only
+  moto's consumed capacity per table and empty maps, and a bulk load sends thousands alike:
+  each distinct small one is serialised once and its output (a function of the result alone)
+  handed out again.
 - **Index queries.** moto's Query collects, filters and sorts every item of the table on every
   page (O(table) per page); DynamoDB reads only the slice of the partition after the page's
   ExclusiveStartKey. Here a partition of an index is sorted once (moto's own sort) and kept
@@ -46,7 +50,8 @@ and at an association's scale (60,000 members) they dwarf everything the applica
   batch of 25 member records spent most of its time there. `_parse_attribute_value` reads the
   one member an AttributeValue carries directly; the result is moto's own parse (the test
   compares the two on every attribute type), and anything it does not recognise (binary values,
-  unexpected shapes) goes through moto's parser unchanged.
+  unexpected shapes) goes through moto's parser unchanged. With moto's default map type
+  (`dict`) each value is built directly, not copied into a new dict.
 - **Conditions.** moto lexes and parses a condition expression (with regular expressions
   compiled on the way) every time an item is written under it, three times per action of a
   transaction: a 100-claim transaction parsed "attribute_not_exists(#0)" three hundred times.
@@ -155,6 +160,18 @@ def _fast_serializer_class() -> type:
                     return
             super()._serialize_type_map(serialized, value, shape, key)
 
+        def serialize(self, result: Any) -> Any:
+            name = self.operation_model.name
+            if name not in _KEPT_OPERATIONS or not _small_plain(result, 64):
+                return super().serialize(result)
+            key = (name, bool(self.pretty_print), repr(result))
+            kept = _KEPT_RESPONSES.get(key)
+            if kept is None:
+                if len(_KEPT_RESPONSES) >= 256:
+                    _KEPT_RESPONSES.clear()
+                kept = _KEPT_RESPONSES[key] = copy.deepcopy(super().serialize(result))
+            return copy.deepcopy(kept)  # the caller adds its headers to the one it gets
+
         def _serialize_type_structure(self, serialized: Any, value: Any, shape: Any, key: str) -> None:
             if key and shape.name == "AttributeValue":
                 try:
@@ -167,6 +184,33 @@ def _fast_serializer_class() -> type:
             super()._serialize_type_structure(serialized, value, shape, key)
 
     return _FastDynamoJSONSerializer
+
+
+# A write's response carries no item (moto's consumed capacity per table, empty maps), and a
+# bulk load sends thousands alike: each distinct one is serialised once (the serializer's
+# output is a function of the result alone).
+_KEPT_OPERATIONS = frozenset({"BatchWriteItem", "TransactWriteItems", "PutItem", "DeleteItem"})
+_KEPT_RESPONSES: dict[tuple[str, bool, str], Any] = {}
+
+
+def _small_plain(value: Any, budget: int) -> bool:
+    """A result of at most `budget` dicts, lists and plain values (whose repr tells them apart)."""
+    todo, seen = [value], 0
+    while todo:
+        v = todo.pop()
+        seen += 1
+        if seen > budget:
+            return False
+        kind = type(v)
+        if kind is dict:
+            if any(type(k) is not str for k in v):
+                return False
+            todo.extend(v.values())
+        elif kind is list:
+            todo.extend(v)
+        elif kind not in (str, int, float, bool, type(None)):
+            return False
+    return type(value) is dict
 
 
 def _install_serializer() -> None:
@@ -212,6 +256,8 @@ def _parse_attribute_value(value: Any, map_type: Any) -> Any:
     """moto's parse of one AttributeValue (a dict holding one of S, N, BOOL, NULL, SS, NS, M, L),
     or raises `_Unusual` for anything else (binary values, which moto base64-decodes, and
     malformed values go through moto's own parser)."""
+    if map_type is dict:
+        return _parse_plain(value)
     if type(value) is not dict or len(value) != 1:
         raise _Unusual
     ((t, x),) = value.items()
@@ -232,6 +278,35 @@ def _parse_attribute_value(value: Any, map_type: Any) -> Any:
         if type(x) is not list or any(type(e) is not str for e in x):
             raise _Unusual
         return map_type({t: list(x)})
+    raise _Unusual
+
+
+def _parse_plain(value: Any) -> Any:
+    """`_parse_attribute_value` for moto's default map type, `dict` (the same values, built
+    without a copy of each one-entry dict)."""
+    if type(value) is not dict or len(value) != 1:
+        raise _Unusual
+    ((t, x),) = value.items()
+    if t == "S" or t == "N":
+        if type(x) is not str:
+            raise _Unusual
+        return {t: x}
+    if t == "M":
+        if type(x) is not dict:
+            raise _Unusual
+        return {t: {k: _parse_plain(v) for k, v in x.items()}}
+    if t == "BOOL" or t == "NULL":
+        if type(x) is not bool:
+            raise _Unusual
+        return {t: x}
+    if t == "L":
+        if type(x) is not list:
+            raise _Unusual
+        return {t: [_parse_plain(v) for v in x]}
+    if t in ("SS", "NS"):
+        if type(x) is not list or any(type(e) is not str for e in x):
+            raise _Unusual
+        return {t: list(x)}
     raise _Unusual
 
 
@@ -260,6 +335,8 @@ def _install_request_parser() -> None:
         # an item, a key or ExpressionAttributeValues: a map of AttributeValue
         if shape.value.name == "AttributeValue" and type(value) is dict and _dynamodb(self):
             try:
+                if self.MAP_TYPE is dict:
+                    return {k: _parse_plain(v) for k, v in value.items()}
                 return self.MAP_TYPE((k, _parse_attribute_value(v, self.MAP_TYPE)) for k, v in value.items())
             except _Unusual:
                 pass
@@ -636,9 +713,9 @@ ITEM_LIMIT = 405000
 
 def dynamo_size(value: Any) -> int:
     """moto's `DynamoType.size()`, the same sum, without rebuilding nested values as it goes."""
-    from moto.dynamodb.models.dynamo_type import DynamoType
-    from moto.dynamodb.models.utilities import bytesize
-
+    if not _MOTO_NAMES:
+        _bind_moto_names()
+    DynamoType, bytesize = _MOTO_NAMES  # noqa: N806 (moto's class)
     kind, raw = value.type, value.value
     if kind == "N":
         return len(str(raw))
@@ -653,6 +730,16 @@ def dynamo_size(value: Any) -> int:
     if isinstance(raw, bool):
         return 1
     return bytesize(raw)
+
+
+_MOTO_NAMES: list[Any] = []  # DynamoType, bytesize (an import per call was most of the cost)
+
+
+def _bind_moto_names() -> None:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.utilities import bytesize
+
+    _MOTO_NAMES[:] = [DynamoType, bytesize]
 
 
 def _install_size() -> None:
