@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 from typing import Any, Callable, Iterator
 
 _FITTED: list[bool] = []
@@ -152,17 +154,40 @@ class _FullObjectChecksum:
         return "FULL_OBJECT", base64.b64encode(digest).decode(), 1
 
 
+class _Joined:
+    """What the fitted `complete` hands to `put_object` instead of the joined bytes: the parts
+    already copied, one after another, into a file of moto's kind for the new key (moto closes
+    the parts' own files before it stores the key). The key's value setter adopts the file."""
+
+    def __init__(self, parts: list[Any], max_size: int) -> None:
+        self.size = sum(part.contentsize for part in parts)
+        self.file: Any = tempfile.SpooledTemporaryFile(max_size)
+        if self.size > max_size:
+            self.file.rollover()
+        for part in parts:
+            with part.lock:
+                part._value_buffer.seek(0)
+                shutil.copyfileobj(part._value_buffer, self.file, COPY_BYTES)
+
+    def __len__(self) -> int:
+        return self.size
+
+
+COPY_BYTES = 1024 * 1024
+
+
 def _install_large_objects() -> None:
-    """An assembled multipart upload is joined once, and stored on disk without more copies.
+    """An assembled multipart upload is copied part by part into its key's file, never whole.
 
     moto completes a multipart upload by appending every part to a growing buffer, appending it
     again to a second one for the whole-object checksum (CRC64NVME by default), copying both,
     and storing the result in a `SpooledTemporaryFile`, which writes into memory first and only
-    then moves it to disk. An object of Z bytes then briefly costs ~4 Z of memory (~2 Z with this fit): for the ~6 GB
-    ZIP of a 60,000-member bulk job, more than a 24 GB machine has. Here the parts are copied
-    once into a buffer of the final size, the checksum is computed part by part, and a value
-    larger than moto's in-memory buffer moves the (emptied) file to disk before it is written.
-    The same ETag, checksum and bytes (tests/integration/core/test_moto_s3.py)."""
+    then moves it to disk. An object of Z bytes then briefly costs ~4 Z of memory: the ~5 GB ZIP
+    of a 60,000-member bulk job made the local stack's moto server run out of memory on a 24 GB
+    machine. Here the checksum is computed part by part, and the new key (its file moved to disk
+    first when the object is larger than moto's in-memory buffer) gets the parts copied in one
+    after another: one part in memory at a time. The same ETag, checksum and bytes, and the same
+    refusals (tests/integration/core/test_moto_s3.py)."""
     import codecs
 
     from moto.s3 import models
@@ -193,17 +218,12 @@ def _install_large_objects() -> None:
             chosen.append(part)
         if not chosen:
             raise models.MalformedXML
-        total = bytearray(sum(part.contentsize for part in chosen))
-        at = 0
         for part in chosen:
-            value = part.value
-            total[at:at + len(value)] = value
-            at += len(value)
-            builder.addPart(value)
-        del total[at:]
+            builder.addPart(part.value)  # one part read at a time
         full_etag = models.md5_hash()
         full_etag.update(bytes(md5s))
-        return total, f"{full_etag.hexdigest()}-{len(chosen)}", builder.build()
+        joined = _Joined(chosen, chosen[0]._max_buffer_size)
+        return joined, f"{full_etag.hexdigest()}-{len(chosen)}", builder.build()
 
     def set_value(self: Any, new_value: Any) -> None:
         buffer = self._value_buffer
@@ -212,7 +232,12 @@ def _install_large_objects() -> None:
             buffer.seek(0)
             buffer.truncate()
             buffer.rollover()
-        stock_value.fset(self, new_value)
+        if not isinstance(new_value, _Joined):
+            stock_value.fset(self, new_value)
+            return
+        buffer.close()  # a new key's empty file (FakeKey sets its value while it is built)
+        self._value_buffer = new_value.file
+        self.contentsize = len(new_value)
 
     models.FakeMultipart.complete = complete  # type: ignore[method-assign]
     models.FakeKey.value = property(stock_value.fget, set_value, stock_value.fdel,  # type: ignore[method-assign]

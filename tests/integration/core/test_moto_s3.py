@@ -160,10 +160,11 @@ def _multipart(s3: Any, bucket: str, key: str, parts: list[bytes], **extra: Any)
     return peak, seen
 
 
-def test_an_assembled_upload_is_the_same_object_for_half_the_memory(aws: Any) -> None:
+def test_an_assembled_upload_is_the_same_object_for_one_part_of_memory(aws: Any) -> None:
     """A multipart upload (the bulk ZIP) completed by the fit: the same ETag, checksum and bytes
-    as moto's own, with the default checksum and composite ones; with the default (a whole-object
-    checksum) about half the memory at the peak (moto's own holds about four copies, the fit two)."""
+    as moto's own, with the default checksum and composite ones, holding one part at a time
+    (moto's own holds about four copies of the whole object: a 60,000-member bulk ZIP of ~5 GB
+    made the local stack's moto server run out of memory on a 24 GB machine)."""
     import os
 
     from chalicelib import aws as aws_clients
@@ -171,7 +172,7 @@ def test_an_assembled_upload_is_the_same_object_for_half_the_memory(aws: Any) ->
 
     s3 = aws_clients.client("s3", aws.settings.region)
     s3.create_bucket(Bucket="fit-s3-large")
-    parts = [os.urandom(6 * 1024 * 1024), os.urandom(6 * 1024 * 1024), os.urandom(1024)]
+    parts = [os.urandom(6 * 1024 * 1024) for _ in range(4)] + [os.urandom(1024)]
     size = sum(len(p) for p in parts)
     for extra in ({}, {"ChecksumAlgorithm": "SHA256"}, {"ChecksumAlgorithm": "CRC32"}):
         fitted_peak, fitted = _multipart(s3, "fit-s3-large", "fitted.zip", parts, **extra)
@@ -179,8 +180,8 @@ def test_an_assembled_upload_is_the_same_object_for_half_the_memory(aws: Any) ->
             stock_peak, stock = _multipart(s3, "fit-s3-large", "stock.zip", parts, **extra)
         assert fitted == stock, extra
         assert fitted["body"] == b"".join(parts) and fitted["ContentLength"] == size
-        # the default (a whole-object CRC64NVME, as our uploads use) is where moto copies the most
-        assert fitted_peak <= (0.6 if not extra else 1.0) * stock_peak, (extra, fitted_peak / size, stock_peak / size)
+        # a part and change, not the object (moto's own: about four objects)
+        assert fitted_peak <= 1.5 * len(parts[0]) < 0.4 * size, (extra, fitted_peak / size, stock_peak / size)
     small = s3.put_object(Bucket="fit-s3-large", Key="small.pdf", Body=b"%PDF-small")  # stays in memory
     assert s3.get_object(Bucket="fit-s3-large", Key="small.pdf")["ETag"] == small["ETag"]
 
