@@ -22,7 +22,7 @@ font objects then builds a 128 KB glyph map as 131,072 one-character strings and
 every stream again; for fonts made of cut fonts only, `_add_cut_font` writes the same objects
 (byte for byte) from bytes, and compresses an unchanged stream (the headline face) once. A
 subset's character codes are taken in code point order (`register_subset`), so its glyph map
-depends on the subset's size alone and is compressed once per size (`_GlyphMaps`).
+depends on the subset's size alone and is compressed once per size (`_glyph_maps`).
 
 Parsing. Even a small font costs fpdf2 ~1.5 ms to read through fontTools. A program seen before
 (the headline face: the same on every certificate of a layout) is parsed once and copied into
@@ -51,7 +51,7 @@ import zlib
 from collections import OrderedDict, defaultdict
 from io import BytesIO
 from types import SimpleNamespace
-from typing import Any, BinaryIO, Sequence
+from typing import Any, BinaryIO, Callable, Hashable, Sequence
 
 import fpdf.output
 import fpdf.syntax
@@ -246,23 +246,25 @@ fpdf.output.ftsubset = SimpleNamespace(
 
 
 class _Deflated:
-    """zlib output by input, least recently used evicted (thread-safe): the display font and its
-    glyph map are the same on every certificate of a layout, so are compressed once."""
+    """zlib output of `data(x)` by `key(x)`, least recently used evicted (thread-safe): the display
+    font and its glyph map are the same on every certificate of a layout, so are compressed once."""
 
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[bytes, bytes] = OrderedDict()
+    def __init__(self, size: int, key: Callable[[Any], Hashable] = lambda x: x,
+                 data: Callable[[Any], bytes] = lambda x: x) -> None:
+        self._size, self._key, self._data = size, key, data
+        self._items: OrderedDict[Hashable, bytes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def __call__(self, data: bytes) -> bytes:
+    def __call__(self, value: Any) -> bytes:
+        key = self._key(value)
         with self._lock:
-            out = self._items.get(data)
+            out = self._items.get(key)
             if out is not None:
-                self._items.move_to_end(data)
+                self._items.move_to_end(key)
                 return out
-        out = zlib.compress(data, level=PDFContentStream._COMPRESSION_LEVEL)
+        out = zlib.compress(self._data(value), level=PDFContentStream._COMPRESSION_LEVEL)
         with self._lock:
-            self._items[data] = out
+            self._items[key] = out
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return out
@@ -290,32 +292,14 @@ def _cid_to_gid_map(code_to_glyph: dict[int, int]) -> bytes:
     return bytes(table)
 
 
-class _GlyphMaps:
-    """Compressed CIDToGIDMap contents by the map's entries, least recently used evicted
-    (thread-safe): with codes taken in code point order (`register_subset`) a map depends on
-    the subset's size only, so a few dozen maps serve every certificate."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[tuple[tuple[int, int], ...], bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __call__(self, code_to_glyph: dict[int, int]) -> bytes:
-        key = tuple(sorted(code_to_glyph.items()))
-        with self._lock:
-            out = self._items.get(key)
-            if out is not None:
-                self._items.move_to_end(key)
-                return out
-        out = zlib.compress(_cid_to_gid_map(code_to_glyph), level=PDFContentStream._COMPRESSION_LEVEL)
-        with self._lock:
-            self._items[key] = out
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return out
+def _glyph_maps_of(size: int) -> _Deflated:
+    """Compressed CIDToGIDMap contents by the map's entries: with codes taken in code point order
+    (`register_subset`) a map depends on the subset's size only, so a few dozen maps serve every
+    certificate."""
+    return _Deflated(size, key=lambda code_to_glyph: tuple(sorted(code_to_glyph.items())), data=_cid_to_gid_map)
 
 
-_glyph_maps = _GlyphMaps(size=256)
+_glyph_maps = _glyph_maps_of(256)
 
 
 def _glyph_map_stream(code_to_glyph: dict[int, int]) -> PDFContentStream:

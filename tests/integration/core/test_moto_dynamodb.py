@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.integration.core.moto_tables import create_fit_table
+
 ITEMS = [
     {"pk": {"S": "a"}, "grp": {"S": "g1"}, "s": {"S": "中文 & <x> \"q\" \\ \u0001"}, "empty": {"S": ""},
      "n": {"N": "-12.50"}, "t": {"BOOL": True}, "f": {"BOOL": False}, "null": {"NULL": True},
@@ -26,13 +28,7 @@ def table(aws: Any) -> Any:
 
     client = aws_clients.client("dynamodb", aws.settings.region)
     name = "fit-test"
-    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                              {"AttributeName": "grp", "AttributeType": "S"}],
-                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                        GlobalSecondaryIndexes=[{"IndexName": "by_grp", "Projection": {"ProjectionType": "ALL"},
-                                                 "KeySchema": [{"AttributeName": "grp", "KeyType": "HASH"},
-                                                               {"AttributeName": "pk", "KeyType": "RANGE"}]}])
+    create_fit_table(client, name)
     try:
         yield client, name
     finally:

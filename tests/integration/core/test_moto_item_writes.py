@@ -11,6 +11,8 @@ from typing import Any, Iterator
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.integration.core.moto_tables import create_fit_table
+
 NAME = "fit-writes"
 
 
@@ -21,16 +23,6 @@ def ddb(aws: Any) -> Any:
 
     # the SDK's own checks off, so that malformed values reach moto as a careless client sends them
     return boto3.client("dynamodb", region_name=aws.settings.region, config=Config(parameter_validation=False))
-
-
-def _create(client: Any) -> None:
-    client.create_table(TableName=NAME, BillingMode="PAY_PER_REQUEST",
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                              {"AttributeName": "grp", "AttributeType": "S"}],
-                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                        GlobalSecondaryIndexes=[{"IndexName": "by_grp", "Projection": {"ProjectionType": "ALL"},
-                                                 "KeySchema": [{"AttributeName": "grp", "KeyType": "HASH"},
-                                                               {"AttributeName": "pk", "KeyType": "RANGE"}]}])
 
 
 @contextlib.contextmanager
@@ -116,7 +108,7 @@ def _run(client: Any) -> list[Any]:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamodb_backends
 
-    _create(client)
+    create_fit_table(client, NAME)
     table = dynamodb_backends[DEFAULT_ACCOUNT_ID][client.meta.region_name].get_table(NAME)
     outcomes: list[Any] = []
     try:
@@ -167,7 +159,7 @@ def test_every_put_stores_and_refuses_as_moto_s_own(ddb: Any) -> None:
 def test_a_transaction_of_claims_cancels_as_moto_s_own(ddb: Any) -> None:
     """The import's claims: 100 conditional puts, some held already, one malformed."""
     def run() -> list[Any]:
-        _create(ddb)
+        create_fit_table(ddb, NAME)
         try:
             for n in (3, 50):
                 ddb.put_item(TableName=NAME, Item=_item(f"claim{n}", owner={"S": "other"}))
@@ -200,7 +192,7 @@ def test_duplicates_in_a_batch_are_moto_s_own(ddb: Any) -> None:
     a, b = _item("d1", v={"S": "x"}), _item("d2", v={"S": "x"})
 
     def run() -> list[Any]:
-        _create(ddb)
+        create_fit_table(ddb, NAME)
         ddb.create_table(TableName=other, BillingMode="PAY_PER_REQUEST", KeySchema=[
             {"AttributeName": "pk", "KeyType": "HASH"}], AttributeDefinitions=[{"AttributeName": "pk",
                                                                                "AttributeType": "S"}])

@@ -138,7 +138,7 @@ def test_codes_in_code_point_order_print_the_same_pages(photo: bytes, monkeypatc
     from chalicelib.cert import fpdf_compat, render
     from tests.unit.cert.conftest import pdf_text, rasterise
 
-    monkeypatch.setattr(fpdf_compat, "_glyph_maps", fpdf_compat._GlyphMaps(size=256))
+    monkeypatch.setattr(fpdf_compat, "_glyph_maps", fpdf_compat._glyph_maps_of(256))
     ordered = _certificates(photo)
     maps = len(fpdf_compat._glyph_maps._items)
     _certificates(photo)
