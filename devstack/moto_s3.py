@@ -29,9 +29,11 @@ all apply it through `devstack.fits.fit_moto()`.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
-import shutil
 import tempfile
+import threading
+import weakref
 from typing import Any, Callable, Iterator
 
 _FITTED: list[bool] = []
@@ -154,47 +156,119 @@ class _FullObjectChecksum:
         return "FULL_OBJECT", base64.b64encode(digest).decode(), 1
 
 
-class _Joined:
-    """What the fitted `complete` hands to `put_object` instead of the joined bytes: the parts
-    already copied, one after another, into a file of moto's kind for the new key (moto closes
-    the parts' own files before it stores the key). The key's value setter adopts the file."""
+class _Chain(io.RawIOBase):
+    """The parts of a completed multipart upload read as one file, in the order the completion
+    named them: the new key's file, taken over from the parts instead of copied (S3 completes an
+    upload without copying it either). Read-only; the key's value setter gives a key a file of
+    its own again before anything is written to it."""
 
-    def __init__(self, parts: list[Any], max_size: int) -> None:
-        self.size = sum(part.contentsize for part in parts)
-        self.file: Any = tempfile.SpooledTemporaryFile(max_size)
-        if self.size > max_size:
-            self.file.rollover()
+    def __init__(self, files: list[Any]) -> None:
+        super().__init__()
+        self.segments: list[tuple[Any, int, int]] = []  # (file, its size, offset in the object)
+        self.size = 0
+        for file in files:
+            length = file.seek(0, io.SEEK_END)
+            self.segments.append((file, length, self.size))
+            self.size += length
+        self.position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self.position = base + offset
+        return self.position
+
+    def tell(self) -> int:
+        return self.position
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        done = 0
+        for file, length, start in self.segments:
+            if done == len(view) or self.position >= self.size:
+                break
+            if not start <= self.position < start + length:
+                continue
+            file.seek(self.position - start)
+            want = min(len(view) - done, start + length - self.position)
+            got = file.readinto(view[done:done + want])
+            if not got:
+                break
+            done += got
+            self.position += got
+        return done
+
+    def read_whole(self) -> bytearray:
+        """The whole object in one buffer, read straight from the parts' files (a `read()`
+        would first gather the parts and then join them: twice the object)."""
+        whole = bytearray(self.size)
+        self.seek(0)
+        got = 0
+        while got < self.size:
+            step = self.readinto(memoryview(whole)[got:])
+            if not step:
+                break
+            got += step
+        return whole
+
+    def close(self) -> None:
+        if not self.closed:
+            for file, _, _ in self.segments:
+                file.close()
+        super().close()
+
+
+class _Joined:
+    """What the fitted `complete` hands to `put_object` instead of the joined bytes: the parts'
+    own files, taken from the parts (each part gets an empty file for moto to close when it
+    disposes of the upload). The key's value setter adopts them as one `_Chain`."""
+
+    def __init__(self, parts: list[Any]) -> None:
+        files: dict[int, Any] = {}
         for part in parts:
-            with part.lock:
-                part._value_buffer.seek(0)
-                shutil.copyfileobj(part._value_buffer, self.file, COPY_BYTES)
+            if id(part) not in files:  # a part named twice is read twice from one file
+                with part.lock:
+                    files[id(part)] = part._value_buffer
+                    part._value_buffer = tempfile.SpooledTemporaryFile(part._max_buffer_size)
+        self.chain = _Chain([files[id(part)] for part in parts])
 
     def __len__(self) -> int:
-        return self.size
-
-
-COPY_BYTES = 1024 * 1024
+        return self.chain.size
 
 
 def _install_large_objects() -> None:
-    """An assembled multipart upload is copied part by part into its key's file, never whole.
+    """An assembled multipart upload takes over its parts' files: nothing is copied.
 
     moto completes a multipart upload by appending every part to a growing buffer, appending it
     again to a second one for the whole-object checksum (CRC64NVME by default), copying both,
     and storing the result in a `SpooledTemporaryFile`, which writes into memory first and only
     then moves it to disk. An object of Z bytes then briefly costs ~4 Z of memory: the ~5 GB ZIP
     of a 60,000-member bulk job made the local stack's moto server run out of memory on a 24 GB
-    machine. Here the checksum is computed part by part, and the new key (its file moved to disk
-    first when the object is larger than moto's in-memory buffer) gets the parts copied in one
-    after another: one part in memory at a time. The same ETag, checksum and bytes, and the same
-    refusals (tests/integration/core/test_moto_s3.py)."""
+    machine. Copying it instead into the key's file one part at a time took longer than the
+    client's read timeout, so the SDK sent the completion again while it ran, and the attempt
+    that finished first disposed of the parts under the other.
+
+    Here the checksum is computed part by part, the new key reads the parts' files in order
+    (`_Chain`), and the completions of one upload run one at a time: a retried completion waits
+    for the one running and then gets its answer, as S3 answers a completion repeated after
+    success. The same ETag, checksum and bytes, and the same refusals
+    (tests/integration/core/test_moto_s3.py)."""
     import codecs
 
     from moto.s3 import models
 
     stock_complete = models.FakeMultipart.complete
     stock_value = models.FakeKey.value
+    stock_complete_upload = models.S3Backend.complete_multipart_upload
     _STOCK["complete"], _STOCK["value"] = stock_complete, stock_value
+    _STOCK["complete_upload"] = stock_complete_upload
 
     def complete(self: Any, body: Any) -> tuple[Any, str, Any]:
         algorithm = self.metadata.get("x-amz-checksum-algorithm")
@@ -222,26 +296,50 @@ def _install_large_objects() -> None:
             builder.addPart(part.value)  # one part read at a time
         full_etag = models.md5_hash()
         full_etag.update(bytes(md5s))
-        joined = _Joined(chosen, chosen[0]._max_buffer_size)
-        return joined, f"{full_etag.hexdigest()}-{len(chosen)}", builder.build()
+        return _Joined(chosen), f"{full_etag.hexdigest()}-{len(chosen)}", builder.build()
+
+    def get_value(self: Any) -> Any:
+        buffer = self._value_buffer
+        if isinstance(buffer, _Chain):
+            with self.lock:
+                return buffer.read_whole()  # a fresh buffer: nobody else holds it
+        return stock_value.fget(self)
 
     def set_value(self: Any, new_value: Any) -> None:
         buffer = self._value_buffer
+        if isinstance(new_value, _Joined):
+            buffer.close()  # a new key's empty file (FakeKey sets its value while it is built)
+            self._value_buffer = new_value.chain
+            self.contentsize = len(new_value)
+            return
+        if isinstance(buffer, _Chain):  # written to again: a file of its own, as moto gives a key
+            buffer.close()
+            buffer = self._value_buffer = tempfile.SpooledTemporaryFile(self._max_buffer_size)
         limit = getattr(buffer, "_max_size", 0)
         if limit and len(new_value) > limit and not getattr(buffer, "_rolled", True):
             buffer.seek(0)
             buffer.truncate()
             buffer.rollover()
-        if not isinstance(new_value, _Joined):
-            stock_value.fset(self, new_value)
-            return
-        buffer.close()  # a new key's empty file (FakeKey sets its value while it is built)
-        self._value_buffer = new_value.file
-        self.contentsize = len(new_value)
+        stock_value.fset(self, new_value)
+
+    def complete_multipart_upload(self: Any, bucket_name: str, multipart_id: str, body: Any) -> Any:
+        with _COMPLETING:  # one at a time: a completion here is seconds, even for gigabytes
+            key = _COMPLETED.get(multipart_id)
+            if key is not None and multipart_id not in self.get_bucket(bucket_name).multiparts:
+                return key  # completed while this request waited: the same answer
+            key = stock_complete_upload(self, bucket_name, multipart_id, body)
+            if key is not None:
+                _COMPLETED[multipart_id] = key
+            return key
 
     models.FakeMultipart.complete = complete  # type: ignore[method-assign]
-    models.FakeKey.value = property(stock_value.fget, set_value, stock_value.fdel,  # type: ignore[method-assign]
+    models.FakeKey.value = property(get_value, set_value, stock_value.fdel,  # type: ignore[method-assign]
                                     stock_value.__doc__)
+    models.S3Backend.complete_multipart_upload = complete_multipart_upload  # type: ignore[method-assign]
+
+
+_COMPLETING = threading.Lock()
+_COMPLETED: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()  # upload id: its key
 
 
 @contextlib.contextmanager
@@ -253,20 +351,21 @@ def unfitted() -> Iterator[None]:
     if not _STOCK:
         yield
         return
-    from moto.s3.models import FakeKey, FakeMultipart
+    from moto.s3.models import FakeKey, FakeMultipart, S3Backend
     from moto.s3.responses import S3Response
 
     fitted = (BaseBackend.urls, S3Response.__dict__["subdomain_based_buckets"], FakeMultipart.complete,
-              FakeKey.value)
+              FakeKey.value, S3Backend.complete_multipart_upload)
     BaseBackend.urls = _STOCK["urls"]  # type: ignore[method-assign]
     S3Response.subdomain_based_buckets = _STOCK["subdomain_based_buckets"]  # type: ignore[method-assign]
     FakeMultipart.complete = _STOCK["complete"]  # type: ignore[method-assign]
     FakeKey.value = _STOCK["value"]  # type: ignore[method-assign]
+    S3Backend.complete_multipart_upload = _STOCK["complete_upload"]  # type: ignore[method-assign]
     try:
         yield
     finally:
         (BaseBackend.urls, S3Response.subdomain_based_buckets, FakeMultipart.complete,  # type: ignore[method-assign]
-         FakeKey.value) = fitted
+         FakeKey.value, S3Backend.complete_multipart_upload) = fitted
 
 
 def url_table_cached(backend: Any) -> bool:

@@ -213,3 +213,113 @@ def test_a_part_too_small_or_unknown_is_refused_as_moto_refuses_it(aws: Any) -> 
     fitted = errors()
     with unfitted():
         assert errors() == fitted == ["EntityTooSmall", "InvalidPart"]
+
+
+def _uploaded(s3: Any, bucket: str, key: str, parts: list[bytes]) -> tuple[str, list[dict[str, Any]]]:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    done = [{"PartNumber": n, "ETag": s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=n,
+                                                     Body=body)["ETag"]} for n, body in enumerate(parts, 1)]
+    return upload, done
+
+
+def test_a_completion_retried_while_it_runs_gets_the_same_answer(aws: Any) -> None:
+    """The SDK sends a completion again when the first one outlasts its read timeout. The
+    retry waits for the completion running and gets its answer, as S3 answers a completion
+    repeated after success; before, the first to finish disposed of the parts under the other
+    ("seek of closed file") and the job failed with the object stored."""
+    import os
+    import threading
+    import time
+
+    from chalicelib import aws as aws_clients
+    from devstack import moto_s3
+
+    s3 = aws_clients.client("s3", aws.settings.region)
+    s3.create_bucket(Bucket="fit-s3-retried")
+    parts = [os.urandom(5 * 1024 * 1024 + 17) for _ in range(3)] + [os.urandom(999)]
+    upload, done = _uploaded(s3, "fit-s3-retried", "bulk.zip", parts)
+    answers: list[Any] = []
+
+    def complete() -> None:
+        try:
+            answers.append(s3.complete_multipart_upload(Bucket="fit-s3-retried", Key="bulk.zip", UploadId=upload,
+                                                        MultipartUpload={"Parts": done})["ETag"])
+        except Exception as exc:  # noqa: BLE001 (the assertion below shows it)
+            answers.append(exc)
+
+    with moto_s3._COMPLETING:  # both requests reach the backend before either may complete
+        threads = [threading.Thread(target=complete) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        time.sleep(1.0)
+    for thread in threads:
+        thread.join(60)
+    stored = s3.get_object(Bucket="fit-s3-retried", Key="bulk.zip")
+    assert answers == [stored["ETag"]] * 2, answers
+    assert stored["Body"].read() == b"".join(parts)
+    # and once it is done, a repeated completion is answered the same way (moto's own check)
+    again = s3.complete_multipart_upload(Bucket="fit-s3-retried", Key="bulk.zip", UploadId=upload,
+                                         MultipartUpload={"Parts": done})
+    assert again["ETag"] == stored["ETag"]
+
+
+def test_an_assembled_object_reads_like_moto_s_own_by_range_and_after_overwrite(aws: Any) -> None:
+    """The completed key reads its parts' files in place: ranges across part boundaries, the
+    whole object, a copy, and a new value written to the key give moto's own answers."""
+    import os
+
+    from chalicelib import aws as aws_clients
+    from devstack.moto_s3 import unfitted
+
+    s3 = aws_clients.client("s3", aws.settings.region)
+    s3.create_bucket(Bucket="fit-s3-ranges")
+    parts = [os.urandom(5 * 1024 * 1024) for _ in range(2)] + [os.urandom(4096)]
+    whole = b"".join(parts)
+    edge = len(parts[0])
+    ranges = ["bytes=0-0", f"bytes={edge - 3}-{edge + 2}", f"bytes={edge}-", "bytes=-4097", f"bytes=10-{2 * edge + 5}"]
+
+    def seen(key: str) -> list[Any]:
+        upload, done = _uploaded(s3, "fit-s3-ranges", key, parts)
+        s3.complete_multipart_upload(Bucket="fit-s3-ranges", Key=key, UploadId=upload, MultipartUpload={"Parts": done})
+        out: list[Any] = [s3.get_object(Bucket="fit-s3-ranges", Key=key)["Body"].read() == whole]
+        for bytes_range in ranges:
+            got = s3.get_object(Bucket="fit-s3-ranges", Key=key, Range=bytes_range)
+            out.append((got["ContentRange"], got["Body"].read()))
+        s3.copy_object(Bucket="fit-s3-ranges", Key=key + ".copy", CopySource={"Bucket": "fit-s3-ranges", "Key": key})
+        out.append(s3.get_object(Bucket="fit-s3-ranges", Key=key + ".copy")["Body"].read() == whole)
+        s3.put_object(Bucket="fit-s3-ranges", Key=key, Body=b"replaced")
+        out.append(s3.get_object(Bucket="fit-s3-ranges", Key=key)["Body"].read())
+        return out
+
+    fitted = seen("fitted.zip")
+    with unfitted():
+        stock = seen("stock.zip")
+    assert fitted == stock
+    assert fitted[0] is True and fitted[-1] == b"replaced"
+    assert fitted[2] == (f"bytes {edge - 3}-{edge + 2}/{len(whole)}", whole[edge - 3:edge + 3])
+
+
+def test_the_chain_reads_and_seeks_like_one_file() -> None:
+    import io
+    import os
+    import tempfile
+
+    from devstack.moto_s3 import _Chain
+
+    pieces = [os.urandom(n) for n in (7, 0, 1, 300, 5)]
+    files = []
+    for piece in pieces:
+        file = tempfile.SpooledTemporaryFile(100)
+        file.write(piece)
+        files.append(file)
+    files.append(files[0])  # a part named twice
+    whole = b"".join(pieces) + pieces[0]
+    chain, reference = _Chain(files), io.BytesIO(whole)
+    for offset, whence, size in ((0, 0, -1), (3, 0, 10), (5, 1, 1), (-9, 2, 4), (0, 0, 313), (2, 1, 50),
+                                 (400, 0, 3)):
+        assert chain.seek(offset, whence) == reference.seek(offset, whence)
+        assert chain.read(size) == reference.read(size)
+        assert chain.tell() == reference.tell()
+    assert bytes(chain.read_whole()) == whole
+    chain.close()
+    assert all(file.closed for file in files)
