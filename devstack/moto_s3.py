@@ -243,6 +243,35 @@ class _Joined:
         return self.chain.size
 
 
+class _Streamed:
+    """The body of a GET of a whole assembled object, sent by the moto server a slice at a time
+    (the server's WSGI layer streams an iterable body under the Content-Length moto sets). As
+    bytes, a ~5 GB bulk ZIP would be read whole into the server's memory for each download."""
+
+    SLICE = 1024 * 1024
+
+    def __init__(self, key: Any) -> None:
+        self.key, self.size = key, key.contentsize
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[bytes]:
+        position = 0
+        while position < self.size:
+            with self.key.lock:  # other requests read the same file: seek and read together
+                chain = self.key._value_buffer
+                chain.seek(position)
+                piece = chain.read(min(self.SLICE, self.size - position))
+            if not piece:
+                return
+            position += len(piece)
+            yield piece
+
+
+_STREAMING = threading.local()  # set while the server answers a GET of a whole object
+
+
 def _install_large_objects() -> None:
     """An assembled multipart upload takes over its parts' files: nothing is copied.
 
@@ -258,17 +287,20 @@ def _install_large_objects() -> None:
     Here the checksum is computed part by part, the new key reads the parts' files in order
     (`_Chain`), and the completions of one upload run one at a time: a retried completion waits
     for the one running and then gets its answer, as S3 answers a completion repeated after
-    success. The same ETag, checksum and bytes, and the same refusals
-    (tests/integration/core/test_moto_s3.py)."""
+    success. In the server, a GET of such a whole object is streamed from the parts' files
+    (`_Streamed`); ranges, copies and an in-process mock get bytes, as from moto. The same ETag,
+    checksum and bytes, and the same refusals (tests/integration/core/test_moto_s3.py)."""
     import codecs
 
     from moto.s3 import models
+    from moto.s3.responses import S3Response
 
     stock_complete = models.FakeMultipart.complete
     stock_value = models.FakeKey.value
     stock_complete_upload = models.S3Backend.complete_multipart_upload
+    stock_get_object = S3Response.get_object
     _STOCK["complete"], _STOCK["value"] = stock_complete, stock_value
-    _STOCK["complete_upload"] = stock_complete_upload
+    _STOCK["complete_upload"], _STOCK["get_object"] = stock_complete_upload, stock_get_object
 
     def complete(self: Any, body: Any) -> tuple[Any, str, Any]:
         algorithm = self.metadata.get("x-amz-checksum-algorithm")
@@ -301,9 +333,23 @@ def _install_large_objects() -> None:
     def get_value(self: Any) -> Any:
         buffer = self._value_buffer
         if isinstance(buffer, _Chain):
+            if getattr(_STREAMING, "on", False):
+                return _Streamed(self)
             with self.lock:
-                return buffer.read_whole()  # a fresh buffer: nobody else holds it
+                return bytes(buffer.read_whole())  # bytes, as moto's callers expect
         return stock_value.fget(self)
+
+    def get_object(self: Any) -> Any:
+        from flask import has_request_context, request
+
+        # Only in the server (a test's in-process mock wants bytes), and never for a range or a
+        # part: moto cuts those out of the bytes.
+        whole = has_request_context() and not request.headers.get("range") and "partNumber" not in request.args
+        _STREAMING.on = whole
+        try:
+            return stock_get_object(self)
+        finally:
+            _STREAMING.on = False
 
     def set_value(self: Any, new_value: Any) -> None:
         buffer = self._value_buffer
@@ -336,6 +382,7 @@ def _install_large_objects() -> None:
     models.FakeKey.value = property(get_value, set_value, stock_value.fdel,  # type: ignore[method-assign]
                                     stock_value.__doc__)
     models.S3Backend.complete_multipart_upload = complete_multipart_upload  # type: ignore[method-assign]
+    S3Response.get_object = get_object  # type: ignore[method-assign]
 
 
 _COMPLETING = threading.Lock()
@@ -355,17 +402,18 @@ def unfitted() -> Iterator[None]:
     from moto.s3.responses import S3Response
 
     fitted = (BaseBackend.urls, S3Response.__dict__["subdomain_based_buckets"], FakeMultipart.complete,
-              FakeKey.value, S3Backend.complete_multipart_upload)
+              FakeKey.value, S3Backend.complete_multipart_upload, S3Response.get_object)
     BaseBackend.urls = _STOCK["urls"]  # type: ignore[method-assign]
     S3Response.subdomain_based_buckets = _STOCK["subdomain_based_buckets"]  # type: ignore[method-assign]
     FakeMultipart.complete = _STOCK["complete"]  # type: ignore[method-assign]
     FakeKey.value = _STOCK["value"]  # type: ignore[method-assign]
     S3Backend.complete_multipart_upload = _STOCK["complete_upload"]  # type: ignore[method-assign]
+    S3Response.get_object = _STOCK["get_object"]  # type: ignore[method-assign]
     try:
         yield
     finally:
         (BaseBackend.urls, S3Response.subdomain_based_buckets, FakeMultipart.complete,  # type: ignore[method-assign]
-         FakeKey.value, S3Backend.complete_multipart_upload) = fitted
+         FakeKey.value, S3Backend.complete_multipart_upload, S3Response.get_object) = fitted
 
 
 def url_table_cached(backend: Any) -> bool:

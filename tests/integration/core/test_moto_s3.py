@@ -323,3 +323,61 @@ def test_the_chain_reads_and_seeks_like_one_file() -> None:
     assert bytes(chain.read_whole()) == whole
     chain.close()
     assert all(file.closed for file in files)
+
+
+def test_the_server_streams_a_whole_assembled_object_and_cuts_ranges_as_moto_does() -> None:
+    """Through the moto server (as the local stack's browser download of the bulk ZIP goes), a
+    GET of a whole assembled object is sent a slice at a time, without reading it into memory;
+    the bytes, length and ranges are moto's."""
+    import os
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from devstack.fits import fit_moto
+    from devstack.moto_s3 import unfitted
+
+    fit_moto()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        port = server._server.server_port  # type: ignore[union-attr]
+        s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+        s3.create_bucket(Bucket="fit-s3-stream")
+        parts = [os.urandom(6 * 1024 * 1024) for _ in range(10)] + [os.urandom(12345)]
+        whole = b"".join(parts)
+        upload, done = _uploaded(s3, "fit-s3-stream", "bulk.zip", parts)
+        s3.complete_multipart_upload(Bucket="fit-s3-stream", Key="bulk.zip", UploadId=upload,
+                                     MultipartUpload={"Parts": done})
+        url = s3.generate_presigned_url("get_object", Params={"Bucket": "fit-s3-stream", "Key": "bulk.zip"})
+        requests.get(url, timeout=60).raise_for_status()  # the first request's imports are not the GET's
+        fitted_peak, digest = _download(url, len(whole))
+        with unfitted():
+            stock_peak, stock_digest = _download(url, len(whole))
+        assert digest == stock_digest == hashlib.sha256(whole).hexdigest()
+        # slices (and the client's own ~10 MB), not the object as moto's own reads it
+        assert fitted_peak < 0.3 * len(whole) < 0.3 * stock_peak, (fitted_peak / len(whole), stock_peak / len(whole))
+        got = requests.get(url, headers={"Range": "bytes=6291450-6291460"}, timeout=60)
+        assert got.status_code == 206 and got.content == whole[6291450:6291461]
+        assert s3.get_object(Bucket="fit-s3-stream", Key="bulk.zip")["Body"].read() == whole
+    finally:
+        server.stop()
+
+
+def _download(url: str, size: int) -> tuple[int, str]:
+    """(the peak of Python's traced memory in this process, server included, while `url` is
+    downloaded a piece at a time; the SHA-256 of what came)."""
+    import tracemalloc
+
+    digest = hashlib.sha256()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        with requests.get(url, stream=True, timeout=60) as resp:
+            assert resp.status_code == 200 and resp.headers["Content-Length"] == str(size)
+            for piece in resp.iter_content(256 * 1024):
+                digest.update(piece)
+        return tracemalloc.get_traced_memory()[1], digest.hexdigest()
+    finally:
+        tracemalloc.stop()
