@@ -200,17 +200,18 @@ def _best_mask(unmasked: Any) -> int:
     candidates are scored together, as one stack of matrices."""
     size = unmasked.shape[0]
     stack = unmasked[None] ^ _stacked(size)
-    columns = stack.transpose(0, 2, 1)
-    n1 = _runs_scores(stack) + _runs_scores(columns)
+    lines = np.concatenate((stack, stack.transpose(0, 2, 1)), axis=1)  # each matrix's rows, then its columns
+    n1 = _runs_scores(lines)
     top = stack[:, :-1, :-1]
     n2 = 3 * np.count_nonzero((top == stack[:, 1:, :-1]) & (top == stack[:, :-1, 1:]) & (top == stack[:, 1:, 1:]),
                               axis=(1, 2))
-    n3 = _n3_scores(np.concatenate((stack, columns), axis=1))
+    n3 = _n3_scores(lines)
     scores = []
-    for mask in range(stack.shape[0]):
-        percent = float(int(stack[mask].sum())) / (size ** 2)
+    for mask, (dark, r1, r2) in enumerate(zip(stack.reshape(stack.shape[0], -1).sum(axis=1, dtype=np.int64).tolist(),
+                                             n1.tolist(), n2.tolist(), strict=True)):
+        percent = float(dark) / (size ** 2)
         n4 = 10 * int(abs(percent * 100 - 50) / 5)
-        scores.append(int(n1[mask]) + int(n2[mask]) + n3[mask] + n4)
+        scores.append(r1 + r2 + n3[mask] + n4)
     return int(np.argmin(scores))  # the first of equal scores, as segno's strict comparison
 
 
@@ -221,7 +222,8 @@ def _stacked(size: int) -> Any:
 
 
 def _runs_scores(stack: Any) -> Any:
-    """N1 along the rows of each matrix: each run of ≥ 5 equal modules scores its length − 2."""
+    """N1 along the rows of each matrix (rows and columns, when the columns are stacked below
+    the rows): each run of ≥ 5 equal modules scores its length − 2."""
     count, rows, size = stack.shape
     lines = stack.reshape(count * rows, size)
     change = np.ones((lines.shape[0], size + 1), dtype=bool)
@@ -234,32 +236,42 @@ def _runs_scores(stack: Any) -> Any:
     return np.bincount(line, weights=score, minlength=count * rows).reshape(count, rows).sum(axis=1).astype(np.int64)
 
 
-_N3 = 0b1011101  # dark light dark dark dark light dark, as a 7-bit number
-
-
 def _n3_scores(stack: Any) -> list[int]:
     """N3 over the rows (and columns, stacked below them) of each matrix, exactly as segno counts
     it: 40 per 1:1:3:1:1 pattern at an edge or with four light modules on one side; after a
-    counted pattern the search resumes behind it, after an uncounted one at its fourth module."""
+    counted pattern the search resumes behind it, after an uncounted one at its fourth module.
+
+    Where the pattern starts (overlapping ones too) and whether each is counted (at an edge, or
+    no dark module among the four before or the four after it: the lines' running dark counts)
+    are found with numpy; only in a line where a pattern overlaps the one before it does the
+    resuming matter (it depends on whether that one was counted): the patterns of those lines
+    (a few dozen) are walked in order, the others are added up."""
     count, rows, size = stack.shape
-    codes = np.zeros((count, rows, size - 6), dtype=np.int16)
-    for k in range(7):
-        codes |= stack[:, :, k:size - 6 + k].astype(np.int16) << (6 - k)
-    raw = stack.tobytes()
-    scores = [0] * count
-    line, resume = (-1, -1), 0
-    for mask, r, idx in np.argwhere(codes == _N3).tolist():
-        if (mask, r) != line:
-            line, resume = (mask, r), 0
-        if idx < resume:
+    lines = stack.reshape(count * rows, size) != 0
+    width = size - 6
+    match = lines[:, 0:width] & lines[:, 2:width + 2] & lines[:, 3:width + 3] & lines[:, 4:width + 4] \
+        & lines[:, 6:width + 6] & ~lines[:, 1:width + 1] & ~lines[:, 5:width + 5]
+    line, idx = np.nonzero(match)  # in line order, left to right
+    dark = np.zeros((count * rows, size + 1), dtype=np.int32)
+    np.cumsum(lines, axis=1, out=dark[:, 1:])
+    before = dark[line, idx] - dark[line, np.maximum(idx - 4, 0)]
+    after = dark[line, np.minimum(idx + 11, size)] - dark[line, idx + 7]
+    counted = (idx == 0) | (idx == size - 7) | (before == 0) | (after == 0)
+    overlapping = np.zeros(count * rows, dtype=bool)  # lines where a pattern overlaps the one before it
+    overlapping[line[1:][(line[1:] == line[:-1]) & (idx[1:] - idx[:-1] < 7)]] = True
+    walked = overlapping[line]
+    scores = [40 * int(n) for n in np.bincount(line[counted & ~walked] // rows, minlength=count)]
+    current, resume = -1, 0
+    for ln, at, yes in zip(line[walked].tolist(), idx[walked].tolist(), counted[walked].tolist()):
+        if ln != current:
+            current, resume = ln, 0
+        if at < resume:
             continue
-        at = (mask * rows + r) * size
-        seq = raw[at:at + size]
-        if idx in (0, size - 7) or not any(seq[max(idx - 4, 0):idx]) or not any(seq[idx + 7:idx + 11]):
-            scores[mask] += 40
-            resume = idx + 7
+        if yes:
+            scores[ln // rows] += 40
+            resume = at + 7
         else:
-            resume = idx + 4
+            resume = at + 4
     return scores
 
 

@@ -88,3 +88,33 @@ def test_final_message_is_segnos_for_every_block_structure() -> None:
         assert bits == encoder.make_final_message(version, error, buff).getbits(), url
         versions.add(version)
     assert set(range(3, 21)) <= versions
+
+
+def test_mask_penalties_n1_and_n3_are_segnos_own_including_overlapping_patterns() -> None:
+    """The numpy scoring of runs (N1) and of 1:1:3:1:1 patterns (N3), rows and columns of one
+    stack, against segno's `mask_scores` on random symbols, with patterns planted so that
+    they overlap (N3's resuming after a counted or an uncounted pattern) and touch the edges."""
+    import numpy as np
+    from segno import encoder
+
+    from chalicelib.cert.qr import _n3_scores, _runs_scores
+
+    rnd = random.Random(3)
+    planted = ([1, 0, 1, 1, 1, 0, 1, 0, 1, 1, 1, 0, 1], [1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1, 0, 0],
+               [0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 1], [1, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0])
+    overlapping = 0
+    for _ in range(400):
+        size = rnd.choice((21, 25, 29, 37))
+        dark = rnd.uniform(0.2, 0.8)
+        matrix = [bytearray(int(rnd.random() < dark) for _ in range(size)) for _ in range(size)]
+        for _ in range(rnd.randrange(12)):
+            pattern = rnd.choice(planted)
+            row, col = rnd.randrange(size), rnd.randrange(size - len(pattern) + 1)
+            matrix[row][col:col + len(pattern)] = bytearray(pattern)
+        n1, _, n3, _ = encoder.mask_scores(matrix, size, size)
+        stack = np.array([list(row) for row in matrix], dtype=np.uint8)[None]
+        lines = np.concatenate((stack, stack.transpose(0, 2, 1)), axis=1)
+        assert _n3_scores(lines) == [n3]
+        assert _runs_scores(lines).tolist() == [n1]
+        overlapping += b"\x01\x00\x01\x01\x01\x00\x01\x00\x01\x01\x01\x00\x01" in b"".join(map(bytes, matrix))
+    assert overlapping > 50  # the overlapping case was exercised
