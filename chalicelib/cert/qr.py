@@ -14,8 +14,8 @@ take segno's own message (data and error correction bits, `_message`) and place 
 numpy scatter along the placement order, computed once per symbol size; the symbol is exactly
 the one segno makes (tests compare both over many URLs). segno's final message (error
 correction blocks, interleaving) converts between bits and bytes one bit at a time in Python;
-`_final_message` keeps its Reed-Solomon code and does those conversions with numpy (the same
-bits). numpy is not a runtime dependency of every function (it comes with the face layer where
+`_final_message` does those conversions with numpy and segno's Reed-Solomon division with a
+shift register held in one integer (`_make_blocks`; the same bits). numpy is not a runtime dependency of every function (it comes with the face layer where
 that is attached): without it, segno makes the symbol. Dark runs are found with numpy as well, and the rectangles go to the page as one
 block of the operators `FPDF.rect` writes, without its per-call overhead.
 """
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from itertools import chain, zip_longest
-from typing import Any, Iterator
+from typing import Any
 
 import segno
 from fpdf import FPDF
@@ -124,29 +124,52 @@ def _message(url: str) -> tuple[int, int, bytearray]:
     return version, error, _final_message(version, error, buff.getbits())
 
 
-class _Codewords:
-    """What segno's `make_blocks` reads from its bit buffer (`toints`), from bytes packed at once."""
-
-    def __init__(self, codewords: bytes) -> None:
-        self._codewords = codewords
-
-    def toints(self) -> Iterator[int]:
-        return iter(self._codewords)
-
-
 def _final_message(version: int, error: int, bits: bytearray) -> bytearray:
     """segno's `make_final_message(version, error, buff).getbits()` for a QR code (not Micro QR):
-    the same blocks (segno's own Reed-Solomon `make_blocks`), interleaved the same way, with the
-    same remainder bits; the conversions between bits and bytes, which segno does one bit at a
+    the same blocks (segno's Reed-Solomon code, `_make_blocks`), interleaved the same way, with
+    the same remainder bits; the conversions between bits and bytes, which segno does one bit at a
     time in Python (most of a symbol's encoding time), done by numpy."""
     codewords = np.packbits(np.frombuffer(bytes(bits), dtype=np.uint8)).tobytes()  # zero-padded, as `toints`
     ec_infos = _consts.ECC[version][error]  # type: ignore[index]
-    data_blocks, error_blocks = _enc.make_blocks(ec_infos, _Codewords(codewords))
+    data_blocks, error_blocks = _make_blocks(ec_infos, codewords)
     interleaved = bytes(x for blocks in (data_blocks, error_blocks)
                         for x in chain.from_iterable(zip_longest(*blocks)) if x is not None)
     final = bytearray(np.unpackbits(np.frombuffer(interleaved, dtype=np.uint8)).tobytes())
     final.extend(bytes(_remainder_bits(version)))
     return final
+
+
+def _make_blocks(ec_infos: Any, codewords: bytes) -> tuple[list[bytearray], list[bytearray]]:
+    """segno's `make_blocks(ec_infos, buff)`: the data blocks and their Reed-Solomon error
+    codewords. segno divides each block by the generator polynomial term by term (a Python
+    loop over every data codeword times every error codeword); the same division here runs as
+    a shift register held in one integer, XORed per data codeword with the generator's
+    multiple for that coefficient (`_rs_multiples`, from segno's own tables): the same
+    remainders (a test compares with segno for every version and error level)."""
+    data_blocks, error_blocks = [], []
+    at = 0
+    for ec_info in ec_infos:
+        num_error_words = ec_info.num_total - ec_info.num_data
+        multiples = _rs_multiples(num_error_words)
+        shift, keep = 8 * (num_error_words - 1), (1 << (8 * num_error_words)) - 1
+        for _ in range(ec_info.num_blocks):
+            block = bytearray(codewords[at:at + ec_info.num_data])
+            at += ec_info.num_data
+            data_blocks.append(block)
+            remainder = 0
+            for value in block:
+                remainder = ((remainder << 8) & keep) ^ multiples[value ^ (remainder >> shift)]
+            error_blocks.append(bytearray(remainder.to_bytes(num_error_words, "big")))
+    return data_blocks, error_blocks
+
+
+@lru_cache(maxsize=64)
+def _rs_multiples(num_error_words: int) -> tuple[int, ...]:
+    """For each coefficient 0-255, the generator polynomial of `num_error_words` error
+    codewords multiplied by it (GF(256), segno's log/antilog tables), as one big-endian integer."""
+    gen, log, exp = _consts.GEN_POLY[num_error_words], _consts.GALIOS_LOG, _consts.GALIOS_EXP
+    return (0, *(int.from_bytes(bytes(exp[log[coef] + gen[n]] for n in range(num_error_words)), "big")
+                 for coef in range(1, 256)))
 
 
 def _remainder_bits(version: int) -> int:

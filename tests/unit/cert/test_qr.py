@@ -118,3 +118,25 @@ def test_mask_penalties_n1_and_n3_are_segnos_own_including_overlapping_patterns(
         assert _runs_scores(lines).tolist() == [n1]
         overlapping += b"\x01\x00\x01\x01\x01\x00\x01\x00\x01\x01\x01\x00\x01" in b"".join(map(bytes, matrix))
     assert overlapping > 50  # the overlapping case was exercised
+
+
+def test_error_codewords_are_segnos_for_every_version_and_error_level() -> None:
+    from segno import consts, encoder
+
+    import chalicelib.cert.qr as qr
+
+    rnd = random.Random(11)
+
+    class Bits:  # what segno's make_blocks reads from its buffer
+        def __init__(self, data: bytes) -> None:
+            self._data = data
+
+        def toints(self) -> object:
+            return iter(self._data)
+
+    for version in range(1, 41):
+        for error in (consts.ERROR_LEVEL_L, consts.ERROR_LEVEL_M, consts.ERROR_LEVEL_Q, consts.ERROR_LEVEL_H):
+            ec_infos = consts.ECC[version][error]
+            total = sum(info.num_blocks * info.num_data for info in ec_infos)
+            for data in (bytes(rnd.randrange(256) for _ in range(total)), bytes(total), b"\xff" * total):
+                assert qr._make_blocks(ec_infos, data) == encoder.make_blocks(ec_infos, Bits(data)), (version, error)
