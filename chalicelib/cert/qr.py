@@ -17,7 +17,8 @@ correction blocks, interleaving) converts between bits and bytes one bit at a ti
 `_final_message` does those conversions with numpy and segno's Reed-Solomon division with a
 shift register held in one integer (`_make_blocks`; the same bits). numpy is not a runtime dependency of every function (it comes with the face layer where
 that is attached): without it, segno makes the symbol. Dark runs are found with numpy as well, and the rectangles go to the page as one
-block of the operators `FPDF.rect` writes, without its per-call overhead.
+block of the operators `FPDF.rect` writes, without its per-call overhead, their numbers formatted
+once per symbol size.
 """
 
 from __future__ import annotations
@@ -311,13 +312,23 @@ def draw_qr(pdf: FPDF, url: str, x: float, y: float, size: float,
     # A hair of overlap hides the seams some viewers' anti-aliasing shows between touching areas.
     overlap = module * 0.02
     # Byte for byte what `pdf.rect(..., style="F")` writes per rectangle, in one call; the numbers
-    # are computed as it computes them and formatted by one template for all the rectangles
-    # ("%.2f" is the "{:.2f}" of an f-string).
-    k, page_h = pdf.k, pdf.h
-    numbers: list[float] = []
-    for row, col, width, height in rects:
-        rx, ry = origin_x + col * module, origin_y + row * module
-        rw, rh = width * module + overlap, height * module + overlap
-        numbers += (rx * k, (page_h - ry) * k, rw * k, -rh * k)
+    # are computed as it computes them and formatted as it formats them ("%.2f" is the "{:.2f}"
+    # of an f-string). Each is a function of one module count (column, row, width or height)
+    # for a symbol size and placement, so they are formatted once per symbol size (`_grid`).
     if rects:
-        pdf._out("\n".join(["%.2f %.2f %.2f %.2f re f"] * len(rects)) % tuple(numbers))
+        xs, ys, ws, hs = _grid(modules, origin_x, origin_y, module, overlap, pdf.k, pdf.h)
+        pdf._out("\n".join([f"{xs[col]} {ys[row]} {ws[width]} {hs[height]} re f"
+                             for row, col, width, height in rects]))
+
+
+@lru_cache(maxsize=16)
+def _grid(modules: int, origin_x: float, origin_y: float, module: float, overlap: float, k: float,
+          page_h: float) -> tuple[tuple[str, ...], ...]:
+    """The numbers `FPDF.rect` writes for an area of the symbol, by module count: its left edge
+    by column, its top edge by row, its width and its (negative) height by modules, formatted."""
+    count = range(modules + 1)
+    xs = tuple("%.2f" % ((origin_x + col * module) * k) for col in count)
+    ys = tuple("%.2f" % ((page_h - (origin_y + row * module)) * k) for row in count)
+    ws = tuple("%.2f" % ((width * module + overlap) * k) for width in count)
+    hs = tuple("%.2f" % (-(height * module + overlap) * k) for height in count)
+    return xs, ys, ws, hs

@@ -28,22 +28,30 @@ def test_symbol_is_the_one_segno_chooses_for_every_mask() -> None:
     assert len(masks) >= 6  # the comparison covered (almost) every mask pattern
 
 
-def test_rectangles_are_written_as_fpdf_rect_writes_them() -> None:
-    url = _urls(1)[0]
-    ours = FPDF()
+@pytest.mark.parametrize(("index", "x", "y", "size", "orientation"),
+                         [(0, 36, 150, 33, "P"), (1, 36, 150, 33, "L"), (2, 10.3, 20.7, 51.1, "L"), (3, 5, 5, 19.9, "P")])
+def test_rectangles_are_written_as_fpdf_rect_writes_them(index: int, x: float, y: float, size: float,
+                                                         orientation: str) -> None:
+    """The rectangles' numbers (formatted once per symbol size and placement) are those
+    `FPDF.rect` writes, for symbols of several sizes, placements and pages, drawn twice each."""
+    url = _urls(120)[index * 37]
+    ours = FPDF(orientation=orientation)
     ours.add_page()
-    draw_qr(ours, url, 36, 150, 33)
+    draw_qr(ours, url, x, y, size)
+    draw_qr(ours, url, x, y, size)
     modules, rects = qr_rects(url)
-    ref = FPDF()
+    ref = FPDF(orientation=orientation)
     ref.add_page()
-    ref.set_fill_color(255, 255, 255)
-    ref.rect(36, 150, 33, 33, style="F")
-    ref.set_fill_color(20, 20, 20)
-    module = 33 / (modules + 8)
-    for row, col, width, height in rects:
-        ref.rect(36 + (4 + col) * module, 150 + (4 + row) * module, width * module + module * 0.02,
-                 height * module + module * 0.02, style="F")
+    for _ in range(2):
+        ref.set_fill_color(255, 255, 255)
+        ref.rect(x, y, size, size, style="F")
+        ref.set_fill_color(20, 20, 20)
+        module = size / (modules + 8)
+        for row, col, width, height in rects:
+            ref.rect(x + (4 + col) * module, y + (4 + row) * module, width * module + module * 0.02,
+                     height * module + module * 0.02, style="F")
     assert bytes(ours.pages[1].contents) == bytes(ref.pages[1].contents)
+    assert len({qr_rects(u)[0] for u in _urls(120)[::37]}) > 1  # symbols of more than one size
 
 
 def test_without_numpy_segno_chooses(monkeypatch: pytest.MonkeyPatch) -> None:
