@@ -48,6 +48,8 @@ def qr_rects(url: str) -> tuple[int, tuple[tuple[int, int, int, int], ...]]:
     not enlarge the symbol.
     """
     matrix = qr_matrix(url)
+    if np is not None:
+        return len(matrix), _merged_runs(matrix)
     open_runs: dict[tuple[int, int], list[int]] = {}  # (column, width) -> [first row, last row]
     rects: list[tuple[int, int, int, int]] = []
     for y, start, width in _dark_runs(matrix):
@@ -64,16 +66,38 @@ def qr_rects(url: str) -> tuple[int, tuple[tuple[int, int, int, int], ...]]:
     return len(matrix), tuple(rects)
 
 
+def _merged_runs(matrix: tuple[bytearray, ...]) -> tuple[tuple[int, int, int, int], ...]:
+    """`qr_rects`' merging with numpy: the runs ordered by (column, width, row), a rectangle
+    starting wherever the column or width changes or a row is skipped; the same rectangles
+    (maximal stacks of equal runs in consecutive rows), in the same sorted order."""
+    rows, starts, widths = _dark_run_arrays(matrix)
+    order = np.lexsort((rows, widths, starts))
+    rows, starts, widths = rows[order], starts[order], widths[order]
+    new = np.ones(len(rows), dtype=bool)
+    new[1:] = (starts[1:] != starts[:-1]) | (widths[1:] != widths[:-1]) | (rows[1:] != rows[:-1] + 1)
+    first = np.flatnonzero(new)
+    heights = np.diff(np.append(first, len(rows)))
+    top, left, wide = rows[first], starts[first], widths[first]
+    order = np.lexsort((heights, wide, left, top))
+    return tuple(zip(top[order].tolist(), left[order].tolist(), wide[order].tolist(), heights[order].tolist()))
+
+
+def _dark_run_arrays(matrix: tuple[bytearray, ...]) -> tuple[Any, Any, Any]:
+    """`_dark_runs` as three numpy arrays: rows, first columns, widths."""
+    size = len(matrix)
+    edges = np.zeros((size, size + 2), dtype=np.int8)
+    edges[:, 1:-1] = np.frombuffer(b"".join(matrix), dtype=np.uint8).reshape(size, size) != 0
+    steps = np.diff(edges, axis=1)
+    rows, starts = np.nonzero(steps == 1)
+    _, ends = np.nonzero(steps == -1)  # row-major order: the n-th end closes the n-th start
+    return rows, starts, ends - starts
+
+
 def _dark_runs(matrix: tuple[bytearray, ...]) -> list[tuple[int, int, int]]:
     """(row, first column, width) of every horizontal run of dark modules, row by row, left to right."""
     if np is not None:  # ~10× faster than walking ~1,400 modules one by one
-        size = len(matrix)
-        edges = np.zeros((size, size + 2), dtype=np.int8)
-        edges[:, 1:-1] = np.frombuffer(b"".join(matrix), dtype=np.uint8).reshape(size, size) != 0
-        steps = np.diff(edges, axis=1)
-        rows, starts = np.nonzero(steps == 1)
-        _, ends = np.nonzero(steps == -1)  # row-major order: the n-th end closes the n-th start
-        return list(zip(rows.tolist(), starts.tolist(), (ends - starts).tolist()))
+        rows, starts, widths = _dark_run_arrays(matrix)
+        return list(zip(rows.tolist(), starts.tolist(), widths.tolist()))
     runs = []
     for y, row in enumerate(matrix):
         x, width = 0, len(row)

@@ -62,6 +62,18 @@ def test_without_numpy_segno_chooses(monkeypatch: pytest.MonkeyPatch) -> None:
         assert qr.qr_matrix(url) == tuple(segno.make(url, error="m", micro=False).matrix)
 
 
+def test_rectangles_merged_with_numpy_are_those_merged_run_by_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stacks of equal runs in consecutive rows found with numpy (sorting by column, width
+    and row) are the rectangles the run-by-run merging finds, in the same order."""
+    import chalicelib.cert.qr as qr
+
+    urls = _urls(60) + [f"https://ecert.example.com/{'ab' * n}" for n in range(1, 200, 9)]
+    fast = [qr.qr_rects.__wrapped__(url) for url in urls]
+    monkeypatch.setattr(qr, "np", None)
+    assert [qr.qr_rects.__wrapped__(url) for url in urls] == fast
+    assert any(h > 1 for _, rects in fast for *_, h in rects)  # some runs did stack
+
+
 def test_dark_runs_with_numpy_are_the_runs_walked_module_by_module(monkeypatch: pytest.MonkeyPatch) -> None:
     import chalicelib.cert.qr as qr
 
