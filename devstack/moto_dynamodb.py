@@ -13,7 +13,8 @@ and at an association's scale (60,000 members) they dwarf everything the applica
   response (BatchWriteItem, TransactWriteItems, PutItem, DeleteItem) carries no item, only
   moto's consumed capacity per table and empty maps, and a bulk load sends thousands alike:
   each distinct small one is serialised once and its output (a function of the result alone)
-  handed out again.
+  handed out again; the same for UpdateItem (a bulk job records each certificate with one,
+  asking for nothing back: the consumed capacity alone).
 - **Index queries.** moto's Query collects, filters and sorts every item of the table on every
   page (O(table) per page); DynamoDB reads only the slice of the partition after the page's
   ExclusiveStartKey. Here a partition of an index is sorted once (moto's own sort) and kept
@@ -188,8 +189,9 @@ def _fast_serializer_class() -> type:
 
 # A write's response carries no item (moto's consumed capacity per table, empty maps), and a
 # bulk load sends thousands alike: each distinct one is serialised once (the serializer's
-# output is a function of the result alone).
-_KEPT_OPERATIONS = frozenset({"BatchWriteItem", "TransactWriteItems", "PutItem", "DeleteItem"})
+# output is a function of the result alone). An UpdateItem that asks for nothing back (a bulk
+# job records each certificate issued with one) answers with its consumed capacity alone.
+_KEPT_OPERATIONS = frozenset({"BatchWriteItem", "TransactWriteItems", "PutItem", "DeleteItem", "UpdateItem"})
 _KEPT_RESPONSES: dict[tuple[str, bool, str], Any] = {}
 
 

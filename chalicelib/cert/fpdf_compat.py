@@ -317,29 +317,14 @@ def _add_cut_font(producer: Any, font: TTFFont) -> PDFFont:
     font (same objects, order and bytes; `test_fpdf_compat` compares), minus its slow parts: the
     CIDToGIDMap built as 131,072 one-character strings, and compressing unchanged streams again."""
     fontname = f"MPDFAA+{font.name}"
-    code_to_glyph = {code: font.ttfont.getGlyphID(glyph.glyph_name)
-                     for glyph, code in font.subset.items() if glyph is not None}
+    code_to_glyph, widths, to_unicode_map = _font_tables(font)
     composite = PDFFont(subtype="Type0", base_font=fontname, encoding="Identity-H")
     producer._add_pdf_obj(composite, "fonts")
-    cid_font = PDFFont(subtype="CIDFontType2", base_font=fontname, d_w=font.desc.missing_width,
-                       w=fpdf.output._tt_font_widths(font))
+    cid_font = PDFFont(subtype="CIDFontType2", base_font=fontname, d_w=font.desc.missing_width, w=widths)
     producer._add_pdf_obj(cid_font, "fonts")
     composite.descendant_fonts = PDFArray([cid_font])
 
-    bf_char = [f"<{code:04X}> <{''.join(f'{u:04X}' for u in glyph.unicode)}>\n"
-               for glyph, code in font.subset.items()
-               if glyph is not None and isinstance(glyph.unicode, tuple) and glyph.unicode]
-    if any(u > 0xFFFF for glyph, _ in font.subset.items() if glyph is not None
-           and isinstance(glyph.unicode, tuple) for u in glyph.unicode):
-        raise ValueError("cut fonts hold Basic Multilingual Plane characters only")
-    to_unicode = PDFContentStream((
-        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo\n"
-        "<</Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n>> def\n"
-        "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n"
-        "<0000> <FFFF>\nendcodespacerange\n"
-        f"{fpdf.output._build_cmap_blocks(bf_char, 'bfchar')}"
-        "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend"
-    ).encode("latin-1"))
+    to_unicode = PDFContentStream(to_unicode_map)
     producer._add_pdf_obj(to_unicode, "fonts")
     composite.to_unicode = to_unicode
 
@@ -365,6 +350,53 @@ def _add_cut_font(producer: Any, font: TTFFont) -> PDFFont:
     font.subset.get_glyph.cache_clear()
     font.close()
     return composite
+
+
+def _build_font_tables(font: TTFFont) -> tuple[dict[int, int], str, bytes]:
+    """(code -> glyph id, the /W widths array, the ToUnicode CMap) of a cut font, as fpdf2's
+    `_add_fonts` builds them from the font's subset."""
+    code_to_glyph = {code: font.ttfont.getGlyphID(glyph.glyph_name)
+                     for glyph, code in font.subset.items() if glyph is not None}
+    bf_char = [f"<{code:04X}> <{''.join(f'{u:04X}' for u in glyph.unicode)}>\n"
+               for glyph, code in font.subset.items()
+               if glyph is not None and isinstance(glyph.unicode, tuple) and glyph.unicode]
+    if any(u > 0xFFFF for glyph, _ in font.subset.items() if glyph is not None
+           and isinstance(glyph.unicode, tuple) for u in glyph.unicode):
+        raise ValueError("cut fonts hold Basic Multilingual Plane characters only")
+    to_unicode = (
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo\n"
+        "<</Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n>> def\n"
+        "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n"
+        "<0000> <FFFF>\nendcodespacerange\n"
+        f"{fpdf.output._build_cmap_blocks(bf_char, 'bfchar')}"
+        "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend"
+    ).encode("latin-1")
+    return code_to_glyph, fpdf.output._tt_font_widths(font), to_unicode
+
+
+_font_tables_kept: OrderedDict[Hashable, tuple[dict[int, int], str, bytes]] = OrderedDict()
+_FONT_TABLES_KEPT = 8
+_font_tables_lock = threading.Lock()
+
+
+def _font_tables(font: TTFFont) -> tuple[dict[int, int], str, bytes]:
+    """`_build_font_tables(font)`, kept by what they are a function of: the font program (glyph
+    ids by name), the subset's glyphs (ids, characters, names, widths) and their codes. The
+    headline face and its subset are the same on every certificate of a layout."""
+    key = (getattr(font.ttfont, _CUT), tuple(
+        (code,) if glyph is None else (code, glyph.glyph_id, glyph.unicode, glyph.glyph_name, glyph.glyph_width)
+        for glyph, code in font.subset.items()))
+    with _font_tables_lock:
+        kept = _font_tables_kept.get(key)
+        if kept is not None:
+            _font_tables_kept.move_to_end(key)
+            return dict(kept[0]), kept[1], kept[2]
+    built = _build_font_tables(font)
+    with _font_tables_lock:
+        _font_tables_kept[key] = (dict(built[0]), built[1], built[2])
+        while len(_font_tables_kept) > _FONT_TABLES_KEPT:
+            _font_tables_kept.popitem(last=False)
+    return built
 
 
 _fpdf_add_fonts = fpdf.output.OutputProducer._add_fonts

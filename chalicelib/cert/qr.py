@@ -14,17 +14,18 @@ take segno's own message (data and error correction bits, `_message`) and place 
 numpy scatter along the placement order, computed once per symbol size; the symbol is exactly
 the one segno makes (tests compare both over many URLs). segno's final message (error
 correction blocks, interleaving) converts between bits and bytes one bit at a time in Python;
-`_final_message` keeps its Reed-Solomon code and does those conversions with numpy (the same
-bits). numpy is not a runtime dependency of every function (it comes with the face layer where
+`_final_message` does those conversions with numpy and segno's Reed-Solomon division with a
+shift register held in one integer (`_make_blocks`; the same bits). numpy is not a runtime dependency of every function (it comes with the face layer where
 that is attached): without it, segno makes the symbol. Dark runs are found with numpy as well, and the rectangles go to the page as one
-block of the operators `FPDF.rect` writes, without its per-call overhead.
+block of the operators `FPDF.rect` writes, without its per-call overhead, their numbers formatted
+once per symbol size.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from itertools import chain, zip_longest
-from typing import Any, Iterator
+from typing import Any
 
 import segno
 from fpdf import FPDF
@@ -47,6 +48,8 @@ def qr_rects(url: str) -> tuple[int, tuple[tuple[int, int, int, int], ...]]:
     not enlarge the symbol.
     """
     matrix = qr_matrix(url)
+    if np is not None:
+        return len(matrix), _merged_runs(matrix)
     open_runs: dict[tuple[int, int], list[int]] = {}  # (column, width) -> [first row, last row]
     rects: list[tuple[int, int, int, int]] = []
     for y, start, width in _dark_runs(matrix):
@@ -63,16 +66,38 @@ def qr_rects(url: str) -> tuple[int, tuple[tuple[int, int, int, int], ...]]:
     return len(matrix), tuple(rects)
 
 
+def _merged_runs(matrix: tuple[bytearray, ...]) -> tuple[tuple[int, int, int, int], ...]:
+    """`qr_rects`' merging with numpy: the runs ordered by (column, width, row), a rectangle
+    starting wherever the column or width changes or a row is skipped; the same rectangles
+    (maximal stacks of equal runs in consecutive rows), in the same sorted order."""
+    rows, starts, widths = _dark_run_arrays(matrix)
+    order = np.lexsort((rows, widths, starts))
+    rows, starts, widths = rows[order], starts[order], widths[order]
+    new = np.ones(len(rows), dtype=bool)
+    new[1:] = (starts[1:] != starts[:-1]) | (widths[1:] != widths[:-1]) | (rows[1:] != rows[:-1] + 1)
+    first = np.flatnonzero(new)
+    heights = np.diff(np.append(first, len(rows)))
+    top, left, wide = rows[first], starts[first], widths[first]
+    order = np.lexsort((heights, wide, left, top))
+    return tuple(zip(top[order].tolist(), left[order].tolist(), wide[order].tolist(), heights[order].tolist()))
+
+
+def _dark_run_arrays(matrix: tuple[bytearray, ...]) -> tuple[Any, Any, Any]:
+    """`_dark_runs` as three numpy arrays: rows, first columns, widths."""
+    size = len(matrix)
+    edges = np.zeros((size, size + 2), dtype=np.int8)
+    edges[:, 1:-1] = np.frombuffer(b"".join(matrix), dtype=np.uint8).reshape(size, size) != 0
+    steps = np.diff(edges, axis=1)
+    rows, starts = np.nonzero(steps == 1)
+    _, ends = np.nonzero(steps == -1)  # row-major order: the n-th end closes the n-th start
+    return rows, starts, ends - starts
+
+
 def _dark_runs(matrix: tuple[bytearray, ...]) -> list[tuple[int, int, int]]:
     """(row, first column, width) of every horizontal run of dark modules, row by row, left to right."""
     if np is not None:  # ~10× faster than walking ~1,400 modules one by one
-        size = len(matrix)
-        edges = np.zeros((size, size + 2), dtype=np.int8)
-        edges[:, 1:-1] = np.frombuffer(b"".join(matrix), dtype=np.uint8).reshape(size, size) != 0
-        steps = np.diff(edges, axis=1)
-        rows, starts = np.nonzero(steps == 1)
-        _, ends = np.nonzero(steps == -1)  # row-major order: the n-th end closes the n-th start
-        return list(zip(rows.tolist(), starts.tolist(), (ends - starts).tolist()))
+        rows, starts, widths = _dark_run_arrays(matrix)
+        return list(zip(rows.tolist(), starts.tolist(), widths.tolist()))
     runs = []
     for y, row in enumerate(matrix):
         x, width = 0, len(row)
@@ -124,29 +149,52 @@ def _message(url: str) -> tuple[int, int, bytearray]:
     return version, error, _final_message(version, error, buff.getbits())
 
 
-class _Codewords:
-    """What segno's `make_blocks` reads from its bit buffer (`toints`), from bytes packed at once."""
-
-    def __init__(self, codewords: bytes) -> None:
-        self._codewords = codewords
-
-    def toints(self) -> Iterator[int]:
-        return iter(self._codewords)
-
-
 def _final_message(version: int, error: int, bits: bytearray) -> bytearray:
     """segno's `make_final_message(version, error, buff).getbits()` for a QR code (not Micro QR):
-    the same blocks (segno's own Reed-Solomon `make_blocks`), interleaved the same way, with the
-    same remainder bits; the conversions between bits and bytes, which segno does one bit at a
+    the same blocks (segno's Reed-Solomon code, `_make_blocks`), interleaved the same way, with
+    the same remainder bits; the conversions between bits and bytes, which segno does one bit at a
     time in Python (most of a symbol's encoding time), done by numpy."""
     codewords = np.packbits(np.frombuffer(bytes(bits), dtype=np.uint8)).tobytes()  # zero-padded, as `toints`
     ec_infos = _consts.ECC[version][error]  # type: ignore[index]
-    data_blocks, error_blocks = _enc.make_blocks(ec_infos, _Codewords(codewords))
+    data_blocks, error_blocks = _make_blocks(ec_infos, codewords)
     interleaved = bytes(x for blocks in (data_blocks, error_blocks)
                         for x in chain.from_iterable(zip_longest(*blocks)) if x is not None)
     final = bytearray(np.unpackbits(np.frombuffer(interleaved, dtype=np.uint8)).tobytes())
     final.extend(bytes(_remainder_bits(version)))
     return final
+
+
+def _make_blocks(ec_infos: Any, codewords: bytes) -> tuple[list[bytearray], list[bytearray]]:
+    """segno's `make_blocks(ec_infos, buff)`: the data blocks and their Reed-Solomon error
+    codewords. segno divides each block by the generator polynomial term by term (a Python
+    loop over every data codeword times every error codeword); the same division here runs as
+    a shift register held in one integer, XORed per data codeword with the generator's
+    multiple for that coefficient (`_rs_multiples`, from segno's own tables): the same
+    remainders (a test compares with segno for every version and error level)."""
+    data_blocks, error_blocks = [], []
+    at = 0
+    for ec_info in ec_infos:
+        num_error_words = ec_info.num_total - ec_info.num_data
+        multiples = _rs_multiples(num_error_words)
+        shift, keep = 8 * (num_error_words - 1), (1 << (8 * num_error_words)) - 1
+        for _ in range(ec_info.num_blocks):
+            block = bytearray(codewords[at:at + ec_info.num_data])
+            at += ec_info.num_data
+            data_blocks.append(block)
+            remainder = 0
+            for value in block:
+                remainder = ((remainder << 8) & keep) ^ multiples[value ^ (remainder >> shift)]
+            error_blocks.append(bytearray(remainder.to_bytes(num_error_words, "big")))
+    return data_blocks, error_blocks
+
+
+@lru_cache(maxsize=64)
+def _rs_multiples(num_error_words: int) -> tuple[int, ...]:
+    """For each coefficient 0-255, the generator polynomial of `num_error_words` error
+    codewords multiplied by it (GF(256), segno's log/antilog tables), as one big-endian integer."""
+    gen, log, exp = _consts.GEN_POLY[num_error_words], _consts.GALIOS_LOG, _consts.GALIOS_EXP
+    return (0, *(int.from_bytes(bytes(exp[log[coef] + gen[n]] for n in range(num_error_words)), "big")
+                 for coef in range(1, 256)))
 
 
 def _remainder_bits(version: int) -> int:
@@ -200,17 +248,18 @@ def _best_mask(unmasked: Any) -> int:
     candidates are scored together, as one stack of matrices."""
     size = unmasked.shape[0]
     stack = unmasked[None] ^ _stacked(size)
-    columns = stack.transpose(0, 2, 1)
-    n1 = _runs_scores(stack) + _runs_scores(columns)
+    lines = np.concatenate((stack, stack.transpose(0, 2, 1)), axis=1)  # each matrix's rows, then its columns
+    n1 = _runs_scores(lines)
     top = stack[:, :-1, :-1]
     n2 = 3 * np.count_nonzero((top == stack[:, 1:, :-1]) & (top == stack[:, :-1, 1:]) & (top == stack[:, 1:, 1:]),
                               axis=(1, 2))
-    n3 = _n3_scores(np.concatenate((stack, columns), axis=1))
+    n3 = _n3_scores(lines)
     scores = []
-    for mask in range(stack.shape[0]):
-        percent = float(int(stack[mask].sum())) / (size ** 2)
+    for mask, (dark, r1, r2) in enumerate(zip(stack.reshape(stack.shape[0], -1).sum(axis=1, dtype=np.int64).tolist(),
+                                             n1.tolist(), n2.tolist(), strict=True)):
+        percent = float(dark) / (size ** 2)
         n4 = 10 * int(abs(percent * 100 - 50) / 5)
-        scores.append(int(n1[mask]) + int(n2[mask]) + n3[mask] + n4)
+        scores.append(r1 + r2 + n3[mask] + n4)
     return int(np.argmin(scores))  # the first of equal scores, as segno's strict comparison
 
 
@@ -221,7 +270,8 @@ def _stacked(size: int) -> Any:
 
 
 def _runs_scores(stack: Any) -> Any:
-    """N1 along the rows of each matrix: each run of ≥ 5 equal modules scores its length − 2."""
+    """N1 along the rows of each matrix (rows and columns, when the columns are stacked below
+    the rows): each run of ≥ 5 equal modules scores its length − 2."""
     count, rows, size = stack.shape
     lines = stack.reshape(count * rows, size)
     change = np.ones((lines.shape[0], size + 1), dtype=bool)
@@ -234,32 +284,42 @@ def _runs_scores(stack: Any) -> Any:
     return np.bincount(line, weights=score, minlength=count * rows).reshape(count, rows).sum(axis=1).astype(np.int64)
 
 
-_N3 = 0b1011101  # dark light dark dark dark light dark, as a 7-bit number
-
-
 def _n3_scores(stack: Any) -> list[int]:
     """N3 over the rows (and columns, stacked below them) of each matrix, exactly as segno counts
     it: 40 per 1:1:3:1:1 pattern at an edge or with four light modules on one side; after a
-    counted pattern the search resumes behind it, after an uncounted one at its fourth module."""
+    counted pattern the search resumes behind it, after an uncounted one at its fourth module.
+
+    Where the pattern starts (overlapping ones too) and whether each is counted (at an edge, or
+    no dark module among the four before or the four after it: the lines' running dark counts)
+    are found with numpy; only in a line where a pattern overlaps the one before it does the
+    resuming matter (it depends on whether that one was counted): the patterns of those lines
+    (a few dozen) are walked in order, the others are added up."""
     count, rows, size = stack.shape
-    codes = np.zeros((count, rows, size - 6), dtype=np.int16)
-    for k in range(7):
-        codes |= stack[:, :, k:size - 6 + k].astype(np.int16) << (6 - k)
-    raw = stack.tobytes()
-    scores = [0] * count
-    line, resume = (-1, -1), 0
-    for mask, r, idx in np.argwhere(codes == _N3).tolist():
-        if (mask, r) != line:
-            line, resume = (mask, r), 0
-        if idx < resume:
+    lines = stack.reshape(count * rows, size) != 0
+    width = size - 6
+    match = lines[:, 0:width] & lines[:, 2:width + 2] & lines[:, 3:width + 3] & lines[:, 4:width + 4] \
+        & lines[:, 6:width + 6] & ~lines[:, 1:width + 1] & ~lines[:, 5:width + 5]
+    line, idx = np.nonzero(match)  # in line order, left to right
+    dark = np.zeros((count * rows, size + 1), dtype=np.int32)
+    np.cumsum(lines, axis=1, out=dark[:, 1:])
+    before = dark[line, idx] - dark[line, np.maximum(idx - 4, 0)]
+    after = dark[line, np.minimum(idx + 11, size)] - dark[line, idx + 7]
+    counted = (idx == 0) | (idx == size - 7) | (before == 0) | (after == 0)
+    overlapping = np.zeros(count * rows, dtype=bool)  # lines where a pattern overlaps the one before it
+    overlapping[line[1:][(line[1:] == line[:-1]) & (idx[1:] - idx[:-1] < 7)]] = True
+    walked = overlapping[line]
+    scores = [40 * int(n) for n in np.bincount(line[counted & ~walked] // rows, minlength=count)]
+    current, resume = -1, 0
+    for ln, at, yes in zip(line[walked].tolist(), idx[walked].tolist(), counted[walked].tolist()):
+        if ln != current:
+            current, resume = ln, 0
+        if at < resume:
             continue
-        at = (mask * rows + r) * size
-        seq = raw[at:at + size]
-        if idx in (0, size - 7) or not any(seq[max(idx - 4, 0):idx]) or not any(seq[idx + 7:idx + 11]):
-            scores[mask] += 40
-            resume = idx + 7
+        if yes:
+            scores[ln // rows] += 40
+            resume = at + 7
         else:
-            resume = idx + 4
+            resume = at + 4
     return scores
 
 
@@ -276,13 +336,23 @@ def draw_qr(pdf: FPDF, url: str, x: float, y: float, size: float,
     # A hair of overlap hides the seams some viewers' anti-aliasing shows between touching areas.
     overlap = module * 0.02
     # Byte for byte what `pdf.rect(..., style="F")` writes per rectangle, in one call; the numbers
-    # are computed as it computes them and formatted by one template for all the rectangles
-    # ("%.2f" is the "{:.2f}" of an f-string).
-    k, page_h = pdf.k, pdf.h
-    numbers: list[float] = []
-    for row, col, width, height in rects:
-        rx, ry = origin_x + col * module, origin_y + row * module
-        rw, rh = width * module + overlap, height * module + overlap
-        numbers += (rx * k, (page_h - ry) * k, rw * k, -rh * k)
+    # are computed as it computes them and formatted as it formats them ("%.2f" is the "{:.2f}"
+    # of an f-string). Each is a function of one module count (column, row, width or height)
+    # for a symbol size and placement, so they are formatted once per symbol size (`_grid`).
     if rects:
-        pdf._out("\n".join(["%.2f %.2f %.2f %.2f re f"] * len(rects)) % tuple(numbers))
+        xs, ys, ws, hs = _grid(modules, origin_x, origin_y, module, overlap, pdf.k, pdf.h)
+        pdf._out("\n".join([f"{xs[col]} {ys[row]} {ws[width]} {hs[height]} re f"
+                             for row, col, width, height in rects]))
+
+
+@lru_cache(maxsize=16)
+def _grid(modules: int, origin_x: float, origin_y: float, module: float, overlap: float, k: float,
+          page_h: float) -> tuple[tuple[str, ...], ...]:
+    """The numbers `FPDF.rect` writes for an area of the symbol, by module count: its left edge
+    by column, its top edge by row, its width and its (negative) height by modules, formatted."""
+    count = range(modules + 1)
+    xs = tuple("%.2f" % ((origin_x + col * module) * k) for col in count)
+    ys = tuple("%.2f" % ((page_h - (origin_y + row * module)) * k) for row in count)
+    ws = tuple("%.2f" % ((width * module + overlap) * k) for width in count)
+    hs = tuple("%.2f" % (-(height * module + overlap) * k) for height in count)
+    return xs, ys, ws, hs

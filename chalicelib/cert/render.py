@@ -33,6 +33,7 @@ from functools import lru_cache
 from typing import Callable, Protocol
 
 from fpdf import FPDF
+from fpdf.enums import PDFResourceType
 from fpdf.fonts import TTFFont
 from fpdf.graphics_state import GraphicsState
 
@@ -231,7 +232,7 @@ def _render(data: CertificateData, photo: bytes, issued_on: date, *, qr_url: str
     pdf.add_page()
 
     _replay(pdf, _draw_frame)
-    _draw_headline(pdf)
+    _replay_text(pdf, _draw_headline, DISPLAY)
     _draw_photo(pdf, photo)
     _draw_fields(pdf, texts)
     _draw_qr_block(pdf, qr_url)
@@ -329,6 +330,88 @@ def _replay(pdf: FPDF, draw: Callable[[FPDF], None]) -> None:
     draw(pdf)
     if not pdf._is_current_graphics_state_nested():
         _drawn[draw] = _Drawn(before, bytes(contents[start:]), pdf._get_current_graphics_state())
+
+
+@dataclass(frozen=True)
+class _DrawnText:
+    """What a fixed drawing with text did to a page: `_Drawn`, and the fonts it selected and
+    named on the page (by key), and the largest size it measured text at in each."""
+
+    drawn: _Drawn
+    font: str
+    page_fonts: tuple[str, ...]
+    sizes: tuple[tuple[str, float], ...]
+
+
+_drawn_text: dict[tuple[object, ...], _DrawnText] = {}
+_DRAWN_TEXT_KEPT = 16
+
+
+def _font_key(font: object) -> tuple[object, ...] | None:
+    """What text drawn in `font` comes out as: its number, its program (glyph ids, metrics) and
+    the codes its characters are written with; None for a font that is not a cut font."""
+    program = getattr(getattr(font, "ttfont", None), "_ecert_cut_font", None)
+    if not isinstance(font, TTFFont) or program is None:
+        return None
+    codes = tuple((None, code) if glyph is None else (glyph.glyph_id, glyph.unicode, glyph.glyph_width, code)
+                  for glyph, code in font.subset.items())
+    return font.i, program, codes
+
+
+def _page_fonts(pdf: FPDF) -> set[object]:
+    return set(pdf._resource_catalog.resources_per_page.get((pdf.page, PDFResourceType.FONT), ()))
+
+
+def _replay_text(pdf: FPDF, draw: Callable[[FPDF], None], family: str) -> None:
+    """`_replay` for a fixed drawing that prints fixed text (the headline): its operators depend
+    also on the font it prints in, `family` (its number, program and character codes:
+    `_font_key`), so the record is kept per font, and replaying it does to the document what
+    drawing the text does besides writing operators: the font selected in the graphics state is the document's own,
+    the font is registered for the page, and its largest measured size is raised as measuring
+    would. Only a drawing that starts on a page naming no font yet, with no font selected, is
+    recorded, and only if it printed in `family` alone (a font it used is named on the page
+    then) with the codes the font held already (`register_subset` takes them all before any
+    text); anything else is drawn each time."""
+    contents = pdf.pages[pdf.page].contents
+    before = pdf._get_current_graphics_state()
+    font_key = _font_key(pdf.fonts.get(family.lower()))
+    if (not isinstance(contents, bytearray) or before.current_font is not None or font_key is None
+            or _page_fonts(pdf) or pdf._is_current_graphics_state_nested() or pdf._record_text_quad_points
+            or any(getattr(f, "missing_glyphs", None) for f in pdf.fonts.values())):
+        draw(pdf)
+        return
+    key = (draw, pdf.k, pdf.h, family.lower(), font_key)
+    seen = _drawn_text.get(key)
+    if seen is not None and seen.drawn.before == before:
+        contents.extend(seen.drawn.ops)
+        after = seen.drawn.after.copy()
+        after.current_font = pdf.fonts[seen.font]
+        pdf._pop_local_stack()
+        pdf._push_local_stack(after)
+        for name in seen.page_fonts:
+            pdf._resource_catalog.add(PDFResourceType.FONT, pdf.fonts[name].i, pdf.page)
+        for name, size in seen.sizes:
+            font = pdf.fonts[name]
+            if isinstance(font, TTFFont):
+                font.biggest_size_pt = max(font.biggest_size_pt, size)
+        return
+    sizes_before = {k: getattr(f, "biggest_size_pt", 0.0) for k, f in pdf.fonts.items()}
+    start = len(contents)
+    draw(pdf)
+    after = pdf._get_current_graphics_state()
+    names: dict[object, str] = {f.i: k for k, f in pdf.fonts.items()}
+    added = _page_fonts(pdf)
+    if (_font_key(pdf.fonts[family.lower()]) != font_key  # it took new character codes: not a copy
+            or after.current_font is None or pdf._is_current_graphics_state_nested()
+            or {names.get(i) for i in added} != {family.lower()} or after.current_font.fontkey != family.lower()
+            or any(getattr(f, "missing_glyphs", None) for f in pdf.fonts.values())):
+        return
+    sizes = tuple((k, size) for k, f in pdf.fonts.items()
+                  if (size := getattr(f, "biggest_size_pt", 0.0)) != sizes_before[k])
+    if len(_drawn_text) >= _DRAWN_TEXT_KEPT:
+        _drawn_text.clear()
+    _drawn_text[key] = _DrawnText(_Drawn(before, bytes(contents[start:]), after), after.current_font.fontkey,
+                                  tuple(sorted(names[i] for i in added)), sizes)
 
 
 def _draw_frame(pdf: FPDF) -> None:

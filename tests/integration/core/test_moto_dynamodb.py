@@ -75,6 +75,31 @@ def test_responses_are_byte_for_byte_motos_own(table: Any) -> None:
     assert back["a"]["b"] == ITEMS[0]["b"] and back["a"]["s"] == ITEMS[0]["s"] and back["a"]["null"] == {"NULL": True}
 
 
+def test_kept_write_responses_are_motos_own_each_time(table: Any) -> None:
+    """Small write responses (UpdateItem's too) are serialised once and handed out again: the
+    same bytes as moto's own serializer every time, each caller getting its own copy."""
+    from moto.core.serialize import XFormedAttributePicker, get_serializer_class
+    from moto.core.utils import get_service_model
+
+    _, name = table
+    capacity = {"ConsumedCapacity": {"TableName": name, "CapacityUnits": 0.5}}
+    for operation, result in (
+        ("UpdateItem", capacity),
+        ("UpdateItem", {"Attributes": {"pk": {"S": "a"}, "n": {"N": "2"}}, **capacity}),
+        ("UpdateItem", {"Attributes": {"pk": {"S": "a"}, "n": {"N": "3"}}, **capacity}),
+        ("PutItem", capacity),
+    ):
+        stock, fitted = _bodies(operation, result)
+        again_stock, again = _bodies(operation, result)  # the second from the kept responses
+        assert fitted == stock == again == again_stock, operation
+    op = get_service_model("dynamodb").operation_model("UpdateItem")
+    serializer = get_serializer_class("dynamodb", "json")
+    first = serializer(operation_model=op, pretty_print=False, value_picker=XFormedAttributePicker()).serialize(capacity)
+    first["headers"]["x-changed-by-caller"] = "1"
+    second = serializer(operation_model=op, pretty_print=False, value_picker=XFormedAttributePicker()).serialize(capacity)
+    assert "x-changed-by-caller" not in second["headers"]
+
+
 def test_item_sizes_are_moto_s(table: Any) -> None:
     from moto.dynamodb.models.dynamo_type import DynamoType
 

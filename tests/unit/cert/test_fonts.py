@@ -78,3 +78,19 @@ def test_missing_characters_are_named() -> None:
 def test_display_font_holds_only_the_headline_wording() -> None:
     assert display_font().missing("非执业会员证书") == []
     assert display_font().missing("喆") == ["喆"]
+
+
+def test_sfnt_checksums_with_numpy_are_the_word_sums_python_adds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checksums of tables and fonts added by numpy are the ones added word by word (any
+    length: zero-padded to whole words; sums past 2³² wrap), so subsets stay byte for byte."""
+    import random
+
+    from chalicelib.cert import fontpack
+
+    rnd = random.Random(9)
+    datas = [bytes(rnd.randrange(256) for _ in range(n)) for n in [*range(0, 12), 1001, 18_000]] + [b"\xff" * 70_000]
+    chars = "张三李四喆堃玥祎中国注册会计师协会二零二四年三月一日"
+    fast = [fontpack._checksum(d) for d in datas], fontpack.body_font().subset(chars)
+    monkeypatch.setattr(fontpack, "np", None)
+    assert ([fontpack._checksum(d) for d in datas], fontpack.body_font().subset(chars)) == fast
+    assert fast[0][-1] == (0xFFFFFFFF * (70_000 // 4)) & 0xFFFFFFFF  # the sum wrapped

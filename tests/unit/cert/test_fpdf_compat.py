@@ -99,7 +99,9 @@ def test_cut_fonts_are_written_byte_for_byte_as_fpdf2_writes_them(photo: bytes,
 
     from chalicelib.cert import fpdf_compat
 
-    ours = _certificates(photo)
+    built = _certificates(photo)
+    ours = _certificates(photo)  # the fonts' tables kept from the first time (the headline face's)
+    assert ours == built and fpdf_compat._font_tables_kept
     monkeypatch.setattr(fpdf.output.OutputProducer, "_add_fonts", fpdf_compat._fpdf_add_fonts)
     assert _certificates(photo) == ours
 
@@ -112,6 +114,45 @@ def test_the_replayed_frame_is_the_frame_drawn(photo: bytes, monkeypatch: pytest
     monkeypatch.setattr(render, "_drawn", {})
     monkeypatch.setattr(render, "_replay", lambda pdf, draw: draw(pdf))
     assert _certificates(photo) == replayed
+
+
+def test_the_replayed_headline_is_the_headline_drawn(photo: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The headline's operators copied from an earlier certificate with the same display font
+    (the third case has a member category: another display subset, another record) give the
+    documents that drawing it gives, byte for byte, and the same font state after it."""
+    from chalicelib.cert import render
+
+    _certificates(photo)
+    replayed = _certificates(photo)  # every case's headline recorded by the renders above
+    assert len(render._drawn_text) >= 2
+    monkeypatch.setattr(render, "_drawn_text", {})
+    monkeypatch.setattr(render, "_replay_text", lambda pdf, draw, family: draw(pdf))
+    assert _certificates(photo) == replayed
+
+
+def test_the_headline_replay_leaves_the_font_state_drawing_leaves(photo: bytes) -> None:
+    from chalicelib.cert import render
+
+    def state(pdf: FPDF) -> tuple[Any, ...]:
+        gs = pdf._get_current_graphics_state().as_kwargs()
+        assert gs["current_font"] is pdf.fonts[render.DISPLAY]  # the document's own font
+        gs["current_font"] = gs["current_font"].fontkey
+        fonts = {k: (f.i, f.biggest_size_pt) for k, f in pdf.fonts.items()}
+        return (gs, fonts, dict(pdf._resource_catalog.resources_per_page))
+
+    def page(replay: bool) -> tuple[Any, ...]:
+        pdf = FPDF(orientation="L", unit="mm", format="A4")
+        render.subset_fonts(pdf, "张三", "".join((render.wording.ISSUER, render.wording.TITLE,
+                                                  render.wording.SUBTITLE, render.wording.SUBTITLE_EN)))
+        pdf.add_page()
+        if replay:
+            render._replay_text(pdf, render._draw_headline, render.DISPLAY)
+        else:
+            render._draw_headline(pdf)
+        return state(pdf), bytes(pdf.pages[1].contents)
+
+    page(True)  # recorded
+    assert page(True) == page(False)
 
 
 def test_fonts_parsed_once_give_the_documents_fonts_parsed_each_time(photo: bytes,
