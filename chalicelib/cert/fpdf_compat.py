@@ -245,24 +245,26 @@ fpdf.output.ftsubset = SimpleNamespace(
     Options=ftsubset.Options, Subsetter=_Subsetter)
 
 
-class _Deflated:
-    """zlib output of `data(x)` by `key(x)`, least recently used evicted (thread-safe): the display
-    font and its glyph map are the same on every certificate of a layout, so are compressed once."""
+class _Kept:
+    """`make(x)` by `key(x)`, least recently used evicted (thread-safe): what is the same on every
+    certificate of a layout (the display font, its glyph map, its tables) is made once."""
 
-    def __init__(self, size: int, key: Callable[[Any], Hashable] = lambda x: x,
-                 data: Callable[[Any], bytes] = lambda x: x) -> None:
-        self._size, self._key, self._data = size, key, data
-        self._items: OrderedDict[Hashable, bytes] = OrderedDict()
+    def __init__(self, size: int, key: Callable[[Any], Hashable], make: Callable[[Any], Any]) -> None:
+        self._size, self._key, self._make = size, key, make
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def __call__(self, value: Any) -> bytes:
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __call__(self, value: Any) -> Any:
         key = self._key(value)
         with self._lock:
             out = self._items.get(key)
             if out is not None:
                 self._items.move_to_end(key)
                 return out
-        out = zlib.compress(self._data(value), level=PDFContentStream._COMPRESSION_LEVEL)
+        out = self._make(value)
         with self._lock:
             self._items[key] = out
             while len(self._items) > self._size:
@@ -270,7 +272,13 @@ class _Deflated:
         return out
 
 
-_deflated = _Deflated(size=16)
+def _deflated_by(size: int, key: Callable[[Any], Hashable] = lambda x: x,
+                 data: Callable[[Any], bytes] = lambda x: x) -> _Kept:
+    """zlib output of `data(x)` by `key(x)`."""
+    return _Kept(size, key, lambda value: zlib.compress(data(value), level=PDFContentStream._COMPRESSION_LEVEL))
+
+
+_deflated = _deflated_by(16)
 
 
 def _stream(cls: type[PDFContentStream], contents: bytes) -> PDFContentStream:
@@ -292,11 +300,11 @@ def _cid_to_gid_map(code_to_glyph: dict[int, int]) -> bytes:
     return bytes(table)
 
 
-def _glyph_maps_of(size: int) -> _Deflated:
+def _glyph_maps_of(size: int) -> _Kept:
     """Compressed CIDToGIDMap contents by the map's entries: with codes taken in code point order
     (`register_subset`) a map depends on the subset's size only, so a few dozen maps serve every
     certificate."""
-    return _Deflated(size, key=lambda code_to_glyph: tuple(sorted(code_to_glyph.items())), data=_cid_to_gid_map)
+    return _deflated_by(size, key=lambda code_to_glyph: tuple(sorted(code_to_glyph.items())), data=_cid_to_gid_map)
 
 
 _glyph_maps = _glyph_maps_of(256)
@@ -374,29 +382,22 @@ def _build_font_tables(font: TTFFont) -> tuple[dict[int, int], str, bytes]:
     return code_to_glyph, fpdf.output._tt_font_widths(font), to_unicode
 
 
-_font_tables_kept: OrderedDict[Hashable, tuple[dict[int, int], str, bytes]] = OrderedDict()
-_FONT_TABLES_KEPT = 8
-_font_tables_lock = threading.Lock()
+def _font_tables_key(font: TTFFont) -> Hashable:
+    """What a cut font's tables are a function of: the font program (glyph ids by name), the
+    subset's glyphs (ids, characters, names, widths) and their codes."""
+    return (getattr(font.ttfont, _CUT), tuple(
+        (code,) if glyph is None else (code, glyph.glyph_id, glyph.unicode, glyph.glyph_name, glyph.glyph_width)
+        for glyph, code in font.subset.items()))
+
+
+_font_tables_kept = _Kept(8, _font_tables_key, _build_font_tables)
 
 
 def _font_tables(font: TTFFont) -> tuple[dict[int, int], str, bytes]:
-    """`_build_font_tables(font)`, kept by what they are a function of: the font program (glyph
-    ids by name), the subset's glyphs (ids, characters, names, widths) and their codes. The
-    headline face and its subset are the same on every certificate of a layout."""
-    key = (getattr(font.ttfont, _CUT), tuple(
-        (code,) if glyph is None else (code, glyph.glyph_id, glyph.unicode, glyph.glyph_name, glyph.glyph_width)
-        for glyph, code in font.subset.items()))
-    with _font_tables_lock:
-        kept = _font_tables_kept.get(key)
-        if kept is not None:
-            _font_tables_kept.move_to_end(key)
-            return dict(kept[0]), kept[1], kept[2]
-    built = _build_font_tables(font)
-    with _font_tables_lock:
-        _font_tables_kept[key] = (dict(built[0]), built[1], built[2])
-        while len(_font_tables_kept) > _FONT_TABLES_KEPT:
-            _font_tables_kept.popitem(last=False)
-    return built
+    """`_build_font_tables(font)`, kept (`_font_tables_key`): the headline face and its subset are
+    the same on every certificate of a layout. The glyph map is the caller's own copy."""
+    code_to_glyph, widths, to_unicode = _font_tables_kept(font)
+    return dict(code_to_glyph), widths, to_unicode
 
 
 _fpdf_add_fonts = fpdf.output.OutputProducer._add_fonts
