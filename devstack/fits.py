@@ -10,6 +10,7 @@ fit makes moto skip work the real service's cost model does not imply, with the 
 - devstack/moto_item_writes.py: one walk per item put (validation, building, measuring) and
   BatchWriteItem's duplicate check;
 - devstack/moto_s3.py: routing a request to S3 and a bucket;
+- devstack/moto_sqs.py: a scan of a queue reading the clock once, not twice a message;
 - devstack/moto_dispatch.py: the server finding a request's service;
 - devstack/moto_gc.py: the server's garbage collector re-reading every stored item.
 """
@@ -24,11 +25,13 @@ def fit_moto() -> None:
     from devstack.moto_gc import fit_gc
     from devstack.moto_item_writes import fit_item_writes
     from devstack.moto_s3 import fit_s3
+    from devstack.moto_sqs import fit_sqs
     from devstack.moto_update_item import fit_update_item
 
     fit_dynamodb()
     fit_update_item()
     fit_item_writes()
     fit_s3()
+    fit_sqs()
     fit_dispatch()
     fit_gc()
