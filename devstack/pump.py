@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import uuid
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 
 class LambdaContext:
@@ -27,6 +27,12 @@ class LambdaContext:
         return 60_000
 
 
+class Stopping(Protocol):
+    """What stops a pump: a `threading.Event`, or a worker's `SignalFlag`."""
+
+    def is_set(self) -> bool: ...
+
+
 class QueuePump(threading.Thread):
     """Long-polls a queue and hands each message to the app's SQS handler.
 
@@ -34,7 +40,7 @@ class QueuePump(threading.Thread):
     while a message is being handled. `tag` prefixes its own log lines ("" for none).
     """
 
-    def __init__(self, sqs: Any, queue_url: str, handler: Any, stop: threading.Event,
+    def __init__(self, sqs: Any, queue_url: str, handler: Any, stop: Stopping,
                  name: str = "queue-pump", tag: str | None = None,
                  after: Callable[[float], None] | None = None) -> None:
         super().__init__(name=name, daemon=True)

@@ -40,6 +40,22 @@ MAX_RESTARTS = 3
 
 # -- worker side -----------------------------------------------------------------------------------
 
+class SignalFlag:
+    """The worker's stop flag, set from its signal handler. Not a `threading.Event`: `set()` takes
+    the event's lock, and a second signal handled inside it (the stack's death signal and then
+    the parent watch's, close together) would wait for that lock forever, in the thread that
+    holds it: the worker then outlived its stack."""
+
+    def __init__(self) -> None:
+        self.flag = False
+
+    def set(self) -> None:
+        self.flag = True
+
+    def is_set(self) -> bool:
+        return self.flag
+
+
 def _die_with_parent(parent_pid: int) -> None:
     try:
         import ctypes
@@ -88,11 +104,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timing", action="store_true", help="print each message's timing (benchmarks)")
     args = parser.parse_args(argv)
 
-    stop = threading.Event()
+    stop = SignalFlag()
     pump: Any = None
 
     def on_signal(signum: int, _frame: Any) -> None:
         stop.set()
+        if os.getppid() != args.parent_pid:
+            # The stack died (its death signal, then the watch's) and its moto server with it:
+            # nothing can be finished, and a receive in progress would wait out its retries.
+            raise SystemExit(0)
         if pump is not None and pump.busy:
             print("stopping while handling a message; it comes back after the queue's visibility timeout",
                   flush=True)
